@@ -1,0 +1,1 @@
+"""The six steps of the Keras MNIST course: the exercises to fill in."""

@@ -1,0 +1,3 @@
+"""mnist-grade: the autograder of the Keras MNIST course."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The grader as a pytest plugin: options, the session's data and step runs, order and dependencies.
+
+`pytest grader --submission PATH` and `mnist-grade PATH` both run the checks in grader/test_*.py
+through this file.
+"""
+
+import numpy as np
+import pytest
+
+from grader.data import DataError, load_split
+from grader.report import Gradebook
+from grader.sandbox import run_step
+from grader.steps import SEED, STEPS
+from grader.submission import SubmissionError, check_folder
+
+ORDER = list(STEPS)
+SAMPLE_SIZE = 1000  # Not 60,000, so a hard-coded count shows.
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("mnist-grade", "grading a submission of the MNIST course")
+    group.addoption("--submission", default="exercises", metavar="PATH",
+                    help="the folder to grade (default: exercises)")
+    group.addoption("--json", dest="grade_json", metavar="FILE",
+                    help="also write the grade as Gradescope results.json to FILE")
+    group.addoption("--step-timeout", type=float, metavar="SECONDS",
+                    help="a time limit for every step, instead of each step's own")
+    group.addoption("--live", action="store_true",
+                    help="print each step's result as soon as it is graded (what mnist-grade shows)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what a check is worth")
+    try:
+        folder = check_folder(config.getoption("submission"))
+    except SubmissionError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.pluginmanager.register(Gradebook(config, folder), "mnist-gradebook")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Grade in course order, and give each check its step's time limit as a backstop."""
+    items.sort(key=lambda item: ORDER.index(step_of(item)))
+    limit = config.getoption("step_timeout")
+    for item in items:
+        step = STEPS[step_of(item)]
+        item.add_marker(pytest.mark.timeout((limit or step.timeout) + 60))
+
+
+def step_of(item):
+    return item.module.STEP
+
+
+def pytest_runtest_setup(item):
+    """Skip a check whose prerequisite step failed, naming the step to fix first."""
+    blocker = item.config.pluginmanager.get_plugin("mnist-gradebook").blocker(step_of(item))
+    if blocker:
+        pytest.skip(f"fix {blocker} first")
+
+
+@pytest.fixture(scope="session")
+def folder(pytestconfig):
+    return pytestconfig.pluginmanager.get_plugin("mnist-gradebook").folder
+
+
+@pytest.fixture(scope="session")
+def mnist_train(pytestconfig):
+    return _load("train", pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def mnist_test(pytestconfig):
+    return _load("test", pytestconfig)
+
+
+def _load(split, config):
+    """A split of MNIST; without the data nothing can be graded, so the session stops with exit code 2."""
+    try:
+        return load_split(split)
+    except DataError as error:
+        message = f"MNIST data unavailable: {error}"
+        config.pluginmanager.get_plugin("mnist-gradebook").write(message)
+        pytest.exit(message, returncode=2)
+
+
+@pytest.fixture(scope="session")
+def sample(mnist_train):
+    """A fixed sample of training images and labels: what the array steps are given."""
+    images, labels = mnist_train
+    picked = np.random.default_rng(SEED).choice(len(images), SAMPLE_SIZE, replace=False)
+    return images[picked], labels[picked]
+
+
+@pytest.fixture(scope="session")
+def runs(folder, sample, pytestconfig, tmp_path_factory):
+    """Each step's worker runs once per session, the first time a check asks for it."""
+    images, labels = sample
+    inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels}}
+    timeout = pytestconfig.getoption("step_timeout")
+    done = {}
+
+    def get(step):
+        if step not in done:
+            workdir = tmp_path_factory.mktemp(step)
+            done[step] = run_step(step, folder, workdir, inputs.get(step), timeout)
+        return done[step]
+
+    return get
+
+
+@pytest.fixture
+def run(runs, request):
+    """The Run of the step the requesting check belongs to."""
+    return runs(request.module.STEP)

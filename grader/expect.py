@@ -1,0 +1,33 @@
+"""Helpers for checks: each failure reads "expected X, got Y" plus one help line."""
+
+import pytest
+
+
+def fail(expected, got, help):
+    """Fail the current check with the message a student reads."""
+    __tracebackhide__ = True
+    pytest.fail(f"expected {expected}, got {got}\nHelp: {help}", pytrace=False)
+
+
+def facts(run):
+    """The facts of a step whose code returned; fails the check with the reason when it did not."""
+    __tracebackhide__ = True
+    problem = run.problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return run.facts
+
+
+def returned_array(run):
+    """The array the student's function returned; fails the check when it returned something else."""
+    __tracebackhide__ = True
+    returned = facts(run)["returned"]
+    output = run.array("output")
+    if output is None:
+        fail("an array", returned, "end the function with `return` and the result.")
+    return output
+
+
+def shape(array):
+    """A shape as a student writes it: (1000, 784)."""
+    return str(tuple(array.shape))

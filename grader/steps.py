@@ -1,0 +1,37 @@
+"""The course's steps, read from steps.toml: one source for order, files and dependencies."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    needs: tuple[str, ...]
+    timeout: float
+    file: str | None = None
+    function: str | None = None
+    on_error: str | None = None
+
+
+def _load():
+    with open(HERE / "steps.toml", "rb") as f:
+        meta = tomllib.load(f)
+    steps = {}
+    for raw in meta.pop("steps"):
+        raw["needs"] = tuple(raw.get("needs", ()))
+        steps[raw["name"]] = Step(**raw)
+    return steps, meta
+
+
+STEPS, _META = _load()
+SEED: int = _META["seed"]
+ACCURACY_BAR: float = _META["accuracy_bar"]
+REFERENCE_ACCURACY: float = _META["reference_accuracy"]
+
+# The steps a student writes a file for, in order.
+FILE_STEPS = [step for step in STEPS.values() if step.file]

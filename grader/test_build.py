@@ -1,0 +1,79 @@
+"""Step 4, build: the network from the seed, 784 inputs → Dense 512 relu → Dense 10 softmax."""
+
+import pytest
+
+from grader.expect import facts, fail
+
+STEP = "build"
+PARAMETERS = 784 * 512 + 512 + 512 * 10 + 10  # 407,050 weights and biases.
+
+
+def model_of(run):
+    """The facts about the model build_model() returned; fails the check when it is not a model."""
+    __tracebackhide__ = True
+    found = facts(run)
+    if found["model"] is None:
+        fail("a Keras model", found["returned"], "build the model, then `return` it.")
+    return found["model"]
+
+
+def layer(run, index, name):
+    __tracebackhide__ = True
+    layers = model_of(run)["layers"]
+    if len(layers) < 2:
+        fail(f"a {name} layer", f"{len(layers)} layer{'s' * (len(layers) != 1)}", "the model needs two Dense layers.")
+    return layers[index]
+
+
+@pytest.mark.points(4)
+def test_model(run):
+    """build returns a Keras model"""
+    model_of(run)
+
+
+@pytest.mark.points(4)
+def test_inputs(run):
+    """build makes a model that takes 784 inputs"""
+    inputs = model_of(run)["inputs"]
+    if inputs is None:
+        fail("a model that takes 784 inputs", "a model with no input shape yet",
+             "start the model with keras.Input(shape=(784,)).")
+    if inputs != [[None, 784]]:
+        fail("inputs of shape (None, 784)", ", ".join(str(tuple(i)) for i in inputs),
+             "each image arrives as one row of 784 values: keras.Input(shape=(784,)).")
+
+
+@pytest.mark.points(4)
+def test_layers(run):
+    """build stacks exactly two Dense layers"""
+    kinds = [layer["class"] for layer in model_of(run)["layers"]]
+    if kinds != ["Dense", "Dense"]:
+        fail("Dense, Dense", ", ".join(kinds) or "no layers",
+             "the seed's network has two Dense layers and nothing else.")
+
+
+@pytest.mark.points(3)
+def test_hidden(run):
+    """build gives the first Dense layer 512 units and relu"""
+    found = layer(run, 0, "first")
+    if (found["units"], found["activation"]) != (512, "relu"):
+        fail("Dense(512, activation=\"relu\")", f"{found['class']}({found['units']}, activation=\"{found['activation']}\")",
+             "the hidden layer has 512 units; relu keeps positive values and zeroes the rest.")
+
+
+@pytest.mark.points(3)
+def test_output(run):
+    """build gives the last Dense layer 10 units and softmax"""
+    found = layer(run, -1, "last")
+    if (found["units"], found["activation"]) != (10, "softmax"):
+        fail("Dense(10, activation=\"softmax\")", f"{found['class']}({found['units']}, activation=\"{found['activation']}\")",
+             "one unit per digit; softmax turns them into 10 probabilities that add up to 1.")
+
+
+@pytest.mark.points(2)
+def test_parameters(run):
+    """build's model has 407,050 parameters"""
+    params = model_of(run)["params"]
+    if params != PARAMETERS:
+        fail(f"{PARAMETERS:,}", "an unbuilt model" if params is None else f"{params:,}",
+             "784 × 512 + 512 weights and biases, then 512 × 10 + 10: check the layer sizes and inputs.")

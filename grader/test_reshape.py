@@ -1,0 +1,51 @@
+"""Step 1, reshape: each 28×28 image becomes one row of 784 values."""
+
+import numpy as np
+import pytest
+
+from grader.expect import fail, returned_array, shape
+
+STEP = "reshape"
+
+
+@pytest.mark.points(3)
+def test_shape(run, sample):
+    """reshape returns (N, 784) for any number of images N"""
+    images, _ = sample
+    output = returned_array(run)
+    if output.shape != (len(images), 784):
+        fail(f"({len(images)}, 784)", shape(output),
+             "each 28×28 image must become one row of 28 * 28 = 784 values, for any number of images.")
+
+
+@pytest.mark.points(2)
+def test_dtype(run, sample):
+    """reshape keeps the pixels' dtype (uint8)"""
+    images, _ = sample
+    output = returned_array(run)
+    if output.dtype != images.dtype:
+        fail(images.dtype, output.dtype, "reshape only moves values; leave converting to the normalize step.")
+
+
+@pytest.mark.points(3)
+def test_values(run, sample):
+    """reshape lays out each image row by row"""
+    images, _ = sample
+    output = returned_array(run)
+    expected = images.reshape(len(images), 784)
+    if output.shape != expected.shape:
+        fail(f"values in shape {shape(expected)}", f"shape {shape(output)}", "fix the shape first.")
+    if not np.array_equal(output, expected):
+        fail("the pixels of each image in their original order", "different values",
+             "use reshape; transposing or reordering the pixels changes what the network sees.")
+
+
+@pytest.mark.points(2)
+def test_input_untouched(run, sample):
+    """reshape leaves the images it is given unchanged"""
+    images, _ = sample
+    returned_array(run)
+    after = run.array("input_after")
+    if after is None or not np.array_equal(after, images) or after.shape != images.shape:
+        fail(f"the input to stay {shape(images)} and unchanged", "it changed",
+             "return a new array (images.reshape(...)) instead of changing `images` in place.")

@@ -1,0 +1,255 @@
+"""Run one step of a student's code in a process of its own: python -m grader.worker STEP FOLDER WORKDIR.
+
+The worker calls the student's functions and writes down what came back, as plain facts
+(result.json) and arrays (.npy, .npz) in WORKDIR. It decides nothing: the grading process reads
+these files and checks them itself.
+"""
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from grader.quiet import import_keras, quiet, silenced_stderr
+
+
+def main(step_name, folder, workdir):
+    quiet()
+    sys.dont_write_bytecode = True  # Never write __pycache__ into the student's folder.
+    sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
+    from grader.steps import STEPS, SEED
+
+    workdir = Path(workdir)
+    runner = RUNNERS[step_name]
+    try:
+        facts = {"status": "ok", **runner(Path(folder), workdir, STEPS, SEED)}
+    except BaseException as error:  # Student code may raise anything, SystemExit included.
+        facts = failure(error, Path(folder))
+    (workdir / "result.json").write_text(json.dumps(facts))
+    sys.stdout.flush()
+    os._exit(0)  # Skip interpreter teardown: student threads or atexit hooks cannot hang us.
+
+
+class StudentError(Exception):
+    """An exception raised by the student's code, tagged with the step and when: "import" or "call"."""
+
+    def __init__(self, step, when, error):
+        super().__init__(step.name)
+        self.step, self.when, self.error = step, when, error
+
+
+def call(folder, step, *args):
+    """Load the step's function from the student's file and call it; tag any failure with the step."""
+    from grader.submission import load_function
+
+    try:
+        with silenced_stderr():  # A student file that imports keras would start TensorFlow's log lines.
+            function = load_function(folder, step)
+    except BaseException as error:
+        raise StudentError(step, "import", error) from None
+    try:
+        return function(*args)
+    except BaseException as error:
+        raise StudentError(step, "call", error) from None
+
+
+def failure(error, folder):
+    """Turn an exception into facts: was it a stub, a missing function, or an error in student code?"""
+    from grader.submission import MissingFunction
+
+    if not isinstance(error, StudentError):
+        return {"status": "grader_error", "exception": "".join(traceback.format_exception(error))}
+    inner = error.error
+    where = {"step": error.step.name, "when": error.when}
+    if isinstance(inner, NotImplementedError):
+        return {"status": "not_attempted", **where}
+    if isinstance(inner, MissingFunction):
+        return {"status": "missing", **where}
+    if isinstance(inner, SystemExit):
+        return {"status": "exit", **where, "code": "" if inner.code is None else repr(inner.code)}
+    return {
+        "status": "error",
+        **where,
+        "exception": exception_line(inner),
+        "frames": student_frames(inner, folder),
+    }
+
+
+def exception_line(error):
+    """ValueError: the message (for a SyntaxError without the code it quotes: the frames show it)."""
+    if isinstance(error, SyntaxError):
+        return f"{type(error).__name__}: {error.msg}"
+    return "".join(traceback.format_exception_only(error)).strip()
+
+
+def student_frames(error, folder):
+    """The traceback frames that are in the student's files, as [file, line, function, code]."""
+    folder = folder.resolve()
+    frames = []
+    tb = traceback.extract_tb(error.__traceback__)
+    if isinstance(error, SyntaxError) and error.filename:
+        tb.append(traceback.FrameSummary(error.filename, error.lineno or 0, "<module>", line=error.text))
+    for frame in tb:
+        path = Path(frame.filename).resolve()
+        if path.parent == folder:
+            frames.append([path.name, frame.lineno, frame.name, (frame.line or "").strip()])
+    return frames
+
+
+# What each step runs. Each returns facts for result.json and may write arrays into the workdir.
+
+
+def run_array_step(step_name, input_name):
+    """A step that takes one array and returns one: reshape, normalize, one_hot."""
+
+    def run(folder, workdir, steps, seed):
+        import numpy as np
+
+        step = steps[step_name]
+        given = np.load(workdir / f"{input_name}.npy")
+        returned = call(folder, step, given)
+        np.save(workdir / "input_after.npy", given)
+        return {"returned": save_array(returned, workdir / "output.npy")}
+
+    return run
+
+
+def save_array(value, path):
+    """Save what a function returned as an array, when it is one; return its type's name."""
+    import numpy as np
+
+    kind = type_name(value)
+    if value is None or isinstance(value, (str, bytes, dict)):
+        return kind
+    try:
+        array = np.asarray(value)
+        if array.dtype != object:
+            np.save(path, array)
+    except Exception:
+        pass
+    return kind
+
+
+def run_build(folder, workdir, steps, seed):
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    model = call(folder, steps["build"])
+    return {"returned": type_name(model), "model": describe_model(model)}
+
+
+def run_compile(folder, workdir, steps, seed):
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    model = call(folder, steps["build"])
+    returned = call(folder, steps["compile"], model)
+    return {"returned": type_name(returned), "compiled": describe_compiled(returned)}
+
+
+def run_fit(folder, workdir, steps, seed):
+    keras = import_keras()
+    import numpy as np
+
+    from grader.data import load_split
+
+    x_train, y_train = load_split("train")
+    x_train = x_train.reshape((len(x_train), 28 * 28)).astype("float32") / 255
+    y_train = keras.utils.to_categorical(y_train, 10).astype("float32")
+    keras.utils.set_random_seed(seed)
+    model = call(folder, steps["compile"], call(folder, steps["build"]))
+    history = call(folder, steps["fit"], model, x_train, y_train)
+    facts = {"returned": type_name(history), "history": None}
+    if isinstance(history, keras.callbacks.History):
+        trained = history.model if isinstance(history.model, keras.Model) else model
+        facts["history"] = {
+            "epochs": history.params.get("epochs"),
+            "epoch": list(history.epoch),
+            "steps": history.params.get("steps"),
+            "iterations": int(trained.optimizer.iterations),
+            "model": describe_model(trained),
+        }
+        np.savez(workdir / "weights.npz", *trained.get_weights())
+    return facts
+
+
+def type_name(value):
+    """What a function returned, as a student reads it: None, ndarray, list, Sequential…"""
+    return "None" if value is None else type(value).__name__
+
+
+def describe_model(model):
+    """The facts the build checks read: inputs, layers, parameters. None when it is not a model."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return None
+    try:
+        inputs = [list(tensor.shape) for tensor in model.inputs]
+    except (AttributeError, ValueError):
+        inputs = None
+    layers = [
+        {
+            "class": type(layer).__name__,
+            "units": getattr(layer, "units", None),
+            "activation": activation_name(getattr(layer, "activation", None)),
+        }
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    return {"inputs": inputs, "layers": layers, "params": model.count_params() if model.built else None}
+
+
+def activation_name(activation):
+    if activation is None:
+        return None
+    return getattr(activation, "__name__", type(activation).__name__)
+
+
+def describe_compiled(model):
+    """The facts the compile checks read: optimizer, loss and metrics. None when it is not a model."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return None
+    config = model.get_compile_config() if model.compiled else None
+    if not config:
+        return {"compiled": False}
+    loss = config.get("loss")
+    return {
+        "compiled": True,
+        "optimizer": type(model.optimizer).__name__,
+        "loss": config_name(loss),
+        "from_logits": bool(isinstance(loss, dict) and isinstance(loss.get("config"), dict)
+                            and loss["config"].get("from_logits")),
+        "metrics": [config_name(metric) for metric in flatten(config.get("metrics"))],
+    }
+
+
+def config_name(item):
+    """A loss's or metric's name from its compile config: 'accuracy', or 'CategoricalAccuracy' for an object."""
+    if isinstance(item, dict):
+        return item.get("config") if item.get("class_name") == "function" else item.get("class_name")
+    return item if isinstance(item, str) else repr(item)
+
+
+def flatten(items):
+    if items is None:
+        return []
+    if isinstance(items, dict):
+        items = list(items.values())
+    if not isinstance(items, (list, tuple)):
+        return [items]
+    return [leaf for item in items for leaf in flatten(item)]
+
+
+RUNNERS = {
+    "reshape": run_array_step("reshape", "images"),
+    "normalize": run_array_step("normalize", "images"),
+    "one_hot": run_array_step("one_hot", "labels"),
+    "build": run_build,
+    "compile": run_compile,
+    "fit": run_fit,
+}
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

@@ -1,0 +1,70 @@
+"""Shared helpers for testing the course: run the grader the way students and instructors do."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "mnist"
+
+if "MNIST_DATA" not in os.environ and SHARED_DATA.is_dir():
+    os.environ["MNIST_DATA"] = str(SHARED_DATA)
+
+
+def mnist_grade(*args, cwd=ROOT):
+    """Run `mnist-grade ARGS` as a user would; return the finished process (stdout, stderr, returncode)."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+
+
+def grade_steps(folder, *steps, timeout=None, cwd=ROOT):
+    """Grade only some steps of `folder` with mnist-grade's own options: a quick check of one mistake."""
+    from grader.cli import pytest_options
+
+    options = pytest_options(str(folder), step_timeout=timeout) + ["-k", " or ".join(steps)]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *options], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture
+def submission(tmp_path):
+    """Make a submission: the reference solutions with some files replaced: submission(normalize=CODE)."""
+
+    def make(**files):
+        folder = tmp_path / "submission"
+        shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        for step, code in files.items():
+            (folder / f"{step}.py").write_text(code)
+        return folder
+
+    return make
+
+
+class Graded:
+    """One grading run's output and results.json."""
+
+    def __init__(self, process, json_path):
+        self.process, self.stdout, self.returncode = process, process.stdout, process.returncode
+        self.results = json.loads(Path(json_path).read_text()) if Path(json_path).exists() else None
+
+
+@pytest.fixture(scope="session")
+def graded_solutions(tmp_path_factory):
+    """The reference solutions graded once for the whole session: the only full training in the suite."""
+    out = tmp_path_factory.mktemp("solutions") / "results.json"
+    return Graded(mnist_grade("solutions", "--json", str(out)), out)
+
+
+@pytest.fixture(scope="session")
+def graded_exercises(tmp_path_factory):
+    """The untouched exercises, graded once for the session."""
+    out = tmp_path_factory.mktemp("exercises") / "results.json"
+    return Graded(mnist_grade("exercises", "--json", str(out)), out)

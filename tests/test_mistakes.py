@@ -1,0 +1,63 @@
+"""Realistic wrong submissions fail at exactly the right step with the intended message; variants pass."""
+
+import os
+import re
+
+import pytest
+
+from conftest import grade_steps
+from variants import CORRECT, WRONG
+
+# The steps to grade for a mistake in each step: compile is graded after the build it needs.
+GRADED_WITH = {"compile": ("build", "compile")}
+
+
+def snapshot(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("name", WRONG)
+def test_wrong_submission_fails_its_step(name, submission):
+    step, files, expected = WRONG[name]
+    folder = submission(**files)
+    before = snapshot(folder)
+    graded = grade_steps(folder, *GRADED_WITH.get(step, (step,)))
+    assert graded.returncode == 1, graded.stdout + graded.stderr
+    assert expected.format(folder=folder) in graded.stdout
+    assert f"Next: fix {step} in {folder}/{step}.py, then grade again." in graded.stdout
+    assert snapshot(folder) == before, "grading changed the student's files"
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_variant_passes(name, submission):
+    step, files = CORRECT[name]
+    graded = grade_steps(submission(**files), *GRADED_WITH.get(step, (step,)))
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert re.search(rf"^✓ {step} +(\d+)/\1$", graded.stdout, re.MULTILINE), graded.stdout
+    assert "shape before" not in graded.stdout  # What student code prints stays out of the grade.
+
+
+def test_hang_costs_only_its_limit_and_its_processes_are_stopped(submission, tmp_path):
+    pid_file = tmp_path / "child.pid"
+    folder = submission(
+        reshape=(
+            "import subprocess\n\n\ndef reshape_images(images):\n"
+            "    child = subprocess.Popen(['sleep', '600'])\n"
+            f"    open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+            "    while True:\n        pass\n"
+        ),
+        normalize="import sys\n\n\ndef normalize_images(images):\n    sys.exit(0)\n",
+    )
+    graded = grade_steps(folder, "reshape", "normalize", "one_hot", timeout=3)
+    assert graded.returncode == 1
+    assert (
+        "✗ reshape    0/10\n"
+        "    reshape did not finish within 3 s and was stopped\n"
+        "    Help: look for a loop that never ends, or a call that waits for input.\n"
+    ) in graded.stdout
+    assert "✗ normalize  0/10\n    normalize_images() called sys.exit(0), which would end the program\n" in graded.stdout
+    assert "✓ one_hot    10/10\n" in graded.stdout  # One broken step hides no other.
+    assert "Score: 10/30 (1 of 3 steps done)\n" in graded.stdout
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
