@@ -6,6 +6,7 @@ number of images MNIST has. A file that fails a check raises DataError naming th
 
 import gzip
 import os
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def _from_npz(path, split):
     try:
         with np.load(path, allow_pickle=False) as npz:
             images, labels = npz[f"x_{split}"], npz[f"y_{split}"]
-    except (OSError, ValueError, KeyError, EOFError, zlib.error) as error:
+    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile) as error:
         raise DataError(
             f"{path} is damaged or is not Keras's mnist.npz ({error}). Delete it to download it "
             f"again. {FIX}"

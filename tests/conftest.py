@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "mnist"
 
-if "MNIST_DATA" not in os.environ and SHARED_DATA.is_dir():
-    os.environ["MNIST_DATA"] = str(SHARED_DATA)
+# Tests read the data set from MNIST_DATA (by default ../shared/data/mnist), as an absolute path
+# because some tests run the grader from other folders.
+os.environ["MNIST_DATA"] = str(Path(os.environ.get("MNIST_DATA", SHARED_DATA)).resolve())
 
 
 def mnist_grade(*args, cwd=ROOT):

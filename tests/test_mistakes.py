@@ -61,3 +61,23 @@ def test_hang_costs_only_its_limit_and_its_processes_are_stopped(submission, tmp
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_low_accuracy_fails_with_the_reference_quoted(submission):
+    """Right epochs and batches, but a learning rate too small to learn: only the accuracy check fails."""
+    folder = submission(compile=(
+        "import keras\n\n\ndef compile_model(model):\n"
+        "    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-6),\n"
+        "                  loss='categorical_crossentropy', metrics=['accuracy'])\n"
+        "    return model\n"
+    ))
+    graded = grade_steps(folder, "fit", "accuracy")
+    assert graded.returncode == 1
+    assert "✓ fit        15/15\n" in graded.stdout
+    found = re.search(
+        r"^✗ accuracy   0/20\n"
+        r"    expected at least 0\.97, got (0\.\d{4}) \(the reference solution reaches 0\.9809\)\n"
+        r"    Help: train as the seed does: rmsprop, 5 epochs, batches of 128, on images scaled to \[0, 1\]\.\n",
+        graded.stdout, re.MULTILINE,
+    )
+    assert found and float(found.group(1)) < 0.97, graded.stdout

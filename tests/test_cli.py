@@ -1,0 +1,74 @@
+"""mnist-grade's command line: exit codes and messages for bad usage, and for missing data."""
+
+import subprocess
+import sys
+
+from conftest import EXERCISES, ROOT, mnist_grade
+
+
+def test_missing_folder_exits_2(tmp_path):
+    run = mnist_grade(str(tmp_path / "nowhere"))
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr == (
+        f"mnist-grade: There is no folder {tmp_path / 'nowhere'}. Give the folder that holds your six step "
+        "files, for example: mnist-grade exercises\n"
+    )
+
+
+def test_missing_file_exits_2(submission):
+    folder = submission()
+    (folder / "fit.py").unlink()
+    (folder / "one_hot.py").unlink()
+    run = mnist_grade(str(folder))
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"mnist-grade: {folder} is missing one_hot.py, fit.py. A submission has one file per step "
+        "(reshape.py, normalize.py, one_hot.py, build.py, compile.py, fit.py); copy the missing ones back "
+        "from the exercises folder.\n"
+    )
+
+
+def test_unknown_option_exits_2():
+    run = mnist_grade("--colour")
+    assert run.returncode == 2
+    assert "unrecognized arguments: --colour" in run.stderr
+
+
+def test_default_folder_is_exercises():
+    run = mnist_grade(cwd=ROOT)
+    assert run.returncode == 1
+    assert run.stdout.startswith("Grading exercises/")
+
+
+def test_missing_data_exits_2_with_the_fix(tmp_path):
+    env_run = subprocess.run(
+        [sys.executable, "-m", "grader.cli", str(EXERCISES)], cwd=ROOT, capture_output=True, text=True,
+        env={**__import__("os").environ, "MNIST_DATA": str(tmp_path)}, timeout=300,
+    )
+    assert env_run.returncode == 2
+    assert f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz." in env_run.stdout
+    assert "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files" in env_run.stdout
+    assert "Traceback" not in env_run.stdout + env_run.stderr
+
+
+def test_pytest_grader_shows_the_same_grade(pytester):
+    """`pytest grader --submission PATH` runs the same checks and ends with the same report."""
+    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "*= grade =*",
+        "✗ reshape    0/10",
+        f"    not attempted yet: reshape_images() in {EXERCISES}/reshape.py still raises NotImplementedError",
+        "*",
+        "– accuracy   0/20  skipped: fix build first",
+        "",
+        "Score: 0/100 (0 of 7 steps done)",
+        f"Next: fix reshape in {EXERCISES}/reshape.py, then grade again.",
+    ])
+
+
+def test_pytest_grader_rejects_a_missing_folder(pytester, tmp_path):
+    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={tmp_path / 'nowhere'}")
+    assert result.ret == 4  # pytest's own code for a usage error.
+    result.stderr.fnmatch_lines([f"ERROR: There is no folder {tmp_path / 'nowhere'}. *"])
