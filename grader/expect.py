@@ -31,3 +31,12 @@ def returned_array(run):
 def shape(array):
     """A shape as a student writes it: (1000, 784)."""
     return str(tuple(array.shape))
+
+
+def input_untouched(run, given, help):
+    """Fail unless the student's function left the array it was given as it was."""
+    __tracebackhide__ = True
+    returned_array(run)
+    after = run.array("input_after")
+    if after is None or after.shape != given.shape or after.dtype != given.dtype or not (after == given).all():
+        fail(f"the input to stay {shape(given)} {given.dtype} and unchanged", "it changed", help)

@@ -21,7 +21,7 @@ WRONG = {
         "    ✓ reshape keeps the pixels' dtype (uint8)\n"
         "    ✓ reshape lays out each image row by row\n"
         "    ✗ reshape leaves the images it is given unchanged\n"
-        "      expected the input to stay (1000, 28, 28) and unchanged, got it changed\n"
+        "      expected the input to stay (1000, 28, 28) uint8 and unchanged, got it changed\n"
         "      Help: return a new array (images.reshape(...)) instead of changing `images` in place.",
     ),
     "normalize_forgot_255": (
