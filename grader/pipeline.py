@@ -1,5 +1,6 @@
 """The seed program, end to end, with a folder's six functions: what `python -m exercises` runs."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ from grader.steps import FILE_STEPS, SEED, STEPS
 def main(folder):
     """Load MNIST, prepare it, build, compile and train the model, and print its test accuracy."""
     quiet()
-    folder = Path(folder)
-    sys.exit(run(folder))
+    relative = os.path.relpath(folder)  # Paths in messages as the student types them.
+    sys.exit(run(Path(folder if relative.startswith("..") else relative)))
 
 
 def run(folder):

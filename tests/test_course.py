@@ -104,7 +104,7 @@ def test_python_m_exercises_stops_at_the_first_unfinished_step():
     assert run.returncode == 1
     assert run.stdout == (
         "Loading MNIST…\n"
-        f"Step 1 of 6, reshape, is not done yet: open {EXERCISES}/reshape.py and replace "
+        "Step 1 of 6, reshape, is not done yet: open exercises/reshape.py and replace "
         "`raise NotImplementedError` with your code. Then run `python -m exercises` again.\n"
     )
     assert run.stderr == ""  # No TensorFlow log lines.
