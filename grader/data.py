@@ -51,12 +51,6 @@ def keras_cache():
     return Path(home) / "datasets" / "mnist.npz"
 
 
-def describe_source():
-    """One line saying where the data comes from, for messages."""
-    folder = os.environ.get("MNIST_DATA")
-    return f"MNIST_DATA={folder}" if folder else f"the Keras cache ({keras_cache()})"
-
-
 def _from_folder(folder, split):
     if not folder.is_dir():
         raise DataError(f"MNIST_DATA={folder} is not a folder. {FIX}")

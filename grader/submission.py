@@ -11,6 +11,10 @@ class SubmissionError(Exception):
     """The folder is not a submission; the message says what is missing and what to do."""
 
 
+class MissingFunction(Exception):
+    """The student's file does not define the step's function."""
+
+
 def check_folder(path):
     """Return the submission folder as a Path, or raise SubmissionError saying what is wrong."""
     folder = Path(path)
@@ -45,7 +49,3 @@ def load_function(folder, step):
     if not callable(function):
         raise MissingFunction(f"{step.file} has no function {step.function}()")
     return function
-
-
-class MissingFunction(Exception):
-    """The student's file does not define the step's function."""
