@@ -1,8 +1,5 @@
 """mnist-grade's command line: exit codes and messages for bad usage, and for missing data."""
 
-import subprocess
-import sys
-
 from conftest import EXERCISES, ROOT, mnist_grade
 
 
@@ -41,15 +38,13 @@ def test_default_folder_is_exercises():
     assert run.stdout.startswith("Grading exercises/")
 
 
-def test_missing_data_exits_2_with_the_fix(tmp_path):
-    env_run = subprocess.run(
-        [sys.executable, "-m", "grader.cli", str(EXERCISES)], cwd=ROOT, capture_output=True, text=True,
-        env={**__import__("os").environ, "MNIST_DATA": str(tmp_path)}, timeout=300,
-    )
-    assert env_run.returncode == 2
-    assert f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz." in env_run.stdout
-    assert "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files" in env_run.stdout
-    assert "Traceback" not in env_run.stdout + env_run.stderr
+def test_missing_data_exits_2_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_DATA", str(tmp_path))
+    run = mnist_grade(str(EXERCISES))
+    assert run.returncode == 2
+    assert f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz." in run.stdout
+    assert "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_pytest_grader_shows_the_same_grade(pytester):
