@@ -109,7 +109,7 @@ def run_step(step, folder, workdir, inputs=None, timeout=None):
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
     }
-    for variable in ("MNIST_DATA", "KERAS_HOME"):  # The worker runs in another folder.
+    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
         if env.get(variable):
             env[variable] = str(Path(env[variable]).resolve())
     command = [sys.executable, "-m", "grader.worker", step, str(Path(folder).resolve()), str(workdir)]

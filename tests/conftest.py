@@ -18,6 +18,18 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "mnist"
 os.environ["MNIST_DATA"] = str(Path(os.environ.get("MNIST_DATA", SHARED_DATA)).resolve())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_caches(tmp_path_factory):
+    """Tests never touch the user's caches or the internet: empty cache folders, a mirror that is down."""
+    from mirror import closed_port
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MNIST_CACHE", str(tmp_path_factory.mktemp("mnist-cache")))
+        patch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
+        patch.setenv("MNIST_MIRROR", closed_port())
+        yield
+
+
 def mnist_grade(*args, cwd=ROOT):
     """Run `mnist-grade ARGS` as a user would; return the finished process (stdout, stderr, returncode)."""
     return subprocess.run(

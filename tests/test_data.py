@@ -1,6 +1,7 @@
-"""The one MNIST loader: its sources in order, and a clear message for every broken file."""
+"""The one MNIST loader: its sources in order, its cache, and a clear message for every broken file."""
 
 import gzip
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -9,10 +10,10 @@ import numpy as np
 import pytest
 
 from grader import data
-from grader.data import DataError, load_data, load_split
+from grader.data import ARRAYS, DataError, load_data, load_split
+from grader.data.sources import IMPORT_A_GOOD_COPY, REPLACE_IT, USE_A_FOLDER
 
 SHARED = Path(os.environ["MNIST_DATA"])
-FIX = "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files"
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,15 @@ def idx(magic, shape, payload=None):
     return header + (payload if payload is not None else bytes(int(np.prod(shape))))
 
 
+def save_npz(path, mnist, **changes):
+    """Write MNIST as an npz file at `path`, with some arrays replaced."""
+    (x_train, y_train), (x_test, y_test) = mnist
+    arrays = dict(dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test), **changes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+    return path
+
+
 def test_idx_gz_from_mnist_data(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     assert x_train.shape == (60000, 28, 28) and x_train.dtype == np.uint8
@@ -32,6 +42,11 @@ def test_idx_gz_from_mnist_data(mnist):
     assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+def test_arrays_are_writable_like_keras(mnist):
+    """Students' functions get arrays they may change in place, as keras.datasets.mnist gives them."""
+    assert all(array.flags.writeable for split in mnist for array in split)
 
 
 def test_raw_idx_files(tmp_path, monkeypatch, mnist):
@@ -43,36 +58,9 @@ def test_raw_idx_files(tmp_path, monkeypatch, mnist):
 
 
 def test_npz_in_mnist_data(tmp_path, monkeypatch, mnist):
-    (x_train, y_train), (x_test, y_test) = mnist
-    np.savez(tmp_path / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    save_npz(tmp_path / "mnist.npz", mnist)
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
-    assert np.array_equal(load_split("train")[1], y_train)
-
-
-def test_keras_cache_when_mnist_data_is_unset(tmp_path, monkeypatch, mnist):
-    (x_train, y_train), (x_test, y_test) = mnist
-    (tmp_path / "datasets").mkdir()
-    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    monkeypatch.delenv("MNIST_DATA")
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    assert np.array_equal(load_split("test")[0], x_test)
-
-
-def test_download_failure_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.delenv("MNIST_DATA")
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    keras = pytest.importorskip("keras")
-
-    def offline():
-        raise OSError("network is unreachable")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(DataError) as error:
-        load_split("train")
-    assert str(error.value).startswith(
-        "Could not download MNIST through Keras (OSError: network is unreachable). Try again (downloads "
-        "often fail on a slow link), or download the files by hand. " + FIX
-    )
+    assert np.array_equal(load_split("train")[1], mnist[0][1])
 
 
 @pytest.fixture
@@ -87,8 +75,12 @@ def broken(tmp_path, monkeypatch):
 def test_truncated_gzip(broken):
     path = broken / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(DataError, match=r"^" + str(path) + r" is damaged \(Compressed file ended before the end-of-stream marker was reached\)\. Download it again\. Set MNIST_DATA"):
+    with pytest.raises(DataError) as error:
         load_split("train")
+    assert str(error.value) == (
+        f"{path} is not a complete gzip file (Compressed file ended before the end-of-stream marker was "
+        f"reached). {REPLACE_IT}"
+    )
 
 
 def test_wrong_magic_number(broken):
@@ -96,8 +88,8 @@ def test_wrong_magic_number(broken):
     path.write_bytes(gzip.compress(idx(0x00000803, (10000,))))
     with pytest.raises(DataError) as error:
         load_split("test")
-    assert str(error.value).startswith(
-        f"{path} is not an MNIST IDX file: its magic number is 0x00000803, expected 0x00000801. Download it again. "
+    assert str(error.value) == (
+        f"{path} is not an MNIST IDX file: its magic number is 0x00000803, expected 0x00000801. {REPLACE_IT}"
     )
 
 
@@ -106,36 +98,46 @@ def test_truncated_idx_body(broken):
     path.write_bytes(gzip.compress(idx(0x00000803, (10000, 28, 28), bytes(5000))))
     with pytest.raises(DataError) as error:
         load_split("test")
-    assert str(error.value).startswith(f"{path} is truncated: its header promises (10000, 28, 28) values, it holds 5000.")
-
-
-def test_wrong_shape(broken):
-    (broken / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx(0x00000803, (100, 28, 28))))
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value).startswith(
-        f"{broken}: test images are uint8 (100, 28, 28), expected uint8 (10000, 28, 28). This is not MNIST. " + FIX
+    assert str(error.value) == (
+        f"{path} is truncated: its header promises (10000, 28, 28) values, it holds 5000. {REPLACE_IT}"
     )
 
 
-def test_labels_out_of_range(broken):
-    (broken / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx(0x00000801, (10000,), bytes([12]) * 10000)))
-    with pytest.raises(DataError, match=r"test labels run from 12 to 12, expected 0 to 9\. This is not MNIST\."):
+def test_wrong_shape(broken):
+    path = broken / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx(0x00000803, (100, 28, 28))))
+    with pytest.raises(DataError) as error:
         load_split("test")
+    assert str(error.value) == f"{path} holds uint8 (100, 28, 28), expected uint8 (10000, 28, 28). {REPLACE_IT}"
+
+
+def test_checksum_mismatch(broken):
+    """Well-formed labels that are not MNIST's: only the digest can tell."""
+    path = broken / "t10k-labels-idx1-ubyte.gz"
+    raw = idx(0x00000801, (10000,), bytes([7]) * 10000)
+    path.write_bytes(gzip.compress(raw))
+    with pytest.raises(DataError) as error:
+        load_split("test")
+    assert str(error.value) == (
+        f"{path} is not MNIST's t10k-labels-idx1-ubyte: its content has SHA-256 {hashlib.sha256(raw).hexdigest()}, "
+        f"expected ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2. {REPLACE_IT}"
+    )
 
 
 def test_missing_file(broken):
     (broken / "train-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DataError) as error:
         load_split("train")
-    assert str(error.value).startswith(f"MNIST_DATA={broken} has neither mnist.npz nor train-labels-idx1-ubyte.gz. {FIX}")
+    assert str(error.value) == (
+        f"MNIST_DATA={broken} has neither mnist.npz nor train-labels-idx1-ubyte.gz. {USE_A_FOLDER}"
+    )
 
 
 def test_mnist_data_is_not_a_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(DataError) as error:
         load_split("train")
-    assert str(error.value).startswith(f"MNIST_DATA={tmp_path / 'nowhere'} is not a folder. {FIX}")
+    assert str(error.value) == f"MNIST_DATA={tmp_path / 'nowhere'} is not a folder. {USE_A_FOLDER}"
 
 
 def test_corrupt_npz(tmp_path, monkeypatch):
@@ -143,9 +145,114 @@ def test_corrupt_npz(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
     with pytest.raises(DataError) as error:
         load_split("train")
-    assert str(error.value).startswith(f"{tmp_path / 'mnist.npz'} is damaged or is not Keras's mnist.npz (")
+    assert str(error.value).startswith(f"{tmp_path / 'mnist.npz'} is not a readable npz file (")
+    assert str(error.value).endswith(f"). {REPLACE_IT}")
+
+
+def test_npz_with_other_images(tmp_path, monkeypatch, mnist):
+    inverted = 255 - mnist[1][0]
+    save_npz(tmp_path / "mnist.npz", mnist, x_test=inverted)
+    monkeypatch.setenv("MNIST_DATA", str(tmp_path))
+    assert load_split("train")[0].shape == (60000, 28, 28)
+    with pytest.raises(DataError) as error:
+        load_split("test")
+    assert str(error.value) == (
+        f"{tmp_path / 'mnist.npz'} is not MNIST's t10k-images-idx3-ubyte: x_test has SHA-256 "
+        f"{data.formats.digest(ARRAYS['x_test'], inverted)}, expected {ARRAYS['x_test'].sha256}. {REPLACE_IT}"
+    )
+
+
+@pytest.fixture
+def caches(tmp_path, monkeypatch):
+    """MNIST_DATA unset and empty caches of the test's own; the mirror (set by tests/conftest.py) is down."""
+    monkeypatch.delenv("MNIST_DATA")
+    monkeypatch.setenv("MNIST_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    return tmp_path / "cache" / "mnist.npz", tmp_path / "keras" / "datasets" / "mnist.npz"
+
+
+def test_keras_cache_is_copied_into_the_cache(caches, mnist):
+    cache, keras = caches
+    save_npz(keras, mnist)
+    assert data.locate().describe() == f"the cache, {cache} (npz, copied from Keras's cache, {keras})"
+    keras.unlink()
+    assert np.array_equal(load_split("test")[0], mnist[1][0])
+
+
+def test_a_damaged_keras_cache_is_skipped(caches, capsys, mnist):
+    cache, keras = caches
+    reversed_labels = mnist[1][1][::-1]
+    save_npz(keras, mnist, y_test=reversed_labels)
+    with pytest.raises(DataError, match=r"^Could not download MNIST: every mirror failed\."):
+        load_split("test")
+    assert capsys.readouterr().err == (
+        f"mnist-grade: skipping Keras's cache: {keras} is not MNIST's t10k-labels-idx1-ubyte: y_test has SHA-256 "
+        f"{data.formats.digest(ARRAYS['y_test'], reversed_labels)}, expected {ARRAYS['y_test'].sha256}.\n"
+    )
+    assert sorted(cache.parent.iterdir()) == []
+
+
+def test_a_damaged_cache_is_replaced(caches, capsys, mnist):
+    cache, keras = caches
+    save_npz(keras, mnist)
+    cache.parent.mkdir()
+    cache.write_bytes(b"PK\x03\x04 half a file")
+    assert np.array_equal(load_split("train")[1], mnist[0][1])
+    assert capsys.readouterr().err.startswith(
+        "mnist-grade: the cache was damaged and is removed; fetching MNIST again. "
+        f"({cache} is not a readable npz file ("
+    )
+    assert [path.name for path in cache.parent.iterdir()] == ["mnist.npz"]
+
+
+def test_the_cache_is_written_at_once(caches, monkeypatch):
+    """A write that fails half way (a full disk) leaves the old cache as it was, and no temporary file."""
+    cache, _ = caches
+    data.import_from(SHARED)
+    before = cache.read_bytes()
+
+    def disk_full(file, **arrays):
+        file.write(b"PK half an npz")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    with pytest.raises(DataError) as error:
+        data.import_from(SHARED)
+    assert str(error.value) == (
+        f"Cannot write to the cache folder {cache.parent} (No space left on device). "
+        "Set MNIST_CACHE to a folder you can write to."
+    )
+    assert [path.name for path in cache.parent.iterdir()] == ["mnist.npz"]
+    assert cache.read_bytes() == before
+
+
+def test_an_unwritable_cache_folder_says_what_to_do(caches, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("MNIST_CACHE", str(tmp_path / "file" / "cache"))
+    with pytest.raises(DataError) as error:
+        data.import_from(SHARED)
+    assert str(error.value) == (
+        f"Cannot write to the cache folder {tmp_path / 'file' / 'cache'} (Not a directory). "
+        "Set MNIST_CACHE to a folder you can write to."
+    )
+
+
+def test_import_refuses_a_bad_copy(caches, tmp_path, mnist):
+    cache, _ = caches
+    npz = save_npz(tmp_path / "copy.npz", mnist, x_train=mnist[0][0][:100])
+    with pytest.raises(DataError) as error:
+        data.import_from(npz)
+    assert str(error.value) == f"{npz} has x_train of uint8 (100, 28, 28), expected uint8 (60000, 28, 28). {IMPORT_A_GOOD_COPY}"
+    assert not cache.parent.exists()
 
 
 def test_keras_home_default(monkeypatch):
     monkeypatch.delenv("KERAS_HOME", raising=False)
     assert data.keras_cache() == Path.home() / ".keras" / "datasets" / "mnist.npz"
+
+
+def test_cache_default_is_the_user_cache_folder(monkeypatch):
+    import platformdirs
+
+    monkeypatch.delenv("MNIST_CACHE")
+    assert data.cache_file() == Path(platformdirs.user_cache_dir("mnist-grade", appauthor=False)) / "mnist.npz"

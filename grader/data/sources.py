@@ -1,0 +1,178 @@
+"""Where MNIST comes from, in order: MNIST_DATA, this project's cache, Keras's cache, the mirrors.
+
+The cache is one uncompressed mnist.npz with Keras's four keys, written only after every array in it
+has matched its SHA-256, and always by writing a temporary file and renaming it: a download that is
+interrupted leaves no file behind. Each load checks the digests again, which costs a few hundredths
+of a second.
+"""
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.data import download
+from grader.data.formats import ARRAYS, IDX_FILES, SPLITS, BadFile, DataError, read_idx, read_npz
+
+USE_A_FOLDER = (
+    f"Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files ({IDX_FILES}), "
+    "or unset it to use the cache and the download."
+)
+REPLACE_IT = "Replace it with a good copy, or unset MNIST_DATA to use the cache and the download."
+IMPORT_A_GOOD_COPY = "Import a good copy: an npz file like Keras's mnist.npz, or a folder with it or the four IDX files."
+
+
+@dataclass
+class Source:
+    """Where the data is: an npz file or a folder, what to call it, and how it got there."""
+
+    path: Path
+    name: str
+    how: str = ""
+    fix: str = REPLACE_IT  # What to do about a bad file.
+    missing_fix: str = USE_A_FOLDER  # What to do about a missing one.
+
+    def read(self, keys):
+        """The arrays `keys`, each checked against its digest; a bad or missing file is a DataError."""
+        if self.holds_idx():
+            return {key: _checked(read_idx, self._idx_file(key), key, self.fix) for key in keys}
+        npz = self.path / "mnist.npz" if self.path.is_dir() else self.path
+        return _checked(read_npz, npz, keys, self.fix)
+
+    def holds_idx(self):
+        return self.path.is_dir() and not (self.path / "mnist.npz").exists()
+
+    def describe(self):
+        how = f", {self.how}" if self.how else ""
+        return f"{self.name}, {self.path} ({'the four IDX files' if self.holds_idx() else 'npz'}{how})"
+
+    def _idx_file(self, key):
+        name = ARRAYS[key].idx
+        for candidate in (self.path / f"{name}.gz", self.path / name):
+            if candidate.exists():
+                return candidate
+        label = f"{self.name}={self.path}" if self.name == "MNIST_DATA" else str(self.path)
+        raise DataError(f"{label} has neither mnist.npz nor {name}.gz. {self.missing_fix}")
+
+
+def cache_file():
+    """The project's cache: $MNIST_CACHE/mnist.npz, by default in the user's cache folder."""
+    folder = os.environ.get("MNIST_CACHE")
+    if not folder:
+        import platformdirs
+
+        folder = platformdirs.user_cache_dir("mnist-grade", appauthor=False)
+    return Path(folder) / "mnist.npz"
+
+
+def keras_cache():
+    """Where Keras keeps mnist.npz: $KERAS_HOME/datasets, by default ~/.keras/datasets."""
+    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+    return Path(home) / "datasets" / "mnist.npz"
+
+
+def load_data(progress=None):
+    """Return ((x_train, y_train), (x_test, y_test)), like keras.datasets.mnist.load_data()."""
+    return load_split("train", progress), load_split("test", progress)
+
+
+def load_split(split, progress=None):
+    """(images, labels) of one split, "train" or "test", from the first source that has it."""
+    keys = SPLITS[split]
+    arrays = ensure(keys, progress)[1]
+    return tuple(arrays[key] for key in keys)
+
+
+def ensure(keys=tuple(ARRAYS), progress=None):
+    """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays)."""
+    source = locate(progress)
+    try:
+        return source, source.read(keys)
+    except DataError as error:
+        if source.path != cache_file():
+            raise
+        _warn(f"the cache was damaged and is removed; fetching MNIST again. ({error})")
+        cache_file().unlink(missing_ok=True)
+        source = locate(progress)
+        return source, source.read(keys)
+
+
+def locate(progress=None):
+    """The first source that has MNIST; download into the cache when none has. Raises DataError."""
+    folder = os.environ.get("MNIST_DATA")
+    if folder:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise DataError(f"MNIST_DATA={folder} is not a folder. {USE_A_FOLDER}")
+        return Source(folder, "MNIST_DATA")
+    cache = cache_file()
+    if cache.exists():
+        return Source(cache, "the cache")
+    keras = keras_cache()
+    if keras.exists():
+        try:
+            save(read_npz(keras, ARRAYS))
+            return Source(cache, "the cache", f"copied from Keras's cache, {keras}")
+        except BadFile as bad:
+            _warn(f"skipping Keras's cache: {keras} {bad}.")
+    with tempfile.TemporaryDirectory(dir=_cache_folder(), prefix=".download-") as scratch:
+        arrays, used = download.fetch(Path(scratch), progress)
+    save(arrays)
+    return Source(cache, "the cache", f"downloaded from {' and '.join(used)}")
+
+
+def import_from(path):
+    """Check a local copy (npz file, or folder with mnist.npz or the IDX files) and keep it in the cache."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist. {IMPORT_A_GOOD_COPY}")
+    save(Source(path, "", fix=IMPORT_A_GOOD_COPY, missing_fix=IMPORT_A_GOOD_COPY).read(ARRAYS))
+    return Source(cache_file(), "the cache", f"imported from {path}")
+
+
+def save(arrays):
+    """Write the four verified arrays to the cache at once: a temporary file, then a rename."""
+    cache = cache_file()
+    try:
+        with tempfile.NamedTemporaryFile(dir=_cache_folder(), prefix=".mnist-", suffix=".tmp", delete=False) as out:
+            try:
+                np.savez(out, **{key: arrays[key] for key in ARRAYS})
+                out.flush()
+                os.fsync(out.fileno())
+                os.chmod(out.name, 0o644)  # Readable by all, like any other file; a temporary file is not.
+            except BaseException:
+                os.unlink(out.name)
+                raise
+        os.replace(out.name, cache)
+    except OSError as error:
+        raise _unwritable(cache.parent, error) from None
+
+
+def _cache_folder():
+    folder = cache_file().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _unwritable(folder, error) from None
+    return folder
+
+
+def _unwritable(folder, error):
+    return DataError(
+        f"Cannot write to the cache folder {folder} ({error.strerror or error}). "
+        "Set MNIST_CACHE to a folder you can write to."
+    )
+
+
+def _checked(read, path, what, fix):
+    try:
+        return read(path, what)
+    except BadFile as bad:
+        raise DataError(f"{path} {bad}. {fix}") from None
+
+
+def _warn(text):
+    print(f"mnist-grade: {text}", file=sys.stderr)
