@@ -78,9 +78,8 @@ def _load(split, config):
     try:
         return load_split(split)
     except DataError as error:
-        message = f"MNIST data unavailable: {error}"
-        config.pluginmanager.get_plugin("mnist-gradebook").write(message)
-        pytest.exit(message, returncode=2)
+        config.pluginmanager.get_plugin("mnist-gradebook").write(f"\nMNIST data unavailable: {error}")
+        pytest.exit("MNIST data unavailable; the message above says why and what to do.", returncode=2)
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,13 @@ def main(folder):
 
 def run(folder):
     from grader.data import DataError, load_data
+    from grader.data.progress import Bar
     from grader.submission import load_function
 
     print("Loading MNIST…")
     try:
-        (x_train, y_train), (x_test, y_test) = load_data()
+        with Bar() as bar:  # Shown only while MNIST downloads.
+            (x_train, y_train), (x_test, y_test) = load_data(bar)
     except DataError as error:
         print(f"MNIST data unavailable: {error}", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from conftest import EXERCISES, ROOT, mnist_grade
 
+from grader.data.sources import USE_A_FOLDER
+
 
 def test_missing_folder_exits_2(tmp_path):
     run = mnist_grade(str(tmp_path / "nowhere"))
@@ -41,10 +43,11 @@ def test_default_folder_is_exercises():
 def test_missing_data_exits_2_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
     run = mnist_grade(str(EXERCISES))
-    assert run.returncode == 2
-    assert f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz." in run.stdout
-    assert "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files" in run.stdout
-    assert "Traceback" not in run.stdout + run.stderr
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz. "
+        f"{USE_A_FOLDER}\n"
+    )
 
 
 def test_pytest_grader_shows_the_same_grade(pytester):
@@ -67,3 +70,14 @@ def test_pytest_grader_rejects_a_missing_folder(pytester, tmp_path):
     result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={tmp_path / 'nowhere'}")
     assert result.ret == 4  # pytest's own code for a usage error.
     result.stderr.fnmatch_lines([f"ERROR: There is no folder {tmp_path / 'nowhere'}. *"])
+
+
+def test_pytest_grader_without_data_exits_2(pytester, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_DATA", str(tmp_path))
+    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([
+        f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz. "
+        f"{USE_A_FOLDER}",
+    ])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
