@@ -33,8 +33,11 @@ def silenced_stderr():
 
 
 def import_keras():
-    """Import and return keras without TensorFlow's start-up log lines."""
+    """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
+    from grader import runtime
+
     quiet()
+    runtime.use()
     with silenced_stderr():
         import keras
-    return keras
+    return runtime.without_tensorflow(keras)
