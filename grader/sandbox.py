@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from grader import runtime
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
+from grader.worker import GATED
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,45 +99,81 @@ class Run:
         return "\nYour code printed (last lines):" + "".join(f"\n  | {line}" for line in tail)
 
 
-def run_step(step, folder, workdir, inputs=None, timeout=None):
-    """Run `step` of the submission in `folder` in a worker process; return its Run."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    for name, array in (inputs or {}).items():
-        np.save(workdir / f"{name}.npy", array)
-    limit = timeout or STEPS[step].timeout
-    env = {
-        **os.environ,
-        **QUIET_ENV,
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
-        if env.get(variable):
-            env[variable] = str(Path(env[variable]).resolve())
-    command = [sys.executable, "-m", "grader.worker", step, str(Path(folder).resolve()), str(workdir)]
-    started = time.monotonic()
-    with open(workdir / "printed.txt", "wb") as printed:
-        process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=printed,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+class Worker:
+    """A worker process running one or more steps of the submission in `folder`, in order, started at once.
+
+    result(step) waits for that step's facts and returns its Run. Each step has its time limit,
+    counted from when it could start: when the worker started, or when the step before it ended, or
+    for a gated step (fit) when it was let go.
+    """
+
+    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0):
+        self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
+        workdir.mkdir(parents=True, exist_ok=True)
+        for name, array in (inputs or {}).items():
+            np.save(workdir / f"{name}.npy", array)
+        env = {
+            **os.environ,
+            **QUIET_ENV,
+            **runtime.environment(),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
+            if env.get(variable):
+                env[variable] = str(Path(env[variable]).resolve())
+        command = [sys.executable, "-m", "grader.worker", ",".join(self.steps), str(self.folder.resolve()), str(workdir)]
+        self.started = self.clock = time.monotonic()
+        with open(workdir / "printed.txt", "wb") as printed:
+            self.process = subprocess.Popen(
+                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=printed,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+            )
+        self.runs = {}
+
+    def result(self, step):
+        """The Run of `step`: its facts once the worker writes them, or why there are none."""
+        if step not in self.runs:
+            for earlier in self.steps[: self.steps.index(step) + 1]:
+                if earlier not in self.runs:
+                    self.runs[earlier] = self._wait(earlier)
+        return self.runs[step]
+
+    def _wait(self, step):
+        if step in GATED:
+            self._let_go()
+        limit = self.timeout or STEPS[step].timeout
+        path = self.workdir / f"result-{step}.json"
+        facts, code = None, None
+        while facts is None:
+            if path.exists():
+                facts = json.loads(path.read_text())
+            elif (code := self.process.poll()) is not None:
+                facts = json.loads(path.read_text()) if path.exists() else {"status": "crashed", "ended": _ended(code)}
+            elif time.monotonic() - self.clock > limit:
+                facts = {"status": "timeout", "limit": limit}
+            else:
+                time.sleep(0.01)
+        if facts["status"] != "ok" or step == self.steps[-1]:
+            self.stop()
+        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock)
+        run.printed = (self.workdir / "printed.txt").read_text(errors="replace")
+        self.clock = time.monotonic()
+        return run
+
+    def _let_go(self):
         try:
-            code = process.wait(limit)
-            facts = None
-        except subprocess.TimeoutExpired:
-            code, facts = None, {"status": "timeout", "limit": limit}
-        finally:
-            _kill_group(process)
-    run = Run(step, Path(folder), workdir, seconds=time.monotonic() - started)
-    run.printed = (workdir / "printed.txt").read_text(errors="replace")
-    result = workdir / "result.json"
-    if facts is None and result.exists():
-        try:
-            facts = json.loads(result.read_text())
-        except ValueError:
-            facts = None
-    run.facts = facts or {"status": "crashed", "ended": _ended(code)}
-    return run
+            self.process.stdin.write(b"go\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # The worker has ended; _wait reports how.
+        self.clock = time.monotonic()
+
+    def stop(self):
+        """Stop the worker and anything it started, whether it finished or not."""
+        _kill_group(self.process)
+        if self.process.stdin:
+            self.process.stdin.close()
 
 
 def _kill_group(process):
