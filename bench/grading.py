@@ -1,0 +1,141 @@
+"""How fast grading is, against the seed's own script and the machine's matrix-multiply speed, in one run.
+
+Run: MNIST_DATA=../shared/data/mnist python bench/grading.py
+Prints each measurement and the ratios the speed goals are stated in (issue 4). Wall times are the
+best of REPEAT runs; memory is the peak of the sum of PSS over the whole process tree, sampled.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEAT = int(os.environ.get("REPEAT", "2"))
+# Multiply-adds of 5 epochs: forward 784×512 + 512×10 per image, backward twice that, 60,000 images.
+FIT_FLOP = 5 * 60_000 * 3 * 2 * (784 * 512 + 512 * 10)
+
+
+def sgemm_gflops():
+    """numpy's float32 matrix multiply on this machine, best of several, in GFLOP/s."""
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
+    a @ a
+    best = min(_seconds(lambda: a @ a) for _ in range(10))
+    return 2 * 2048**3 / best / 1e9
+
+
+def _seconds(function):
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def tree_pss_kb(pid):
+    """The PSS of a process and all its descendants, in kB (0 for processes that are gone)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def measure(command, env=None, cwd=ROOT):
+    """Run a command; return (wall seconds, peak memory of its process tree in MB, stdout)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_pss_kb(process.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    return wall, peak / 1024, process.stdout.read()
+
+
+def best(command, env=None):
+    runs = [measure(command, env) for _ in range(REPEAT)]
+    return min(run[0] for run in runs), max(run[1] for run in runs), runs[-1][2]
+
+
+def fit_seconds():
+    """The fit step alone, as the grader runs it: its worker's time from being let go to its facts."""
+    sys.path.insert(0, str(ROOT))
+    from grader.conftest import write_training_set
+    from grader.data import load_split
+    from grader.sandbox import Worker
+
+    times = []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory() as scratch:
+            worker = Worker(("build", "compile", "fit"), ROOT / "solutions", Path(scratch))
+            write_training_set(Path(scratch), *load_split("train"))
+            worker.result("compile")
+            times.append(worker.result("fit").seconds)
+    return min(times)
+
+
+def main():
+    if not os.environ.get("MNIST_DATA"):
+        sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
+    from grader import runtime
+
+    python = sys.executable
+    grade = [python, "-m", "grader.cli"]
+    seed = [python, str(ROOT / "bench" / "seed_script.py")]
+    env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    with tempfile.TemporaryDirectory() as scratch:
+        # A compilation cache of the bench's own: the first grading fills it, as a student's first does.
+        env["MNIST_CACHE"] = os.environ["MNIST_CACHE"] = scratch
+        untrained = Path(scratch) / "untrained"
+        shutil.copytree(ROOT / "solutions", untrained)
+        shutil.copy(ROOT / "exercises" / "fit.py", untrained / "fit.py")
+
+        gflops = sgemm_gflops()
+        seed_tf = best(seed, {**env, "KERAS_BACKEND": "tensorflow"})
+        first = measure([*grade, "solutions"], env)
+        graded = best([*grade, "solutions"], env)
+        feedback = best([*grade, str(untrained)], env)
+        fit = fit_seconds()
+        seed_default = best(seed, {**env, "KERAS_BACKEND": runtime.backend()})
+    bound = FIT_FLOP / gflops / 1e9
+    backend = runtime.backend()
+    accuracy = next((line.split()[-1] for line in graded[2].splitlines() if "test accuracy" in line), "?")
+    print(f"machine: {os.cpu_count()} cores, numpy sgemm {gflops:.0f} GFLOP/s; grader backend: {backend}")
+    print(f"seed script, TensorFlow:        {seed_tf[0]:6.2f} s  {seed_tf[1]:5.0f} MB")
+    print(f"seed script, {backend:<18} {seed_default[0]:6.2f} s  {seed_default[1]:5.0f} MB")
+    print(f"mnist-grade solutions, first:   {first[0]:6.2f} s  {first[1]:5.0f} MB  (empty compilation cache)")
+    print(f"mnist-grade solutions:          {graded[0]:6.2f} s  {graded[1]:5.0f} MB  (test accuracy {accuracy})")
+    print(f"non-training feedback:          {feedback[0]:6.2f} s  (all steps but fit done)")
+    print(f"fit, 5 epochs:                  {fit:6.2f} s  (GEMM bound {bound:.2f} s: {FIT_FLOP / 1e9:.0f} GFLOP)")
+    print()
+    goals = [
+        ("grading / seed script on TensorFlow", graded[0] / seed_tf[0], 0.5),
+        ("fit / GEMM bound", fit / bound, 1.5),
+        ("non-training feedback, seconds", feedback[0], 3.0),
+        ("peak memory / seed script's", graded[1] / seed_tf[1], 1.0),
+    ]
+    for name, value, goal in goals:
+        print(f"{name:<38} {value:5.2f}  goal <= {goal:g}  {'met' if value <= goal else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
