@@ -2,11 +2,14 @@
 
 import pytest
 
+from grader.i18n import _
+
 
 def fail(expected, got, help):
     """Fail the current check with the message a student reads."""
     __tracebackhide__ = True
-    pytest.fail(f"expected {expected}, got {got}\nHelp: {help}", pytrace=False)
+    pytest.fail(_("expected {expected}, got {got}", expected=expected, got=got) + "\n" + _("Help: {help}", help=help),
+                pytrace=False)
 
 
 def facts(run):
@@ -24,7 +27,7 @@ def returned_array(run):
     returned = facts(run)["returned"]
     output = run.array("output")
     if output is None:
-        fail("an array", returned, "end the function with `return` and the result.")
+        fail(_("an array"), returned, _("end the function with `return` and the result."))
     return output
 
 
@@ -39,4 +42,4 @@ def input_untouched(run, given, help):
     returned_array(run)
     after = run.array("input_after")
     if after is None or after.shape != given.shape or after.dtype != given.dtype or not (after == given).all():
-        fail(f"the input to stay {shape(given)} {given.dtype} and unchanged", "it changed", help)
+        fail(_("the input to stay {shape} {dtype} and unchanged", shape=shape(given), dtype=given.dtype), _("it changed"), help)

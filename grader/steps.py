@@ -9,13 +9,23 @@ HERE = Path(__file__).parent
 
 @dataclass(frozen=True)
 class Step:
+    """One step of the course; its texts are {"en": ..., "zh": ...} tables, read through text()."""
+
     name: str
-    title: str
+    title: dict
     needs: tuple[str, ...]
     timeout: float
     file: str | None = None
     function: str | None = None
-    on_error: str | None = None
+    on_error: dict | None = None
+    explain: dict | None = None
+    hints: tuple = ()
+
+    def text(self, field):
+        """A text of this step (title, on_error, explain) in the student's language."""
+        from grader.i18n import pick
+
+        return pick(getattr(self, field))
 
 
 def _load():
@@ -24,6 +34,7 @@ def _load():
     steps = {}
     for raw in meta.pop("steps"):
         raw["needs"] = tuple(raw.get("needs", ()))
+        raw["hints"] = tuple(raw.get("hints", ()))
         steps[raw["name"]] = Step(**raw)
     return steps, meta
 
@@ -42,3 +53,13 @@ def reference_accuracy():
 
 # The steps a student writes a file for, in order.
 FILE_STEPS = [step for step in STEPS.values() if step.file]
+
+
+def prerequisites(name):
+    """The steps `name` needs, directly or through others, in course order."""
+    needs, todo = set(), list(STEPS[name].needs)
+    while todo:
+        need = todo.pop()
+        needs.add(need)
+        todo.extend(STEPS[need].needs)
+    return [step for step in STEPS if step in needs]

@@ -4,6 +4,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from grader.i18n import _
 from grader.steps import FILE_STEPS
 
 
@@ -19,16 +20,16 @@ def check_folder(path):
     """Return the submission folder as a Path, or raise SubmissionError saying what is wrong."""
     folder = Path(path)
     if not folder.is_dir():
-        raise SubmissionError(
-            f"There is no folder {path}. Give the folder that holds your six step files, "
-            f"for example: mnist-grade exercises"
+        raise SubmissionError(_(
+            "There is no folder {path}. Give the folder that holds your six step files, "
+            "for example: mnist-grade exercises", path=path)
         )
     missing = [step.file for step in FILE_STEPS if not (folder / step.file).is_file()]
     if missing:
-        raise SubmissionError(
-            f"{path} is missing {', '.join(missing)}. A submission has one file per step "
-            f"({', '.join(step.file for step in FILE_STEPS)}); copy the missing ones back "
-            f"from the exercises folder."
+        raise SubmissionError(_(
+            "{path} is missing {missing}. A submission has one file per step ({files}); copy the missing ones "
+            "back from the exercises folder.", path=path, missing=", ".join(missing),
+            files=", ".join(step.file for step in FILE_STEPS))
         )
     return folder
 

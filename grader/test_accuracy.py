@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.expect import facts, fail
+from grader.i18n import _
 from grader.steps import ACCURACY_BAR, reference_accuracy
 
 STEP = "accuracy"
@@ -26,16 +27,17 @@ def test_accuracy(runs, mnist_test, record_property):
     run = runs("fit")
     trained = facts(run)["history"]
     if trained is None or trained["model"]["layers"] != EXPECTED_LAYERS:
-        fail("the trained 784 → 512 → 10 model", "another model", "fit the model you are given.")
+        fail(_("the trained 784 → 512 → 10 model"), _("another model"), _("fit the model you are given."))
     with np.load(run.workdir / "weights.npz") as saved:
         weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     shapes = [w.shape for w in weights]
     if shapes != [(784, 512), (512,), (512, 10), (10,)]:
-        fail("weights of shapes (784, 512), (512,), (512, 10), (10,)", shapes, "fit the model you are given.")
+        fail(_("weights of shapes (784, 512), (512,), (512, 10), (10,)"), shapes, _("fit the model you are given."))
     images, labels = mnist_test
     x_test = images.reshape(len(images), 784).astype("float32") / 255
     accuracy = float(np.mean(predict(weights, x_test) == labels))
-    record_property("note", f"test accuracy {accuracy:.4f}")
+    record_property("note", _("test accuracy {accuracy}", accuracy=f"{accuracy:.4f}"))
     if accuracy < ACCURACY_BAR:
-        fail(f"at least {ACCURACY_BAR}", f"{accuracy:.4f} (the reference solution reaches {reference_accuracy()})",
-             "train as the seed does: rmsprop, 5 epochs, batches of 128, on images scaled to [0, 1].")
+        fail(_("at least {bar}", bar=ACCURACY_BAR),
+             _("{accuracy} (the reference solution reaches {reference})", accuracy=f"{accuracy:.4f}", reference=reference_accuracy()),
+             _("train as the seed does: rmsprop, 5 epochs, batches of 128, on images scaled to [0, 1]."))

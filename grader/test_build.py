@@ -3,6 +3,7 @@
 import pytest
 
 from grader.expect import facts, fail
+from grader.i18n import _
 
 STEP = "build"
 PARAMETERS = 784 * 512 + 512 + 512 * 10 + 10  # 407,050 weights and biases.
@@ -13,7 +14,7 @@ def model_of(run):
     __tracebackhide__ = True
     found = facts(run)
     if found["model"] is None:
-        fail("a Keras model", found["returned"], "build the model, then `return` it.")
+        fail(_("a Keras model"), found["returned"], _("build the model, then `return` it."))
     return found["model"]
 
 
@@ -21,7 +22,8 @@ def layer(run, index, name):
     __tracebackhide__ = True
     layers = model_of(run)["layers"]
     if len(layers) < 2:
-        fail(f"a {name} layer", f"{len(layers)} layer{'s' * (len(layers) != 1)}", "the model needs two Dense layers.")
+        count = _("{count} layer", count=1) if len(layers) == 1 else _("{count} layers", count=len(layers))
+        fail(_("a {name} layer", name=name), count, _("the model needs two Dense layers."))
     return layers[index]
 
 
@@ -36,11 +38,11 @@ def test_inputs(run):
     """build makes a model that takes 784 inputs"""
     inputs = model_of(run)["inputs"]
     if inputs is None:
-        fail("a model that takes 784 inputs", "a model with no input shape yet",
-             "start the model with keras.Input(shape=(784,)).")
+        fail(_("a model that takes 784 inputs"), _("a model with no input shape yet"),
+             _("start the model with keras.Input(shape=(784,))."))
     if inputs != [[None, 784]]:
-        fail("inputs of shape (None, 784)", ", ".join(str(tuple(i)) for i in inputs),
-             "each image arrives as one row of 784 values: keras.Input(shape=(784,)).")
+        fail(_("inputs of shape (None, 784)"), ", ".join(str(tuple(i)) for i in inputs),
+             _("each image arrives as one row of 784 values: keras.Input(shape=(784,))."))
 
 
 @pytest.mark.points(4)
@@ -48,26 +50,26 @@ def test_layers(run):
     """build stacks exactly two Dense layers"""
     kinds = [layer["class"] for layer in model_of(run)["layers"]]
     if kinds != ["Dense", "Dense"]:
-        fail("Dense, Dense", ", ".join(kinds) or "no layers",
-             "the seed's network has two Dense layers and nothing else.")
+        fail("Dense, Dense", ", ".join(kinds) or _("no layers"),
+             _("the seed's network has two Dense layers and nothing else."))
 
 
 @pytest.mark.points(3)
 def test_hidden(run):
     """build gives the first Dense layer 512 units and relu"""
-    found = layer(run, 0, "first")
+    found = layer(run, 0, _("first"))
     if (found["units"], found["activation"]) != (512, "relu"):
         fail("Dense(512, activation=\"relu\")", f"{found['class']}({found['units']}, activation=\"{found['activation']}\")",
-             "the hidden layer has 512 units; relu keeps positive values and zeroes the rest.")
+             _("the hidden layer has 512 units; relu keeps positive values and zeroes the rest."))
 
 
 @pytest.mark.points(3)
 def test_output(run):
     """build gives the last Dense layer 10 units and softmax"""
-    found = layer(run, -1, "last")
+    found = layer(run, -1, _("last"))
     if (found["units"], found["activation"]) != (10, "softmax"):
         fail("Dense(10, activation=\"softmax\")", f"{found['class']}({found['units']}, activation=\"{found['activation']}\")",
-             "one unit per digit; softmax turns them into 10 probabilities that add up to 1.")
+             _("one unit per digit; softmax turns them into 10 probabilities that add up to 1."))
 
 
 @pytest.mark.points(2)
@@ -75,5 +77,5 @@ def test_parameters(run):
     """build's model has 407,050 parameters"""
     params = model_of(run)["params"]
     if params != PARAMETERS:
-        fail(f"{PARAMETERS:,}", "an unbuilt model" if params is None else f"{params:,}",
-             "784 × 512 + 512 weights and biases, then 512 × 10 + 10: check the layer sizes and inputs.")
+        fail(f"{PARAMETERS:,}", _("an unbuilt model") if params is None else f"{params:,}",
+             _("784 × 512 + 512 weights and biases, then 512 × 10 + 10: check the layer sizes and inputs."))

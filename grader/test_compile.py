@@ -5,6 +5,7 @@ import re
 import pytest
 
 from grader.expect import facts, fail
+from grader.i18n import _
 
 STEP = "compile"
 ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}
@@ -15,9 +16,9 @@ def compiled(run):
     __tracebackhide__ = True
     found = facts(run)
     if found["compiled"] is None:
-        fail("the compiled model", found["returned"], "end compile_model with `return model`.")
+        fail(_("the compiled model"), found["returned"], _("end compile_model with `return model`."))
     if not found["compiled"]["compiled"]:
-        fail("a compiled model", "a model that was never compiled", "call model.compile(...) inside compile_model.")
+        fail(_("a compiled model"), _("a model that was never compiled"), _("call model.compile(...) inside compile_model."))
     return found["compiled"]
 
 
@@ -37,7 +38,7 @@ def test_optimizer(run):
     """compile uses the rmsprop optimizer"""
     optimizer = compiled(run)["optimizer"]
     if optimizer != "RMSprop":
-        fail("RMSprop", optimizer, 'the seed trains with optimizer="rmsprop".')
+        fail("RMSprop", optimizer, _('the seed trains with optimizer="rmsprop".'))
 
 
 @pytest.mark.points(4)
@@ -47,11 +48,11 @@ def test_loss(run):
     loss = snake(str(found["loss"]))
     if loss == "sparse_categorical_crossentropy":
         fail("categorical_crossentropy", loss,
-             "the sparse loss is for integer labels; one-hot labels need categorical_crossentropy.")
+             _("the sparse loss is for integer labels; one-hot labels need categorical_crossentropy."))
     if loss != "categorical_crossentropy":
-        fail("categorical_crossentropy", loss, "with one-hot labels and softmax, use loss=\"categorical_crossentropy\".")
+        fail("categorical_crossentropy", loss, _("with one-hot labels and softmax, use loss=\"categorical_crossentropy\"."))
     if found["from_logits"]:
-        fail("from_logits=False", "from_logits=True", "softmax already gives probabilities, not logits.")
+        fail("from_logits=False", "from_logits=True", _("softmax already gives probabilities, not logits."))
 
 
 @pytest.mark.points(4)
@@ -60,6 +61,6 @@ def test_metrics(run):
     metrics = compiled(run)["metrics"]
     if "Accuracy" in metrics:
         fail("\"accuracy\"", "keras.metrics.Accuracy()",
-             "Accuracy() counts exact matches of probabilities; metrics=[\"accuracy\"] picks the right one.")
+             _("Accuracy() counts exact matches of probabilities; metrics=[\"accuracy\"] picks the right one."))
     if not ACCURACY_NAMES & set(metrics):
-        fail("\"accuracy\" among the metrics", metrics or "no metrics", "add metrics=[\"accuracy\"] to compile.")
+        fail(_("\"accuracy\" among the metrics"), metrics or _("no metrics"), _("add metrics=[\"accuracy\"] to compile."))

@@ -3,6 +3,7 @@
 import pytest
 
 from grader.expect import facts, fail
+from grader.i18n import _
 
 STEP = "fit"
 EPOCHS, BATCH_SIZE, TRAIN_IMAGES = 5, 128, 60_000
@@ -14,7 +15,7 @@ def history(run):
     __tracebackhide__ = True
     found = facts(run)
     if found["history"] is None:
-        fail("the History that model.fit returns", found["returned"], "end fit_model with `return model.fit(...)`.")
+        fail(_("the History that model.fit returns"), found["returned"], _("end fit_model with `return model.fit(...)`."))
     return found["history"]
 
 
@@ -29,7 +30,7 @@ def test_epochs(run):
     """fit trains for 5 epochs"""
     epochs = len(history(run)["epoch"])
     if epochs != EPOCHS:
-        fail(f"{EPOCHS} epochs", epochs, "pass epochs=5 to model.fit.")
+        fail(_("{count} epochs", count=EPOCHS), epochs, _("pass epochs=5 to model.fit."))
 
 
 @pytest.mark.points(6)
@@ -38,9 +39,10 @@ def test_batch_size(run):
     found = history(run)
     steps = found["steps"]
     if steps != STEPS_PER_EPOCH:
-        size = f"about {TRAIN_IMAGES // steps} images" if steps else "an unknown size"
-        fail(f"{STEPS_PER_EPOCH} steps an epoch (batches of {BATCH_SIZE})", f"{steps} ({size} a batch)",
-             "pass batch_size=128 to model.fit, and train on all the images you are given.")
+        size = _("about {count} images", count=TRAIN_IMAGES // steps) if steps else _("an unknown size")
+        fail(_("{steps} steps an epoch (batches of {size})", steps=STEPS_PER_EPOCH, size=BATCH_SIZE),
+             _("{steps} ({size} a batch)", steps=steps, size=size),
+             _("pass batch_size=128 to model.fit, and train on all the images you are given."))
     if found["iterations"] != steps * len(found["epoch"]):
-        fail(f"{steps * len(found['epoch'])} training steps", found["iterations"],
-             "call model.fit once, on the model you are given.")
+        fail(_("{count} training steps", count=steps * len(found["epoch"])), found["iterations"],
+             _("call model.fit once, on the model you are given."))

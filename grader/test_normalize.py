@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.expect import fail, input_untouched, returned_array, shape
+from grader.i18n import _
 
 STEP = "normalize"
 
@@ -11,10 +12,10 @@ STEP = "normalize"
 @pytest.mark.points(2)
 def test_shape(run, sample):
     """normalize keeps the shape of its input"""
-    images, _ = sample
+    images = sample[0]
     output = returned_array(run)
     if output.shape != images.shape:
-        fail(shape(images), shape(output), "normalize changes the values only; reshaping is the reshape step.")
+        fail(shape(images), shape(output), _("normalize changes the values only; reshaping is the reshape step."))
 
 
 @pytest.mark.points(3)
@@ -22,28 +23,29 @@ def test_dtype(run):
     """normalize returns float32"""
     output = returned_array(run)
     if output.dtype != np.float32:
-        fail("float32", output.dtype, 'dividing makes float64; convert first: images.astype("float32") / 255.')
+        fail("float32", output.dtype, _('dividing makes float64; convert first: images.astype("float32") / 255.'))
 
 
 @pytest.mark.points(3)
 def test_values(run, sample):
     """normalize returns images / 255, values between 0 and 1"""
-    images, _ = sample
+    images = sample[0]
     output = returned_array(run)
     expected = images.astype("float32") / 255
     if output.shape != expected.shape:
-        fail(f"values in shape {shape(expected)}", f"shape {shape(output)}", "fix the shape first.")
+        fail(_("values in shape {shape}", shape=shape(expected)), _("shape {shape}", shape=shape(output)),
+             _("fix the shape first."))
     if output.max() > 1 or output.min() < 0:
-        fail("values between 0 and 1", f"values from {output.min():g} to {output.max():g}",
-             "divide by 255, the largest value a pixel can have.")
+        fail(_("values between 0 and 1"), _("values from {low} to {high}", low=f"{output.min():g}", high=f"{output.max():g}"),
+             _("divide by 255, the largest value a pixel can have."))
     if not np.allclose(output, expected, rtol=0, atol=1e-6):
         worst = np.abs(output.astype("float64") - expected).max()
-        fail("images / 255", f"values that differ from it by up to {worst:.3g}",
-             "divide every pixel by 255, nothing else.")
+        fail("images / 255", _("values that differ from it by up to {worst}", worst=f"{worst:.3g}"),
+             _("divide every pixel by 255, nothing else."))
 
 
 @pytest.mark.points(2)
 def test_input_untouched(run, sample):
     """normalize leaves the images it is given unchanged"""
-    images, _ = sample
-    input_untouched(run, images, "return a new array instead of changing `images` in place.")
+    images = sample[0]
+    input_untouched(run, images, _("return a new array instead of changing `images` in place."))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.expect import fail, input_untouched, returned_array, shape
+from grader.i18n import _
 
 STEP = "reshape"
 
@@ -11,37 +12,38 @@ STEP = "reshape"
 @pytest.mark.points(3)
 def test_shape(run, sample):
     """reshape returns (N, 784) for any number of images N"""
-    images, _ = sample
+    images = sample[0]
     output = returned_array(run)
     if output.shape != (len(images), 784):
         fail(f"({len(images)}, 784)", shape(output),
-             "each 28×28 image must become one row of 28 * 28 = 784 values, for any number of images.")
+             _("each 28×28 image must become one row of 28 * 28 = 784 values, for any number of images."))
 
 
 @pytest.mark.points(2)
 def test_dtype(run, sample):
     """reshape keeps the pixels' dtype (uint8)"""
-    images, _ = sample
+    images = sample[0]
     output = returned_array(run)
     if output.dtype != images.dtype:
-        fail(images.dtype, output.dtype, "reshape only moves values; leave converting to the normalize step.")
+        fail(images.dtype, output.dtype, _("reshape only moves values; leave converting to the normalize step."))
 
 
 @pytest.mark.points(3)
 def test_values(run, sample):
     """reshape lays out each image row by row"""
-    images, _ = sample
+    images = sample[0]
     output = returned_array(run)
     expected = images.reshape(len(images), 784)
     if output.shape != expected.shape:
-        fail(f"values in shape {shape(expected)}", f"shape {shape(output)}", "fix the shape first.")
+        fail(_("values in shape {shape}", shape=shape(expected)), _("shape {shape}", shape=shape(output)),
+             _("fix the shape first."))
     if not np.array_equal(output, expected):
-        fail("the pixels of each image in their original order", "different values",
-             "use reshape; transposing or reordering the pixels changes what the network sees.")
+        fail(_("the pixels of each image in their original order"), _("different values"),
+             _("use reshape; transposing or reordering the pixels changes what the network sees."))
 
 
 @pytest.mark.points(2)
 def test_input_untouched(run, sample):
     """reshape leaves the images it is given unchanged"""
-    images, _ = sample
-    input_untouched(run, images, "return a new array (images.reshape(...)) instead of changing `images` in place.")
+    images = sample[0]
+    input_untouched(run, images, _("return a new array (images.reshape(...)) instead of changing `images` in place."))

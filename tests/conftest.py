@@ -16,6 +16,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "mnist"
 # Tests read the data set from MNIST_DATA (by default ../shared/data/mnist), as an absolute path
 # because some tests run the grader from other folders.
 os.environ["MNIST_DATA"] = str(Path(os.environ.get("MNIST_DATA", SHARED_DATA)).resolve())
+os.environ["MNIST_LANG"] = "en"  # Tests compare English text, whatever the machine's locale.
 
 
 @pytest.fixture(scope="session", autouse=True)

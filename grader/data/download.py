@@ -15,6 +15,7 @@ import urllib.request
 
 from grader import __version__
 from grader.data.formats import ARRAYS, BadFile, DataError, read_idx, read_npz
+from grader.i18n import N_, _
 
 KERAS_NPZ = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MIRRORS = (
@@ -29,7 +30,7 @@ MAX_ATTEMPTS = 20  # Attempts per file in all, however far each one got.
 BACKOFF = 1.0  # Seconds before the first retry; doubled after each failure that made no progress.
 RETRY_CODES = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 1 << 16
-WHAT_TO_DO = (
+WHAT_TO_DO = N_(
     "Try again later, or set MNIST_MIRROR to a mirror you can reach (a base URL serving the four "
     "*-ubyte.gz files), or get the files another way and use them with MNIST_DATA=FOLDER or "
     "`mnist-grade data --from PATH`."
@@ -51,10 +52,11 @@ def mirrors():
     chosen = os.environ.get("MNIST_MIRROR", "").replace(",", " ").split()
     for url in chosen:
         if not url.startswith(("http://", "https://")):
-            raise DataError(
-                f"MNIST_MIRROR has {url}, which is not an http:// or https:// URL. Set it to one or more base "
-                "URLs serving the four *-ubyte.gz files, separated by spaces, or unset it to use the public mirrors."
-            )
+            raise DataError(_(
+                "MNIST_MIRROR has {url}, which is not an http:// or https:// URL. Set it to one or more base "
+                "URLs serving the four *-ubyte.gz files, separated by spaces, or unset it to use the public mirrors.",
+                url=url,
+            ))
     return tuple(chosen) or MIRRORS
 
 
@@ -78,7 +80,7 @@ def fetch(folder, progress=None):
         if len(arrays) == len(ARRAYS):
             return arrays, used
     lines = "\n".join(f"  {failed}" for failed in failures)
-    raise DataError(f"Could not download MNIST: every mirror failed.\n{lines}\n{WHAT_TO_DO}")
+    raise DataError(_("Could not download MNIST: every mirror failed.") + f"\n{lines}\n" + _(WHAT_TO_DO))
 
 
 class Failed(Exception):
@@ -106,7 +108,7 @@ def _read(url, path, keys):
             return read_npz(path, keys)
         return {keys[0]: read_idx(path, keys[0])}
     except BadFile as bad:
-        raise Failed(url, f"the file downloaded {bad}") from None
+        raise Failed(url, _("the file downloaded {problem}", problem=bad)) from None
 
 
 def _get(url, path, progress):
@@ -121,9 +123,9 @@ def _get(url, path, progress):
         attempts += 1
         in_a_row = 0 if path.exists() and path.stat().st_size > had else in_a_row + 1
         if in_a_row > RETRIES or attempts >= MAX_ATTEMPTS:
-            raise Failed(url, f"{reason} ({attempts} attempts)")
+            raise Failed(url, _("{reason} ({attempts} attempts)", reason=reason, attempts=attempts))
         wait = BACKOFF * 2 ** max(in_a_row - 1, 0)
-        progress.note(f"{url}: {reason}; trying again in {wait:g} s")
+        progress.note(_("{url}: {reason}; trying again in {wait} s", url=url, reason=reason, wait=f"{wait:g}"))
         time.sleep(wait)
 
 
@@ -139,7 +141,7 @@ def _attempt(url, path, progress):
         error.close()
         if error.code == 416 and start:  # The partial file does not fit what the server has now.
             path.unlink()
-            raise Retry("the server refused to resume the download") from None
+            raise Retry(_("the server refused to resume the download")) from None
         reason = f"HTTP {error.code} {error.reason}"
         raise Retry(reason) if error.code in RETRY_CODES else Failed(url, reason) from None
     except urllib.error.URLError as error:
@@ -159,7 +161,7 @@ def _attempt(url, path, progress):
                 done += len(chunk)
                 progress.update(url, done, total)
     if total is not None and done < total:
-        raise Retry(f"the connection closed after {done:,} of {total:,} bytes")
+        raise Retry(_("the connection closed after {done} of {total} bytes", done=f"{done:,}", total=f"{total:,}"))
 
 
 def _read_chunk(url, response):
@@ -177,15 +179,15 @@ def _range_start(response):
 def _classified(url, error):
     """A Retry for a failure that may pass, a Failed for one that will not, with words a user understands."""
     if isinstance(error, socket.gaierror):
-        return Failed(url, f"cannot find the server; are you online? ({error.strerror})")
+        return Failed(url, _("cannot find the server; are you online? ({reason})", reason=error.strerror))
     if isinstance(error, ConnectionRefusedError):
-        return Failed(url, "the server refused the connection")
+        return Failed(url, _("the server refused the connection"))
     if isinstance(error, ssl.SSLError):
-        return Failed(url, f"the secure connection failed ({error.reason or error})")
+        return Failed(url, _("the secure connection failed ({reason})", reason=error.reason or error))
     if isinstance(error, TimeoutError | socket.timeout):
-        return Retry(f"no data for {TIMEOUT:g} s")
+        return Retry(_("no data for {seconds} s", seconds=f"{TIMEOUT:g}"))
     if isinstance(error, ConnectionResetError):
-        return Retry("the connection was reset")
+        return Retry(_("the connection was reset"))
     if isinstance(error, http.client.IncompleteRead | http.client.RemoteDisconnected):
-        return Retry("the connection closed too early")
+        return Retry(_("the connection closed too early"))
     return Retry(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.i18n import _
+
 
 @dataclass(frozen=True)
 class Array:
@@ -58,7 +60,7 @@ def read_idx(path, key):
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise BadFile(f"cannot be read ({error.strerror})") from None
+        raise BadFile(_("cannot be read ({reason})", reason=error.strerror)) from None
     return parse_idx(gunzip(data) if path.suffix == ".gz" else data, key)
 
 
@@ -66,7 +68,7 @@ def gunzip(data):
     try:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as error:
-        raise BadFile(f"is not a complete gzip file ({error})") from None
+        raise BadFile(_("is not a complete gzip file ({reason})", reason=error)) from None
 
 
 def parse_idx(raw, key):
@@ -74,16 +76,18 @@ def parse_idx(raw, key):
     array = ARRAYS[key]
     magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
     if magic != array.magic:
-        found = "missing" if magic is None else f"0x{magic:08x}"
-        raise BadFile(f"is not an MNIST IDX file: its magic number is {found}, expected 0x{array.magic:08x}")
+        found = _("missing") if magic is None else f"0x{magic:08x}"
+        raise BadFile(_("is not an MNIST IDX file: its magic number is {found}, expected {magic}",
+                        found=found, magic=f"0x{array.magic:08x}"))
     ndim = raw[3]
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
     if len(raw) - header != np.prod(shape) or len(raw) < header:
-        raise BadFile(f"is truncated: its header promises {shape} values, it holds {max(len(raw) - header, 0)}")
+        raise BadFile(_("is truncated: its header promises {shape} values, it holds {count}",
+                        shape=shape, count=max(len(raw) - header, 0)))
     if shape != array.shape:
-        raise BadFile(f"holds uint8 {shape}, expected {array.expected()}")
-    check_digest(array, hashlib.sha256(raw).hexdigest(), "its content")
+        raise BadFile(_("holds uint8 {shape}, expected {expected}", shape=shape, expected=array.expected()))
+    check_digest(array, hashlib.sha256(raw).hexdigest(), _("its content"))
     return np.frombuffer(bytearray(raw), np.uint8, offset=header).reshape(shape)
 
 
@@ -93,10 +97,10 @@ def read_npz(path, keys):
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in keys if key not in npz.files]
             if missing:
-                raise BadFile(f"is not Keras's mnist.npz: it has no {', '.join(missing)}")
+                raise BadFile(_("is not Keras's mnist.npz: it has no {keys}", keys=", ".join(missing)))
             arrays = {key: npz[key] for key in keys}
     except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as error:
-        raise BadFile(f"is not a readable npz file ({error})") from None
+        raise BadFile(_("is not a readable npz file ({reason})", reason=error)) from None
     for key, value in arrays.items():
         check(key, value)
     return arrays
@@ -106,7 +110,8 @@ def check(key, value):
     """Raise BadFile unless `value` is exactly MNIST's array `key`."""
     array = ARRAYS[key]
     if value.dtype != np.uint8 or value.shape != array.shape:
-        raise BadFile(f"has {key} of {value.dtype} {value.shape}, expected {array.expected()}")
+        raise BadFile(_("has {key} of {dtype} {shape}, expected {expected}", key=key, dtype=value.dtype,
+                        shape=value.shape, expected=array.expected()))
     check_digest(array, digest(array, value), key)
 
 
@@ -119,6 +124,5 @@ def digest(array, value):
 
 def check_digest(array, found, what):
     if found != array.sha256:
-        raise BadFile(
-            f"is not MNIST's {array.idx}: {what} has SHA-256 {found}, expected {array.sha256}"
-        )
+        raise BadFile(_("is not MNIST's {name}: {what} has SHA-256 {found}, expected {digest}",
+                        name=array.idx, what=what, found=found, digest=array.sha256))

@@ -15,14 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from grader.data import download
-from grader.data.formats import ARRAYS, IDX_FILES, SPLITS, BadFile, DataError, read_idx, read_npz
+from grader.data.formats import ARRAYS, SPLITS, BadFile, DataError, read_idx, read_npz
+from grader.i18n import N_, _
 
-USE_A_FOLDER = (
-    f"Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files ({IDX_FILES}), "
-    "or unset it to use the cache and the download."
+USE_A_FOLDER = N_(
+    "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files (train-images-idx3-ubyte.gz, "
+    "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), or unset it to use "
+    "the cache and the download."
 )
-REPLACE_IT = "Replace it with a good copy, or unset MNIST_DATA to use the cache and the download."
-IMPORT_A_GOOD_COPY = "Import a good copy: an npz file like Keras's mnist.npz, or a folder with it or the four IDX files."
+REPLACE_IT = N_("Replace it with a good copy, or unset MNIST_DATA to use the cache and the download.")
+IMPORT_A_GOOD_COPY = N_("Import a good copy: an npz file like Keras's mnist.npz, or a folder with it or the four IDX files.")
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Source:
 
     def describe(self):
         how = f", {self.how}" if self.how else ""
-        return f"{self.name}, {self.path} ({'the four IDX files' if self.holds_idx() else 'npz'}{how})"
+        return f"{self.name}, {self.path} ({_('the four IDX files') if self.holds_idx() else 'npz'}{how})"
 
     def _idx_file(self, key):
         name = ARRAYS[key].idx
@@ -55,7 +57,7 @@ class Source:
             if candidate.exists():
                 return candidate
         label = f"{self.name}={self.path}" if self.name == "MNIST_DATA" else str(self.path)
-        raise DataError(f"{label} has neither mnist.npz nor {name}.gz. {self.missing_fix}")
+        raise DataError(_("{where} has neither mnist.npz nor {name}.gz.", where=label, name=name) + " " + _(self.missing_fix))
 
 
 def cache_file():
@@ -94,7 +96,7 @@ def ensure(keys=tuple(ARRAYS), progress=None):
     except DataError as error:
         if source.path != cache_file():
             raise
-        _warn(f"the cache was damaged and is removed; fetching MNIST again. ({error})")
+        _warn(_("the cache was damaged and is removed; fetching MNIST again. ({error})", error=error))
         cache_file().unlink(missing_ok=True)
         source = locate(progress)
         return source, source.read(keys)
@@ -106,31 +108,31 @@ def locate(progress=None):
     if folder:
         folder = Path(folder)
         if not folder.is_dir():
-            raise DataError(f"MNIST_DATA={folder} is not a folder. {USE_A_FOLDER}")
+            raise DataError(_("MNIST_DATA={folder} is not a folder.", folder=folder) + " " + _(USE_A_FOLDER))
         return Source(folder, "MNIST_DATA")
     cache = cache_file()
     if cache.exists():
-        return Source(cache, "the cache")
+        return Source(cache, _("the cache"))
     keras = keras_cache()
     if keras.exists():
         try:
             save(read_npz(keras, ARRAYS))
-            return Source(cache, "the cache", f"copied from Keras's cache, {keras}")
+            return Source(cache, _("the cache"), _("copied from Keras's cache, {path}", path=keras))
         except BadFile as bad:
-            _warn(f"skipping Keras's cache: {keras} {bad}.")
+            _warn(_("skipping Keras's cache: {path} {problem}.", path=keras, problem=bad))
     with tempfile.TemporaryDirectory(dir=_cache_folder(), prefix=".download-") as scratch:
         arrays, used = download.fetch(Path(scratch), progress)
     save(arrays)
-    return Source(cache, "the cache", f"downloaded from {' and '.join(used)}")
+    return Source(cache, _("the cache"), _("downloaded from {mirrors}", mirrors=_(" and ").join(used)))
 
 
 def import_from(path):
     """Check a local copy (npz file, or folder with mnist.npz or the IDX files) and keep it in the cache."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path} does not exist. {IMPORT_A_GOOD_COPY}")
+        raise DataError(_("{path} does not exist.", path=path) + " " + _(IMPORT_A_GOOD_COPY))
     save(Source(path, "", fix=IMPORT_A_GOOD_COPY, missing_fix=IMPORT_A_GOOD_COPY).read(ARRAYS))
-    return Source(cache_file(), "the cache", f"imported from {path}")
+    return Source(cache_file(), _("the cache"), _("imported from {path}", path=path))
 
 
 def save(arrays):
@@ -161,17 +163,17 @@ def _cache_folder():
 
 
 def _unwritable(folder, error):
-    return DataError(
-        f"Cannot write to the cache folder {folder} ({error.strerror or error}). "
-        "Set MNIST_CACHE to a folder you can write to."
-    )
+    return DataError(_(
+        "Cannot write to the cache folder {folder} ({reason}). Set MNIST_CACHE to a folder you can write to.",
+        folder=folder, reason=error.strerror or error,
+    ))
 
 
 def _checked(read, path, what, fix):
     try:
         return read(path, what)
     except BadFile as bad:
-        raise DataError(f"{path} {bad}. {fix}") from None
+        raise DataError(f"{path} {bad}. " + _(fix)) from None
 
 
 def _warn(text):
