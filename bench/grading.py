@@ -114,6 +114,7 @@ def main():
         first = measure([*grade, "solutions"], env)
         graded = best([*grade, "solutions"], env)
         feedback = best([*grade, str(untrained)], env)
+        one_step = best([*grade, "solutions", "--step", "normalize"], env)
         fit = fit_seconds()
         seed_default = best(seed, {**env, "KERAS_BACKEND": runtime.backend()})
     bound = FIT_FLOP / gflops / 1e9
@@ -125,6 +126,7 @@ def main():
     print(f"mnist-grade solutions, first:   {first[0]:6.2f} s  {first[1]:5.0f} MB  (empty compilation cache)")
     print(f"mnist-grade solutions:          {graded[0]:6.2f} s  {graded[1]:5.0f} MB  (test accuracy {accuracy})")
     print(f"non-training feedback:          {feedback[0]:6.2f} s  (all steps but fit done)")
+    print(f"one step, --step normalize:     {one_step[0]:6.2f} s")
     print(f"fit, 5 epochs:                  {fit:6.2f} s  (GEMM bound {bound:.2f} s: {FIT_FLOP / 1e9:.0f} GFLOP)")
     print()
     goals = [

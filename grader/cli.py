@@ -1,4 +1,5 @@
-"""mnist-grade: grade a submission of the MNIST course; `mnist-grade data` gets and checks MNIST.
+"""mnist-grade: grade a submission of the MNIST course; `mnist-grade data` gets and checks MNIST;
+`mnist-grade hint STEP` gives the next hint for a step.
 
 Exit 0 when all passes, 1 when not, 2 on bad usage or when MNIST cannot be had.
 """
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 from grader import __version__
+from grader.i18n import LANGUAGES, _
+from grader.steps import STEPS
 from grader.submission import SubmissionError, check_folder
 
 GRADER_DIR = Path(__file__).resolve().parent
@@ -18,10 +21,16 @@ def parse(argv):
     parser = argparse.ArgumentParser(
         prog="mnist-grade",
         description="Grade the six steps of the Keras MNIST course in a folder.",
-        epilog="`mnist-grade data --help` tells how to get MNIST offline or on a flaky link.",
+        epilog="`mnist-grade hint STEP` gives the next hint for a step; `mnist-grade data --help` tells how "
+               "to get MNIST offline or on a flaky link.",
     )
     parser.add_argument("path", nargs="?", default="exercises",
                         help="the folder with your six step files (default: exercises)")
+    parser.add_argument("--step", choices=list(STEPS), metavar="NAME",
+                        help=f"grade only this step and the steps it needs ({', '.join(STEPS)})")
+    parser.add_argument("--watch", action="store_true", help="grade again each time you save a file of the folder")
+    parser.add_argument("--lang", choices=LANGUAGES, help="the language of every message (default: from the locale)")
+    parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)  # What --watch shows.
     parser.add_argument("--json", metavar="FILE", help="also write the grade as Gradescope results.json")
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help="a time limit for every step, instead of each step's own")
@@ -30,10 +39,16 @@ def parse(argv):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
+    argv = choose_language(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["data"]:
         return data_command(argv[1:])
+    if argv[:1] == ["hint"]:
+        return hint_command(argv[1:])
     args = parse(argv)  # argparse exits with 2 on bad usage.
+    if args.watch:
+        from grader.watch import watch
+
+        return watch(args.path, pass_on(args))
     try:
         check_folder(args.path)
     except SubmissionError as error:
@@ -46,8 +61,38 @@ def main(argv=None):
         return code
     import pytest
 
-    code = pytest.main(pytest_options(args.path, args.json, args.step_timeout), plugins=[Preloaded(found[1])])
+    options = pytest_options(args.path, args.json, args.step_timeout)
+    options += [f"--step={args.step}"] * bool(args.step) + ["--compact"] * args.compact
+    code = pytest.main(options, plugins=[Preloaded(found[1])])
     return code if code in (0, 1) else 2
+
+
+def choose_language(argv):
+    """Apply --lang for this command and the processes it starts (as MNIST_LANG); return argv."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if value in LANGUAGES:
+            os.environ["MNIST_LANG"] = value
+    return argv
+
+
+def pass_on(args):
+    """The options of this run that each grading in watch mode is given too."""
+    return [*(["--step", args.step] if args.step else []), *(["--json", args.json] if args.json else []),
+            *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else [])]
+
+
+def hint_command(argv):
+    """`mnist-grade hint STEP [--reset]`: the step's next hint."""
+    parser = argparse.ArgumentParser(prog="mnist-grade hint", description="Show the next hint for a step, one more each time.")
+    parser.add_argument("step", choices=list(STEPS), metavar="STEP", help=", ".join(STEPS))
+    parser.add_argument("--reset", action="store_true", help="start this step's hints again from the first")
+    parser.add_argument("--lang", choices=LANGUAGES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    from grader.hints import next_hint
+
+    print(next_hint(args.step, reset=args.reset))
+    return 0
 
 
 def pytest_options(path, json=None, step_timeout=None):
@@ -83,10 +128,11 @@ def data_command(argv):
     if code:
         return code
     train, test = (ARRAYS[key].shape[0] for key in ("x_train", "x_test"))
-    print(f"MNIST is ready: {train:,} training and {test:,} test images, all four arrays matching their SHA-256.")
-    print(f"From {source.describe()}.")
+    print(_("MNIST is ready: {train} training and {test} test images, all four arrays matching their SHA-256.",
+            train=f"{train:,}", test=f"{test:,}"))
+    print(_("From {source}.", source=source.describe()))
     if args.copy and os.environ.get("MNIST_DATA"):
-        print(f"Note: MNIST_DATA is set, so grading reads {os.environ['MNIST_DATA']}; unset it to use the cache.")
+        print(_("Note: MNIST_DATA is set, so grading reads {folder}; unset it to use the cache.", folder=os.environ["MNIST_DATA"]))
     return 0
 
 
@@ -107,10 +153,10 @@ def get_data(fetch):
         with Bar() as bar:
             return 0, fetch(bar)
     except DataError as error:
-        print(f"MNIST data unavailable: {error}", file=sys.stderr)
+        print(_("MNIST data unavailable: {error}", error=error), file=sys.stderr)
         return 2, None
     except KeyboardInterrupt:
-        print("mnist-grade: interrupted; nothing half-downloaded was kept.", file=sys.stderr)
+        print(_("mnist-grade: interrupted; nothing half-downloaded was kept."), file=sys.stderr)
         return 130, None
 
 

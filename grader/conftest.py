@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from grader.data import SPLITS, DataError, load_split
+from grader.i18n import _
 from grader.report import Gradebook
 from grader.sandbox import Worker
-from grader.steps import SEED, STEPS
+from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
 ORDER = list(STEPS)
@@ -29,6 +30,10 @@ def pytest_addoption(parser):
                     help="a time limit for every step, instead of each step's own")
     group.addoption("--live", action="store_true",
                     help="print each step's result as soon as it is graded (what mnist-grade shows)")
+    group.addoption("--step", dest="only_step", metavar="NAME",
+                    help="grade only this step and the steps it needs")
+    group.addoption("--compact", action="store_true",
+                    help="at the end, show only progress, the first failing step and what to do next")
 
 
 def pytest_configure(config):
@@ -37,11 +42,19 @@ def pytest_configure(config):
         folder = check_folder(config.getoption("submission"))
     except SubmissionError as error:
         raise pytest.UsageError(str(error)) from None
+    only = config.getoption("only_step")
+    if only and only not in STEPS:
+        raise pytest.UsageError(_("There is no step {step}. The steps: {steps}.", step=only, steps=", ".join(STEPS)))
     config.pluginmanager.register(Gradebook(config, folder), "mnist-gradebook")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Grade in course order, and give each check its step's time limit as a backstop."""
+    """Grade in course order (only --step and what it needs, when given); each check gets a time limit backstop."""
+    only = config.getoption("only_step")
+    if only:
+        wanted = {only, *prerequisites(only)}
+        config.hook.pytest_deselected(items=[item for item in items if step_of(item) not in wanted])
+        items[:] = [item for item in items if step_of(item) in wanted]
     items.sort(key=lambda item: ORDER.index(step_of(item)))
     limit = config.getoption("step_timeout")
     for item in items:
@@ -57,7 +70,7 @@ def pytest_runtest_setup(item):
     """Skip a check whose prerequisite step failed, naming the step to fix first."""
     blocker = item.config.pluginmanager.get_plugin("mnist-gradebook").blocker(step_of(item))
     if blocker:
-        pytest.skip(f"fix {blocker} first")
+        pytest.skip(_("fix {step} first", step=blocker))
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +96,8 @@ def _load(split, config):
     try:
         return load_split(split)
     except DataError as error:
-        config.pluginmanager.get_plugin("mnist-gradebook").write(f"\nMNIST data unavailable: {error}")
-        pytest.exit("MNIST data unavailable; the message above says why and what to do.", returncode=2)
+        config.pluginmanager.get_plugin("mnist-gradebook").write("\n" + _("MNIST data unavailable: {error}", error=error))
+        pytest.exit(_("MNIST data unavailable; the message above says why and what to do."), returncode=2)
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +124,15 @@ def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
             workers.update(dict.fromkeys(group, worker))
     if "fit" in workers:
         write_training_set(workers["fit"].workdir, *mnist_train)
-    yield lambda step: workers[step].result(step)
+    gradebook = pytestconfig.pluginmanager.get_plugin("mnist-gradebook")
+
+    def result(step):
+        if step != "fit":
+            return workers[step].result(step)
+        with gradebook.training() as watch:  # A progress bar while the model trains.
+            return workers[step].result(step, watch)
+
+    yield result
     for worker in set(workers.values()):
         worker.stop()
 

@@ -1,12 +1,16 @@
 """The gradebook: records each check's result and shows the grade, per step, as text and as JSON."""
 
+import contextlib
 import json
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from grader.steps import STEPS
+from grader.i18n import _
+from grader.steps import STEPS, prerequisites
 
 MARKS = {"passed": "✓", "failed": "✗", "skipped": "–"}
 
@@ -48,18 +52,13 @@ class Gradebook:
         if check.outcome in ("pending", "passed") and (report.when == "call" or not report.passed):
             check.outcome = report.outcome
             check.message = _message(call, report)
-        if report.when == "teardown" and self.config.getoption("live") and self._step_done(check.step):
+        if report.when == "teardown" and self.streaming() and self._step_done(check.step):
             self.write(self.format_step(check.step))
         return report
 
     def blocker(self, step):
         """The first earlier step that `step` depends on, directly or not, and that failed; or None."""
-        needs, todo = set(), list(STEPS[step].needs)
-        while todo:
-            need = todo.pop()
-            needs.add(need)
-            todo.extend(STEPS[need].needs)
-        for need in (name for name in STEPS if name in needs):
+        for need in prerequisites(step):
             if any(c.outcome == "failed" for c in self.checks.values() if c.step == need):
                 return need
         return None
@@ -84,13 +83,13 @@ class Gradebook:
         if outcome == "passed":
             return "  ".join([head, *(c.message for c in checks if c.message)])
         if outcome == "skipped":
-            return f"{head}  skipped: {checks[0].message}"
+            return head + "  " + _("skipped: {reason}", reason=checks[0].message)
         messages = {c.message for c in checks}
         if len(messages) == 1 and all(c.outcome == "failed" for c in checks):
             return head + _indent(messages.pop(), 4)
         lines = [head]
         for c in checks:
-            lines.append(f"    {MARKS[c.outcome]} {c.label}")
+            lines.append(f"    {MARKS[c.outcome]} {_(c.label)}")
             if c.outcome != "passed":
                 lines.append(_indent(c.message, 6).lstrip("\n"))
         return "\n".join(lines)
@@ -100,12 +99,28 @@ class Gradebook:
         score = sum(c.score for c in self.checks.values())
         points = sum(c.points for c in self.checks.values())
         done = [step for step, checks in graded.items() if _step_outcome(checks) == "passed"]
-        line = f"Score: {score:g}/{points:g} ({len(done)} of {len(graded)} steps done)"
-        first = next((step for step, checks in graded.items() if _step_outcome(checks) == "failed"), None)
+        line = _("Score: {score}/{points} ({done} of {steps} steps done)",
+                 score=f"{score:g}", points=f"{points:g}", done=len(done), steps=len(graded))
+        first = self.first_failed()
         if first is None:
-            return line + "\nAll checks passed. Well done!" if len(done) == len(graded) else line
-        where = f" in {self.folder / STEPS[first].file}" if STEPS[first].file else ""
-        return f"{line}\nNext: fix {first}{where}, then grade again."
+            return line + "\n" + _("All checks passed. Well done!") if len(done) == len(graded) else line
+        if STEPS[first].file:
+            return line + "\n" + _("Next: fix {step} in {path}, then grade again.", step=first, path=self.folder / STEPS[first].file)
+        return line + "\n" + _("Next: fix {step}, then grade again.", step=first)
+
+    def first_failed(self):
+        return next((step for step, checks in self.steps().items() if _step_outcome(checks) == "failed"), None)
+
+    def format_compact(self):
+        """What watch mode shows: the steps done, the first failing step in full, and what to do next."""
+        graded = self.steps()
+        done = [step for step, checks in graded.items() if _step_outcome(checks) == "passed"]
+        lines = [_("{done}/{steps} steps done", done=len(done), steps=len(graded))
+                 + ("  " + " ".join(f"{MARKS['passed']} {step}" for step in done) if done else "")]
+        first = self.first_failed()
+        if first:
+            lines.append(self.format_step(first))
+        return "\n".join([*lines, "", self.format_total()])
 
     def report(self):
         return "\n".join([*(self.format_step(step) for step in self.steps()), "", self.format_total()])
@@ -122,7 +137,7 @@ class Gradebook:
                     "score": c.score,
                     "max_score": c.points,
                     "status": "passed" if c.outcome == "passed" else "failed",
-                    "output": ("skipped: " if c.outcome == "skipped" else "") + c.message,
+                    "output": _("skipped: {reason}", reason=c.message) if c.outcome == "skipped" else c.message,
                 }
                 for c in self.checks.values()
             ],
@@ -130,28 +145,92 @@ class Gradebook:
 
     # Hooks that print and write.
 
+    def streaming(self):
+        """Whether each step is shown as soon as it is graded: mnist-grade's own view, but not --compact."""
+        return self.config.getoption("live") and not self.config.getoption("compact")
+
     def pytest_sessionstart(self, session):
-        if self.config.getoption("live"):
-            self.write(f"Grading {self.folder}/ (the fit step trains a real model: allow a minute)\n")
+        if self.streaming():
+            self.write(_("Grading {folder}/ (the fit step trains a real model: allow a minute)", folder=self.folder) + "\n")
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus):
-        if self.checks and exitstatus in (0, 1) and not self.config.getoption("live"):  # Not a stopped session.
+        if self.checks and exitstatus in (0, 1) and not self.config.getoption("live") and not self.config.getoption("compact"):
             terminalreporter.write_sep("=", "grade")
             terminalreporter.write_line(self.report())
 
     def pytest_sessionfinish(self, session, exitstatus):
         if exitstatus not in (0, 1) or not self.checks:
             return
-        if self.config.getoption("live"):
+        if self.config.getoption("compact"):
+            self.write(self.format_compact())
+        elif self.config.getoption("live"):
             self.write("\n" + self.format_total())
         path = self.config.getoption("grade_json")
         if path:
             Path(path).write_text(json.dumps(self.gradescope(), indent=2, ensure_ascii=False) + "\n")
 
     def write(self, text):
+        """Print to the terminal at once, in colour when it is one (and NO_COLOR is not set)."""
         capture = self.config.pluginmanager.get_plugin("capturemanager")
         with capture.global_and_fixture_disabled():
-            print(text, flush=True)
+            console = _console()
+            for line in text.split("\n"):
+                console.print(_painted(line))
+
+    @contextlib.contextmanager
+    def training(self):
+        """A progress bar for the epochs while fit trains, on a terminal; yields what to call with the worker's output."""
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            console = _console()
+            if not (self.streaming() and console.is_terminal):
+                yield lambda printed: None
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(TextColumn(_("training")), BarColumn(), MofNCompleteColumn(), TextColumn(_("epochs")),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:
+                task = bar.add_task("fit", total=None)
+
+                def update(printed):
+                    done, total = epochs(printed)
+                    bar.update(task, completed=done, total=total)
+
+                yield update
+
+
+def epochs(printed):
+    """(epochs finished, epochs in all) from Keras's output ("Epoch 3/5" starts the third); (0, None) before."""
+    found = re.findall(r"^Epoch (\d+)/(\d+)", printed, re.MULTILINE)
+    if not found:
+        return 0, None
+    started, total = map(int, found[-1])
+    return started - 1, total
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+
+STYLES = {"✓": "green", "✗": "bold red", "–": "yellow"}
+
+
+def _painted(line):
+    """A report line with its mark coloured; rich drops the colour when it is not a terminal or NO_COLOR is set."""
+    from rich.text import Text
+
+    text = Text(line)
+    mark = line.strip()[:1]
+    if mark in STYLES:
+        start = line.index(mark)
+        text.stylize(STYLES[mark], start, start + 1)
+        if not line.startswith(" "):
+            text.stylize("bold", start + 2, start + 12)
+    elif line and not line.startswith(" "):  # The total, the next step, the heading.
+        text.stylize("bold")
+    return text
 
 
 def _step_outcome(checks):
@@ -169,7 +248,7 @@ def _message(call, report):
     error = call.excinfo and call.excinfo.value
     if isinstance(error, (pytest.fail.Exception, pytest.skip.Exception)):
         return error.msg
-    return f"the grader itself failed; this is not your fault. Please report it:\n{report.longreprtext}"
+    return _("the grader itself failed; this is not your fault. Please report it:") + f"\n{report.longreprtext}"
 
 
 def _indent(text, spaces):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import runtime
+from grader.i18n import _
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
 from grader.worker import GATED
@@ -53,50 +54,50 @@ class Run:
         status = self.status
         if status == "not_attempted":
             return (
-                f"not attempted yet: {function} in {path} still raises NotImplementedError\n"
-                f"Help: open {path}, replace `raise NotImplementedError` with your code, and grade again."
+                _("not attempted yet: {function} in {path} still raises NotImplementedError", function=function, path=path)
+                + "\n" + _("Help: open {path}, replace `raise NotImplementedError` with your code, and grade again.", path=path)
             )
         if status == "missing":
             return (
-                f"{path} has no function {function}\n"
-                f"Help: keep the name the exercise gives: def {step.function}(...)."
+                _("{path} has no function {function}", path=path, function=function)
+                + "\n" + _("Help: keep the name the exercise gives: def {function}(...).", function=step.function)
             )
         if status == "exit":
             return (
-                f"{function} called sys.exit({self.facts['code']}), which would end the program\n"
-                f"Help: return the result instead of exiting."
+                _("{function} called sys.exit({code}), which would end the program", function=function, code=self.facts["code"])
+                + "\n" + _("Help: return the result instead of exiting.")
             )
         if status == "error":
             where = "".join(
-                f"\n  {self.folder / file}, line {line}, in {name}\n    {code}"
+                "\n" + _("  {path}, line {line}, in {name}", path=self.folder / file, line=line, name=name) + f"\n    {code}"
                 for file, line, name, code in self.facts.get("frames", [])
             )
             if self.facts.get("when") == "import":
                 return (
-                    f"importing {path} raised {self.facts['exception']}{where}\n"
-                    f"Help: Python stops at the first error in a file; fix the line shown."
+                    _("importing {path} raised {exception}", path=path, exception=self.facts["exception"]) + where
+                    + "\n" + _("Help: Python stops at the first error in a file; fix the line shown.")
                 )
-            return f"{function} raised {self.facts['exception']}{where}\nHelp: {step.on_error}"
+            return (_("{function} raised {exception}", function=function, exception=self.facts["exception"]) + where
+                    + "\n" + _("Help: {help}", help=step.text("on_error")))
         if status == "timeout":
             return (
-                f"{step.name} did not finish within {self.facts['limit']:g} s and was stopped\n"
-                f"Help: look for a loop that never ends, or a call that waits for input."
+                _("{step} did not finish within {limit} s and was stopped", step=step.name, limit=f"{self.facts['limit']:g}")
+                + "\n" + _("Help: look for a loop that never ends, or a call that waits for input.")
                 + self._tail()
             )
         if status == "crashed":
             return (
-                f"the process running {step.name} ended before your code returned "
-                f"({self.facts['ended']})\n"
-                f"Help: something in your code ended Python (os._exit, os.kill, a crash in a "
-                f"library); remove it." + self._tail()
+                _("the process running {step} ended before your code returned ({ended})", step=step.name, ended=self.facts["ended"])
+                + "\n" + _("Help: something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
+                + self._tail()
             )
-        return f"the grader itself failed; this is not your fault. Please report it:\n{self.facts.get('exception')}"
+        return _("the grader itself failed; this is not your fault. Please report it:") + f"\n{self.facts.get('exception')}"
 
     def _tail(self, lines=8):
         tail = self.printed.strip().splitlines()[-lines:]
         if not tail:
             return ""
-        return "\nYour code printed (last lines):" + "".join(f"\n  | {line}" for line in tail)
+        return "\n" + _("Your code printed (last lines):") + "".join(f"\n  | {line}" for line in tail)
 
 
 class Worker:
@@ -131,20 +132,23 @@ class Worker:
             )
         self.runs = {}
 
-    def result(self, step):
-        """The Run of `step`: its facts once the worker writes them, or why there are none."""
+    def result(self, step, watch=None):
+        """The Run of `step`: its facts once the worker writes them, or why there are none.
+
+        While waiting for `step` itself, watch(what the worker printed so far) is called now and then.
+        """
         if step not in self.runs:
             for earlier in self.steps[: self.steps.index(step) + 1]:
                 if earlier not in self.runs:
-                    self.runs[earlier] = self._wait(earlier)
+                    self.runs[earlier] = self._wait(earlier, watch if earlier == step else None)
         return self.runs[step]
 
-    def _wait(self, step):
+    def _wait(self, step, watch=None):
         if step in GATED:
             self._let_go()
         limit = self.timeout or STEPS[step].timeout
         path = self.workdir / f"result-{step}.json"
-        facts, code = None, None
+        facts, code, watched = None, None, 0.0
         while facts is None:
             if path.exists():
                 facts = json.loads(path.read_text())
@@ -154,6 +158,9 @@ class Worker:
                 facts = {"status": "timeout", "limit": limit}
             else:
                 time.sleep(0.01)
+                if watch and time.monotonic() - watched > 0.25:
+                    watched = time.monotonic()
+                    watch((self.workdir / "printed.txt").read_text(errors="replace"))
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
         run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock)
@@ -187,5 +194,5 @@ def _kill_group(process):
 
 def _ended(code):
     if code is not None and code < 0:
-        return f"killed by signal {signal.Signals(-code).name}"
-    return f"exit code {code}"
+        return _("killed by signal {signal}", signal=signal.Signals(-code).name)
+    return _("exit code {code}", code=code)

@@ -1,0 +1,58 @@
+"""`mnist-grade hint STEP`: the step's next hint each time it is asked, never its solution.
+
+How many hints each step has shown is kept in a small JSON file outside the submission: in
+$MNIST_STATE, by default the user's state folder.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from grader.i18n import _, pick
+from grader.steps import STEPS
+
+
+def state_file():
+    folder = os.environ.get("MNIST_STATE")
+    if not folder:
+        import platformdirs
+
+        folder = platformdirs.user_state_dir("mnist-grade", appauthor=False)
+    return Path(folder) / "hints.json"
+
+
+def shown():
+    """How many hints each step has shown; a missing or damaged file counts as none."""
+    try:
+        levels = json.loads(state_file().read_text())
+        return {step: int(level) for step, level in levels.items() if step in STEPS}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def remember(levels):
+    path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps(levels, indent=1))
+    scratch.replace(path)
+
+
+def next_hint(name, reset=False):
+    """The text `mnist-grade hint NAME` prints: the step's explanation, then its next hint."""
+    step = STEPS[name]
+    levels = shown()
+    if reset:
+        levels.pop(name, None)
+        remember(levels)
+        return _("Hints for {step} start again from the first.", step=name)
+    level = min(levels.get(name, 0) + 1, len(step.hints))
+    levels[name] = level
+    remember(levels)
+    lines = [f"{name}: {step.text('title')}", step.text("explain"), "",
+             _("Hint {level} of {count}: {hint}", level=level, count=len(step.hints), hint=pick(step.hints[level - 1])), ""]
+    if level < len(step.hints):
+        lines.append(_("Ask again for the next hint: mnist-grade hint {step}", step=name))
+    else:
+        lines.append(_("That was the last hint. `mnist-grade --step {step}` shows what is still wrong.", step=name))
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""The student's loop: one step at a time, watch mode, hints, colours and the training progress bar."""
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from conftest import ROOT, SOLUTIONS, mnist_grade
+
+from grader.report import epochs
+from grader.steps import STEPS
+
+NORMALIZE_ONLY = """\
+✓ normalize  10/10
+
+Score: 10/10 (1 of 1 steps done)
+All checks passed. Well done!
+"""
+
+
+def test_one_step_grades_only_it():
+    run = mnist_grade(str(SOLUTIONS), "--step", "normalize")
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.endswith(NORMALIZE_ONLY)
+
+
+def test_a_step_brings_the_steps_it_needs_and_trains_nothing(submission, tmp_path):
+    marker = tmp_path / "trained"
+    fit = f"def fit_model(model, images, labels):\n    open({str(marker)!r}, 'w').write('x')\n    raise NotImplementedError\n"
+    run = mnist_grade(str(submission(fit=fit)), "--step", "compile")
+    assert run.returncode == 0
+    assert "✓ build      20/20\n✓ compile    15/15\n\nScore: 35/35 (2 of 2 steps done)\n" in run.stdout
+    assert not marker.exists()
+
+
+def test_an_unknown_step_is_bad_usage():
+    run = mnist_grade("--step", "train")
+    assert run.returncode == 2
+    assert "argument --step: invalid choice: 'train' (choose from reshape, normalize, one_hot, build, compile, fit, accuracy)" in run.stderr.replace("'reshape', 'normalize', 'one_hot', 'build', 'compile', 'fit', 'accuracy'", "reshape, normalize, one_hot, build, compile, fit, accuracy")
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_STATE", str(tmp_path / "state"))
+    return tmp_path / "state" / "hints.json"
+
+
+def test_hints_come_one_level_at_a_time_and_stay_at_the_last(state):
+    step = STEPS["normalize"]
+    shown = [mnist_grade("hint", "normalize").stdout for _ in range(4)]
+    for level, text in enumerate(shown[:3], start=1):
+        assert text.startswith(f"normalize: {step.title['en']}\n{step.explain['en']}\n\nHint {level} of 3: {step.hints[level - 1]['en']}\n")
+    assert shown[0].endswith("Ask again for the next hint: mnist-grade hint normalize\n")
+    assert shown[2].endswith("That was the last hint. `mnist-grade --step normalize` shows what is still wrong.\n")
+    assert shown[3] == shown[2]
+    assert mnist_grade("hint", "reshape").stdout.count("Hint 1 of 3") == 1  # Each step keeps its own level.
+    assert mnist_grade("hint", "normalize", "--reset").stdout == "Hints for normalize start again from the first.\n"
+    assert "Hint 1 of 3" in mnist_grade("hint", "normalize").stdout
+
+
+def test_hints_survive_a_damaged_state_file(state):
+    state.parent.mkdir(parents=True)
+    state.write_text("{not json")
+    run = mnist_grade("hint", "fit")
+    assert run.returncode == 0 and "Hint 1 of 3" in run.stdout
+
+
+def test_no_hint_gives_the_solution():
+    solution_lines = {
+        line.strip().removeprefix("return ").rstrip(",")
+        for path in SOLUTIONS.glob("*.py")
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.strip().startswith("#") and any(c.isalnum() for c in line)
+        and line.strip() not in ("return model",)
+    }
+    for step in STEPS.values():
+        for hint in step.hints:
+            for text in hint.values():
+                leaked = [line for line in solution_lines if len(line) > 12 and line in text]
+                assert leaked == [], (step.name, leaked)
+
+
+def test_hint_for_an_unknown_step_is_bad_usage():
+    run = mnist_grade("hint", "train")
+    assert run.returncode == 2 and "invalid choice: 'train'" in run.stderr
+
+
+def test_the_training_progress_bar_counts_epochs():
+    assert epochs("") == (0, None)
+    assert epochs("Epoch 1/5\n469/469 ━━ 1s\nEpoch 2/5\n") == (1, 5)
+
+
+def test_colours_on_a_terminal_plain_text_otherwise(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = mnist_grade(str(SOLUTIONS), "--step", "reshape")
+    assert "\x1b[32m✓\x1b[0m" in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR")
+    assert "\x1b[" not in mnist_grade(str(SOLUTIONS), "--step", "reshape").stdout
+
+
+class Watcher:
+    """`mnist-grade --watch FOLDER` in the background, its output read line by line."""
+
+    def __init__(self, folder):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grader.cli", str(folder), "--watch"], cwd=ROOT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.lines = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+
+    def until(self, text, timeout=120):
+        """Everything printed up to and including the line that contains `text`."""
+        seen, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if text in line:
+                return "".join(seen)
+        raise AssertionError(f"no {text!r} within {timeout} s; printed:\n{''.join(seen)}")
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(30)
+
+
+def test_watch_grades_again_on_every_save(submission):
+    folder = submission(normalize="def normalize_images(images):\n    raise NotImplementedError\n",
+                        fit="def fit_model(model, images, labels):\n    raise NotImplementedError\n")
+    watcher = Watcher(folder)
+    try:
+        first = watcher.until("Next: fix")
+        assert first.startswith(f"Watching {folder}/: save a file to grade again; Ctrl-C stops.\n")
+        assert "4/7 steps done  ✓ reshape ✓ one_hot ✓ build ✓ compile" in first
+        assert "✗ normalize  0/10\n    not attempted yet: normalize_images()" in first
+        assert f"Next: fix normalize in {folder / 'normalize.py'}, then grade again." in first
+
+        (folder / "normalize.py").write_text("def normalize_images(images):\n    return images.astype(")  # Half saved.
+        broken = watcher.until("Next: fix")
+        assert "normalize.py saved: grading again" in broken
+        assert "importing " in broken and "raised SyntaxError" in broken
+
+        (folder / "normalize.py").write_text('def normalize_images(images):\n    return images.astype("float32") / 255\n')
+        fixed = watcher.until("Next: fix")
+        assert "5/7 steps done  ✓ reshape ✓ normalize ✓ one_hot ✓ build ✓ compile" in fixed
+        assert f"Next: fix fit in {folder / 'fit.py'}, then grade again." in fixed
+    finally:
+        code = watcher.stop()
+    assert code == 0
+    assert "Stopped watching." in watcher.until("Stopped watching.", timeout=10)
