@@ -20,20 +20,20 @@ GRADER_DIR = Path(__file__).resolve().parent
 def parse(argv):
     parser = argparse.ArgumentParser(
         prog="mnist-grade",
-        description="Grade the six steps of the Keras MNIST course in a folder.",
-        epilog="`mnist-grade hint STEP` gives the next hint for a step; `mnist-grade data --help` tells how "
-               "to get MNIST offline or on a flaky link.",
+        description=_("Grade the six steps of the Keras MNIST course in a folder."),
+        epilog=_("`mnist-grade hint STEP` gives the next hint for a step; `mnist-grade data --help` tells how "
+                 "to get MNIST offline or on a flaky link."),
     )
     parser.add_argument("path", nargs="?", default="exercises",
-                        help="the folder with your six step files (default: exercises)")
+                        help=_("the folder with your six step files (default: exercises)"))
     parser.add_argument("--step", choices=list(STEPS), metavar="NAME",
-                        help=f"grade only this step and the steps it needs ({', '.join(STEPS)})")
-    parser.add_argument("--watch", action="store_true", help="grade again each time you save a file of the folder")
-    parser.add_argument("--lang", choices=LANGUAGES, help="the language of every message (default: from the locale)")
+                        help=_("grade only this step and the steps it needs ({steps})", steps=", ".join(STEPS)))
+    parser.add_argument("--watch", action="store_true", help=_("grade again each time you save a file of the folder"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
     parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)  # What --watch shows.
-    parser.add_argument("--json", metavar="FILE", help="also write the grade as Gradescope results.json")
+    parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
-                        help="a time limit for every step, instead of each step's own")
+                        help=_("a time limit for every step, instead of each step's own"))
     parser.add_argument("--version", action="version", version=f"mnist-grade {__version__}")
     return parser.parse_args(argv)
 
@@ -84,9 +84,9 @@ def pass_on(args):
 
 def hint_command(argv):
     """`mnist-grade hint STEP [--reset]`: the step's next hint."""
-    parser = argparse.ArgumentParser(prog="mnist-grade hint", description="Show the next hint for a step, one more each time.")
+    parser = argparse.ArgumentParser(prog="mnist-grade hint", description=_("Show the next hint for a step, one more each time."))
     parser.add_argument("step", choices=list(STEPS), metavar="STEP", help=", ".join(STEPS))
-    parser.add_argument("--reset", action="store_true", help="start this step's hints again from the first")
+    parser.add_argument("--reset", action="store_true", help=_("start this step's hints again from the first"))
     parser.add_argument("--lang", choices=LANGUAGES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from grader.hints import next_hint
@@ -113,14 +113,14 @@ def data_command(argv):
     """`mnist-grade data [--from PATH]`: make sure MNIST is here and verifies, and say where it comes from."""
     parser = argparse.ArgumentParser(
         prog="mnist-grade data",
-        description="Make sure MNIST is here (downloading it if needed), check it, and say where it comes from.",
-        epilog="Sources, in order: MNIST_DATA (a folder with mnist.npz or the four IDX files), the cache "
-               "(MNIST_CACHE, by default in your user cache folder), Keras's cache (~/.keras/datasets), "
-               "then the mirrors (MNIST_MIRROR replaces them: base URLs serving the four *-ubyte.gz files).",
+        description=_("Make sure MNIST is here (downloading it if needed), check it, and say where it comes from."),
+        epilog=_("Sources, in order: MNIST_DATA (a folder with mnist.npz or the four IDX files), the cache "
+                 "(MNIST_CACHE, by default in your user cache folder), Keras's cache (~/.keras/datasets), "
+                 "then the mirrors (MNIST_MIRROR replaces them: base URLs serving the four *-ubyte.gz files)."),
     )
     parser.add_argument("--from", dest="copy", metavar="PATH",
-                        help="import a local copy into the cache: an npz file like Keras's mnist.npz, "
-                             "or a folder with it or the four IDX files")
+                        help=_("import a local copy into the cache: an npz file like Keras's mnist.npz, "
+                               "or a folder with it or the four IDX files"))
     args = parser.parse_args(argv)
     from grader.data import ARRAYS, ensure, import_from
 

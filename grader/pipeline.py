@@ -29,13 +29,13 @@ def parse_arguments(folder, argv=None):
     """Read the command line; stop at once, before any data is loaded, if --plots cannot work."""
     parser = argparse.ArgumentParser(
         prog=f"python -m {folder.name}",
-        description="Train the MNIST network with this folder's six functions and print its test accuracy.",
+        description=_("Train the MNIST network with this folder's six functions and print its test accuracy."),
     )
     parser.add_argument(
         "--plots",
         metavar="DIR",
         type=Path,
-        help="also validate while training, and save training.png, mistakes.png and confusion.png in DIR",
+        help=_("also validate while training, and save training.png, mistakes.png and confusion.png in DIR"),
     )
     options = parser.parse_args(argv)
     if options.plots is not None:

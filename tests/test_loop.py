@@ -2,6 +2,7 @@
 
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -156,3 +157,12 @@ def test_watch_grades_again_on_every_save(submission):
         code = watcher.stop()
     assert code == 0
     assert "Stopped watching." in watcher.until("Stopped watching.", timeout=10)
+
+
+def test_a_terminal_sees_training_progress(monkeypatch):
+    """On a terminal (FORCE_COLOR makes rich treat the pipe as one) the epochs count up while fit trains."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    run = mnist_grade(str(SOLUTIONS), "--step", "fit")
+    assert run.returncode == 0
+    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", run.stdout)
+    assert re.search(r"^training .* [1-4]/5 epochs", plain.replace("\r", "\n"), re.MULTILINE), plain[-2000:]
