@@ -1,10 +1,16 @@
+# Step 4: build the network.
+# Take 784 inputs (keras.Input), then a Dense layer of 512 units with relu, then a Dense layer of
+# 10 units with softmax, one probability per digit. Return the Keras model.
+# BEGIN SOLUTION
 import keras
 from keras import layers
 
 num_classes = 10
+# END SOLUTION
 
 
 def build_model():
+    # BEGIN SOLUTION: build and return the model.
     # Each image arrives as 784 values; 512 relu units learn features, 10 softmax units give one
     # probability per digit.
     return keras.Sequential(
@@ -14,3 +20,4 @@ def build_model():
             layers.Dense(num_classes, activation="softmax"),
         ]
     )
+    # END SOLUTION
