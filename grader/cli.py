@@ -44,16 +44,27 @@ def main(argv=None):
         return data_command(argv[1:])
     if argv[:1] == ["hint"]:
         return hint_command(argv[1:])
+    if argv[:1] == ["assign"]:
+        return assign_command(argv[1:])
+    if argv[:1] == ["notebook"]:
+        return notebook_command(argv[1:])
     args = parse(argv)  # argparse exits with 2 on bad usage.
     if args.watch:
         from grader.watch import watch
 
         return watch(args.path, pass_on(args))
+    if args.path.endswith(".ipynb"):
+        return grade_notebook(args)
     try:
         check_folder(args.path)
     except SubmissionError as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
+    return grade(args.path, args)
+
+
+def grade(folder, args, shown=None):
+    """Grade a submission folder; `shown` names it in messages when it was made from a notebook."""
     from grader.data import ensure
 
     code, found = get_data(lambda bar: ensure(progress=bar))  # Fetch and check MNIST before grading.
@@ -61,10 +72,48 @@ def main(argv=None):
         return code
     import pytest
 
-    options = pytest_options(args.path, args.json, args.step_timeout)
+    options = pytest_options(str(folder), args.json, args.step_timeout)
     options += [f"--step={args.step}"] * bool(args.step) + ["--compact"] * args.compact
+    options += [f"--shown-as={shown}"] if shown else []
     code = pytest.main(options, plugins=[Preloaded(found[1])])
     return code if code in (0, 1) else 2
+
+
+def grade_notebook(args):
+    """Grade a notebook: its six functions, read out into a submission folder of their own."""
+    import tempfile
+
+    from grader.notebook import NotebookError, code_cells, submission
+
+    if not Path(args.path).is_file():
+        print("mnist-grade: " + _("There is no notebook {path}.", path=args.path), file=sys.stderr)
+        return 2
+    try:
+        sources = code_cells(args.path)
+    except NotebookError as error:
+        print(f"mnist-grade: {error}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
+        return grade(submission(sources, Path(scratch) / "notebook"), args, shown=args.path)
+
+
+def notebook_command(argv):
+    """`mnist-grade notebook [--out FILE] [--lang en|zh] [--solutions]`: write the course as a notebook."""
+    parser = argparse.ArgumentParser(prog="mnist-grade notebook", description=_(
+        "Write the course as a Jupyter notebook: per step an explanation, the code to fill in and a check."))
+    parser.add_argument("--out", metavar="FILE", help=_("where to write it (default: exercises.ipynb or solutions.ipynb)"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
+    parser.add_argument("--solutions", action="store_true", help=_("the instructors' notebook, with the answers"))
+    args = parser.parse_args(argv)
+    import nbformat
+
+    from grader.i18n import lang
+    from grader.notebook import course
+
+    out = Path(args.out or ("solutions.ipynb" if args.solutions else "exercises.ipynb"))
+    nbformat.write(course(args.lang or lang(), solutions=args.solutions), out)
+    print(_("wrote {path}", path=out))
+    return 0
 
 
 def choose_language(argv):
@@ -92,6 +141,26 @@ def hint_command(argv):
     from grader.hints import next_hint
 
     print(next_hint(args.step, reset=args.reset))
+    return 0
+
+
+def assign_command(argv):
+    """`mnist-grade assign [SOLUTIONS] [EXERCISES]`: make the exercises from the marked solutions."""
+    parser = argparse.ArgumentParser(prog="mnist-grade assign", description=_(
+        "Write the exercises from the solutions: each # BEGIN SOLUTION … # END SOLUTION region becomes a stub."))
+    parser.add_argument("solutions", nargs="?", default="solutions")
+    parser.add_argument("exercises", nargs="?", default="exercises")
+    args = parser.parse_args(argv)
+    from grader.assign import MarkerError, assign
+
+    try:
+        changed = assign(args.solutions, args.exercises)
+    except (MarkerError, OSError) as error:
+        print(f"mnist-grade assign: {error}", file=sys.stderr)
+        return 2
+    for path in changed:
+        print(_("wrote {path}", path=path))
+    print(_("{folder} is up to date with {solutions}.", folder=args.exercises, solutions=args.solutions))
     return 0
 
 

@@ -32,6 +32,8 @@ def pytest_addoption(parser):
                     help="print each step's result as soon as it is graded (what mnist-grade shows)")
     group.addoption("--step", dest="only_step", metavar="NAME",
                     help="grade only this step and the steps it needs")
+    group.addoption("--shown-as", metavar="PATH",
+                    help="the path messages name instead of the step files (a notebook the submission was read from)")
     group.addoption("--compact", action="store_true",
                     help="at the end, show only progress, the first failing step and what to do next")
 
@@ -120,7 +122,8 @@ def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
         if wanted & set(group):
             # The model's worker is the longest: the others, short, yield the processor to it.
             niceness = 0 if "fit" in group else 10
-            worker = Worker(group, folder, tmp_path_factory.mktemp(group[0]), inputs.get(group[0]), timeout, niceness)
+            worker = Worker(group, folder, tmp_path_factory.mktemp(group[0]), inputs.get(group[0]), timeout, niceness,
+                            shown=pytestconfig.getoption("shown_as"))
             workers.update(dict.fromkeys(group, worker))
     if "fit" in workers:
         write_training_set(workers["fit"].workdir, *mnist_train)

@@ -105,7 +105,8 @@ class Gradebook:
         if first is None:
             return line + "\n" + _("All checks passed. Well done!") if len(done) == len(graded) else line
         if STEPS[first].file:
-            return line + "\n" + _("Next: fix {step} in {path}, then grade again.", step=first, path=self.folder / STEPS[first].file)
+            path = self.config.getoption("shown_as") or self.folder / STEPS[first].file
+            return line + "\n" + _("Next: fix {step} in {path}, then grade again.", step=first, path=path)
         return line + "\n" + _("Next: fix {step}, then grade again.", step=first)
 
     def first_failed(self):
@@ -151,7 +152,9 @@ class Gradebook:
 
     def pytest_sessionstart(self, session):
         if self.streaming():
-            self.write(_("Grading {folder}/ (the fit step trains a real model: allow a minute)", folder=self.folder) + "\n")
+            shown = self.config.getoption("shown_as")
+            what = shown if shown else f"{self.folder}/"
+            self.write(_("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) + "\n")
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus):
         if self.checks and exitstatus in (0, 1) and not self.config.getoption("live") and not self.config.getoption("compact"):

@@ -33,6 +33,7 @@ class Run:
     workdir: Path
     facts: dict = field(default_factory=dict)
     seconds: float = 0.0
+    shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
     printed: str = ""
 
     @property
@@ -49,7 +50,7 @@ class Run:
         if self.status == "ok":
             return None
         step = STEPS[self.facts.get("step", self.step)]
-        path = self.folder / (step.file or "")
+        path = self.shown or self.folder / (step.file or "")
         function = f"{step.function}()"
         status = self.status
         if status == "not_attempted":
@@ -69,7 +70,8 @@ class Run:
             )
         if status == "error":
             where = "".join(
-                "\n" + _("  {path}, line {line}, in {name}", path=self.folder / file, line=line, name=name) + f"\n    {code}"
+                "\n" + (_("  {path}, in {name}", path=self.shown, name=name) if self.shown else
+                        _("  {path}, line {line}, in {name}", path=self.folder / file, line=line, name=name)) + f"\n    {code}"
                 for file, line, name, code in self.facts.get("frames", [])
             )
             if self.facts.get("when") == "import":
@@ -108,8 +110,9 @@ class Worker:
     for a gated step (fit) when it was let go.
     """
 
-    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0):
+    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None):
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
+        self.shown = shown
         workdir.mkdir(parents=True, exist_ok=True)
         for name, array in (inputs or {}).items():
             np.save(workdir / f"{name}.npy", array)
@@ -163,7 +166,7 @@ class Worker:
                     watch((self.workdir / "printed.txt").read_text(errors="replace"))
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock)
+        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown)
         run.printed = (self.workdir / "printed.txt").read_text(errors="replace")
         self.clock = time.monotonic()
         return run

@@ -43,6 +43,7 @@ STEPS, _META = _load()
 SEED: int = _META["seed"]
 ACCURACY_BAR: float = _META["accuracy_bar"]
 REFERENCE_ACCURACIES: dict[str, float] = _META["reference_accuracy"]
+INTRO: dict[str, str] = _META["intro"]
 
 
 def reference_accuracy():

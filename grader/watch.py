@@ -18,7 +18,8 @@ POLL, SETTLE = 0.3, 0.3  # Seconds between looks at the files; seconds a save is
 def snapshot(folder):
     """The modification time and size of each .py file in `folder`; files that vanish meanwhile are skipped."""
     found = {}
-    for path in sorted(Path(folder).glob("*.py")):
+    paths = [Path(folder)] if Path(folder).is_file() else sorted(Path(folder).glob("*.py"))  # A notebook, or a folder.
+    for path in paths:
         try:
             stat = path.stat()
         except OSError:
@@ -29,7 +30,8 @@ def snapshot(folder):
 
 def watch(folder, options):
     """Grade `folder` now and after each save; `options` are mnist-grade's other options, passed on."""
-    print(_("Watching {folder}/: save a file to grade again; Ctrl-C stops.", folder=folder), flush=True)
+    shown = folder if Path(folder).is_file() else f"{folder}/"
+    print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
     seen, changed = None, []
     try:
         while True:

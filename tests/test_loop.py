@@ -166,3 +166,12 @@ def test_a_terminal_sees_training_progress(monkeypatch):
     assert run.returncode == 0
     plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", run.stdout)
     assert re.search(r"^training .* [1-4]/5 epochs", plain.replace("\r", "\n"), re.MULTILINE), plain[-2000:]
+
+
+def test_watch_follows_a_notebook_file_itself(tmp_path):
+    from grader.watch import snapshot
+
+    notebook = tmp_path / "work.ipynb"
+    notebook.write_text("{}")
+    (tmp_path / "other.py").write_text("")
+    assert list(snapshot(notebook)) == ["work.ipynb"]

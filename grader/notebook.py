@@ -1,0 +1,159 @@
+"""Notebooks: the six functions read out of a student's .ipynb, and the course written out as notebooks.
+
+A notebook becomes a submission folder like any other: its imports, constants, functions and
+classes, in the order they were last defined (as in Jupyter, the last definition wins), go into each
+step's file; magics, shell lines and experiments are left out. Then it is graded as a folder is.
+"""
+
+import ast
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.assign import exercise, solution
+from grader.i18n import _
+from grader.steps import FILE_STEPS, INTRO
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class NotebookError(Exception):
+    """The file is not a notebook that can be read; the message says so and what to do."""
+
+
+def code_cells(path):
+    """The sources of a notebook's code cells, in order; NotebookError when it is not a valid notebook."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises JSON, schema and OS errors alike.
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise NotebookError(_(
+            "{path} is not a valid notebook ({reason}). Save it again from Jupyter, or grade a folder of .py files.",
+            path=path, reason=reason,
+        )) from None
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def module(sources):
+    """One module from cell sources: the imports, simple constants, functions and classes, each as last defined."""
+    functions = {step.function for step in FILE_STEPS}
+    kept = {}  # What a piece defines -> its source; re-inserted when defined again, so the last one wins.
+    for source in sources:
+        code = _without_magics(source)
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            # An experiment that does not parse is left out, unless it is where a step's function is.
+            for name in functions:
+                if f"def {name}(" in code:
+                    kept.pop(name, None)
+                    kept[name] = code
+            continue
+        for node in tree.body:
+            key = _defines(node)
+            if key is not None:
+                kept.pop(key, None)
+                kept[key] = ast.get_source_segment(code, node, padded=True) if not _decorated(node) else _with_decorators(code, node)
+    return "\n\n\n".join(kept.values()) + "\n"
+
+
+def submission(sources, folder):
+    """Write the module made from `sources` as each step's file in `folder`; return the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = module(sources)
+    for step in FILE_STEPS:
+        (folder / step.file).write_text(text)
+    return folder
+
+
+def _without_magics(source):
+    """The cell without IPython's magics (%line, %%cell) and shell lines (!cmd)."""
+    if source.lstrip().startswith("%%"):
+        return ""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _defines(node):
+    """What a top-level statement defines, as a key; None for statements that do things (experiments)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return ast.unparse(node)
+    if isinstance(node, ast.Assign) and all(isinstance(target, ast.Name) for target in node.targets):
+        if all(isinstance(part, ast.Constant | ast.Tuple | ast.List | ast.UnaryOp | ast.BinOp | ast.Name | ast.operator
+                          | ast.unaryop | ast.Load) for part in ast.walk(node.value)):
+            return tuple(target.id for target in node.targets)
+    return None
+
+
+def _decorated(node):
+    return bool(getattr(node, "decorator_list", None))
+
+
+def _with_decorators(code, node):
+    lines = code.splitlines()
+    return "\n".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
+
+
+# Writing the course as notebooks.
+
+
+def course(lang="en", solutions=False):
+    """The course as a notebook: an introduction, then per step its explanation, its code and a check."""
+    import nbformat
+    from nbformat import v4
+
+    cells = [v4.new_markdown_cell(pick_lang(INTRO, lang)), v4.new_code_cell("from grader.notebook import check, run_all")]
+    for number, step in enumerate(FILE_STEPS, start=1):
+        source = (ROOT / "solutions" / step.file).read_text()
+        code = solution(source) if solutions else exercise(source)
+        cells += [
+            v4.new_markdown_cell(f"## {number}. {pick_lang(step.title, lang)}\n\n{pick_lang(step.explain, lang)}"),
+            v4.new_code_cell(code.strip()),
+            v4.new_code_cell(f'check("{step.name}")'),
+        ]
+    cells += [
+        v4.new_markdown_cell(_("## The whole program\n\nTrain the network with your six functions and test it on the 10,000 test images.")),
+        v4.new_code_cell("run_all()"),
+    ]
+    notebook = v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    })
+    nbformat.validate(notebook)
+    return notebook
+
+
+def pick_lang(texts, lang):
+    return texts.get(lang) or texts["en"]
+
+
+# What a notebook's check cells call, inside Jupyter.
+
+
+def check(step):
+    """Grade one step (and the steps it needs) with the functions this notebook has defined so far."""
+    _in_a_submission(["-m", "grader.cli", "{folder}", "--step", step])
+
+
+def run_all():
+    """Run the whole program with this notebook's functions and print the test accuracy."""
+    _in_a_submission(["-m", "grader.pipeline", "{folder}"])
+
+
+def _in_a_submission(command):
+    try:
+        sources = get_ipython().user_ns["In"]  # noqa: F821 (IPython's own global)
+    except NameError:
+        print(_("check() and run_all() work inside a Jupyter notebook."))
+        return
+    with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
+        folder = submission(sources, Path(scratch) / "notebook")
+        args = [arg.format(folder=folder) for arg in command]
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True)
+    print((done.stdout + done.stderr).replace(str(folder), _("this notebook")))
