@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.batch import tree_memory_kb
+
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("REPEAT", "2"))
 # Multiply-adds of 5 epochs: forward 784×512 + 512×10 per image, backward twice that, 60,000 images.
@@ -36,29 +38,6 @@ def _seconds(function):
     return time.perf_counter() - started
 
 
-def tree_pss_kb(pid):
-    """The PSS of a process and all its descendants, in kB (0 for processes that are gone)."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
-
-
 def measure(command, env=None, cwd=ROOT):
     """Run a command; return (wall seconds, peak memory of its process tree in MB, stdout)."""
     started = time.perf_counter()
@@ -66,7 +45,7 @@ def measure(command, env=None, cwd=ROOT):
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, tree_pss_kb(process.pid))
+        peak = max(peak, tree_memory_kb(process.pid))
         time.sleep(0.05)
     wall = time.perf_counter() - started
     return wall, peak / 1024, process.stdout.read()

@@ -48,6 +48,8 @@ def main(argv=None):
         return assign_command(argv[1:])
     if argv[:1] == ["notebook"]:
         return notebook_command(argv[1:])
+    if argv[:1] == ["batch"]:
+        return batch_command(argv[1:])
     args = parse(argv)  # argparse exits with 2 on bad usage.
     if args.watch:
         from grader.watch import watch
@@ -161,6 +163,42 @@ def assign_command(argv):
     for path in changed:
         print(_("wrote {path}", path=path))
     print(_("{folder} is up to date with {solutions}.", folder=args.exercises, solutions=args.solutions))
+    return 0
+
+
+def batch_command(argv):
+    """`mnist-grade batch SUBMISSIONS --out RESULTS [--jobs N] [--force]`: grade a whole class."""
+    parser = argparse.ArgumentParser(prog="mnist-grade batch", description=_(
+        "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
+    parser.add_argument("submissions", help=_("the folder with one entry per student"))
+    parser.add_argument("--out", required=True, metavar="RESULTS", help=_("where grades.csv and each student's results go"))
+    parser.add_argument("--jobs", type=int, metavar="N", help=_("submissions graded at once (default: the number of cores)"))
+    parser.add_argument("--force", action="store_true", help=_("grade again the entries already graded"))
+    parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission"))
+    parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
+    args = parser.parse_args(argv)
+    if not Path(args.submissions).is_dir():
+        print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
+        return 2
+    from grader.data import ensure
+
+    code, _found = get_data(lambda bar: ensure(progress=bar))  # Fetch MNIST once, not once per student.
+    if code:
+        return code
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from grader.batch import entries, grade_all
+
+    total = len(entries(args.submissions))
+    with Progress(TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task("batch", total=total)
+        rows = grade_all(args.submissions, args.out, args.jobs, args.force, args.timeout, args.memory,
+                         progress=lambda: bar.advance(task))
+    counts = {status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")}
+    print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
+            count=len(rows), path=Path(args.out) / "grades.csv", **counts))
     return 0
 
 

@@ -1,0 +1,164 @@
+"""`mnist-grade batch SUBMISSIONS --out RESULTS`: grade a whole class, one process per submission.
+
+Each entry of SUBMISSIONS is one student's work: a folder with the six files, a .zip of one, or a
+notebook. Each is graded by `mnist-grade` in a process of its own, with a wall-clock and a memory
+limit, several at a time. RESULTS gets grades.csv and, per student, results.json (Gradescope's
+format) and feedback.txt (what the student would have seen). One broken entry never stops the batch.
+"""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from grader.i18n import _
+from grader.steps import FILE_STEPS, STEPS
+
+COLUMNS = ["student", *STEPS, "total", "max", "status"]
+
+
+def entries(folder):
+    """The submissions in `folder`, by student id: sub-folders, .zip files and notebooks, in name order."""
+    found = {}
+    for path in sorted(Path(folder).iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix in (".zip", ".ipynb"):
+            found[path.stem if path.is_file() else path.name] = path
+    return found
+
+
+def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None):
+    """Grade every entry of `folder` into `out`; return the gradebook's rows (dicts of COLUMNS)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = {student: path for student, path in entries(folder).items()
+            if force or not (out / student / "row.json").exists()}
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
+        futures = [pool.submit(grade_one, student, path, out / student, timeout, memory_mb) for student, path in todo.items()]
+        for done in as_completed(futures):
+            done.result()
+            if progress:
+                progress()
+    rows = [json.loads((out / student / "row.json").read_text()) for student in entries(folder)
+            if (out / student / "row.json").exists()]
+    with open(out / "grades.csv", "w", newline="") as file:
+        writer = csv.DictWriter(file, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def grade_one(student, path, out, timeout, memory_mb):
+    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row (row.json)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("results.json", "feedback.txt", "row.json"):
+        (out / stale).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
+        try:
+            target = unpacked(path, Path(scratch)) if path.suffix == ".zip" else path
+        except (zipfile.BadZipFile, OSError) as error:
+            target, status, printed = None, "error", _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error)
+        if target is not None:
+            status, printed = run_limited(
+                [sys.executable, "-m", "grader.cli", str(target), "--json", str(out / "results.json")], timeout, memory_mb)
+        (out / "feedback.txt").write_text(printed)
+    row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
+    if status == "graded" and (out / "results.json").exists():
+        results = json.loads((out / "results.json").read_text())
+        for test in results["tests"]:
+            step = test["name"].split()[0].removesuffix("'s")  # Every check's label starts with its step.
+            if step in row:
+                row[step] += test["score"]
+        row["total"] = results["score"]
+        row["max"] = sum(test["max_score"] for test in results["tests"])
+    elif status == "graded":
+        row["status"] = "error"
+    (out / "row.json").write_text(json.dumps(row))
+    return row
+
+
+def unpacked(path, scratch):
+    """Extract a .zip into `scratch`; return the folder in it that holds the step files."""
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(scratch)  # zipfile keeps every member inside `scratch`.
+    for folder in [scratch, *sorted(p for p in scratch.rglob("*") if p.is_dir())]:
+        if all((folder / step.file).is_file() for step in FILE_STEPS):
+            return folder
+    return scratch
+
+
+def run_limited(command, timeout, memory_mb):
+    """Run a grading; stop it when it passes the wall-clock or memory limit. Return (status, what it printed)."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as printed:
+        process = subprocess.Popen(command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+        status = None
+        while process.poll() is None:
+            if time.monotonic() - started > timeout:
+                status = "timeout"
+            elif tree_memory_kb(process.pid) > memory_mb * 1024:
+                status = "memory"
+            if status:
+                kill_tree(process)
+                break
+            time.sleep(0.2)
+        printed.seek(0)
+        text = printed.read().decode(errors="replace")
+    if status == "timeout":
+        text += "\n" + _("Stopped: grading took longer than {seconds} s.", seconds=f"{timeout:g}") + "\n"
+    elif status == "memory":
+        text += "\n" + _("Stopped: grading used more than {mb} MB of memory.", mb=memory_mb) + "\n"
+    else:
+        status = "graded" if process.returncode in (0, 1) else "error"
+    return status, text
+
+
+def descendants(pid):
+    """A process and all its descendants, by pid, the process first."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def tree_memory_kb(pid):
+    """The resident memory (PSS) of a process and all its descendants, in kB."""
+    total = 0
+    for current in descendants(pid):
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def kill_tree(process):
+    """Stop a grading and everything under it: its step workers run in sessions of their own."""
+    for pid in descendants(process.pid):
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    process.wait()
