@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXERCISES, ROOT, SOLUTIONS
+
 from grader.steps import ACCURACY_BAR, FILE_STEPS, REFERENCE_ACCURACIES, STEPS, reference_accuracy
 
 SOLUTIONS_REPORT = """\

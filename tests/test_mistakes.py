@@ -1,11 +1,9 @@
 """Realistic wrong submissions fail at exactly the right step with the intended message; variants pass."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-
 from conftest import grade_steps
 from variants import CORRECT, WRONG
 

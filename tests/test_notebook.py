@@ -5,7 +5,7 @@ import json
 
 import nbformat
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS, mnist_grade
+from conftest import EXERCISES, SOLUTIONS, mnist_grade
 from nbformat import v4
 
 from grader.assign import MarkerError, exercise, solution
