@@ -57,7 +57,7 @@ def module(sources):
             key = _defines(node)
             if key is not None:
                 kept.pop(key, None)
-                kept[key] = ast.get_source_segment(code, node, padded=True) if not _decorated(node) else _with_decorators(code, node)
+                kept[key] = _source(code, node)
     return "\n\n\n".join(kept.values()) + "\n"
 
 
@@ -85,19 +85,22 @@ def _defines(node):
     if isinstance(node, ast.Import | ast.ImportFrom):
         return ast.unparse(node)
     if isinstance(node, ast.Assign) and all(isinstance(target, ast.Name) for target in node.targets):
-        if all(isinstance(part, ast.Constant | ast.Tuple | ast.List | ast.UnaryOp | ast.BinOp | ast.Name | ast.operator
-                          | ast.unaryop | ast.Load) for part in ast.walk(node.value)):
+        if all(isinstance(part, CONSTANT_PARTS) for part in ast.walk(node.value)):
             return tuple(target.id for target in node.targets)
     return None
 
 
-def _decorated(node):
-    return bool(getattr(node, "decorator_list", None))
+# What a constant may be made of: numbers, strings, tuples and lists of them, arithmetic, other names
+# (num_classes = 10, image_size = 28 * 28); a call or a loop is an experiment.
+CONSTANT_PARTS = (ast.Constant, ast.Tuple, ast.List, ast.UnaryOp, ast.BinOp, ast.Name, ast.operator, ast.unaryop, ast.Load)
 
 
-def _with_decorators(code, node):
-    lines = code.splitlines()
-    return "\n".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
+def _source(code, node):
+    """A statement's source, with its decorators."""
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        return "\n".join(code.splitlines()[decorators[0].lineno - 1:node.end_lineno])
+    return ast.get_source_segment(code, node, padded=True)
 
 
 # Writing the course as notebooks.
