@@ -5,20 +5,14 @@ $MNIST_STATE, by default the user's state folder.
 """
 
 import json
-import os
-from pathlib import Path
 
 from grader.i18n import _, pick
+from grader.runtime import user_folder
 from grader.steps import STEPS
 
 
 def state_file():
-    folder = os.environ.get("MNIST_STATE")
-    if not folder:
-        import platformdirs
-
-        folder = platformdirs.user_state_dir("mnist-grade", appauthor=False)
-    return Path(folder) / "hints.json"
+    return user_folder("MNIST_STATE", "state") / "hints.json"
 
 
 def shown():

@@ -10,6 +10,16 @@ import os
 from pathlib import Path
 
 
+def user_folder(variable, kind):
+    """The folder in environment variable `variable`, by default this user's `kind` ("cache", "state") folder."""
+    folder = os.environ.get(variable)
+    if not folder:
+        import platformdirs
+
+        folder = getattr(platformdirs, f"user_{kind}_dir")("mnist-grade", appauthor=False)
+    return Path(folder)
+
+
 def backend():
     """The Keras backend the grader uses: KERAS_BACKEND when set, otherwise jax when installed, else tensorflow."""
     chosen = os.environ.get("KERAS_BACKEND")

@@ -63,6 +63,14 @@ def test_npz_in_mnist_data(tmp_path, monkeypatch, mnist):
     assert np.array_equal(load_split("train")[1], mnist[0][1])
 
 
+def load_error(split):
+    """The message load_split(split) fails with."""
+    __tracebackhide__ = True
+    with pytest.raises(DataError) as error:
+        load_split(split)
+    return str(error.value)
+
+
 @pytest.fixture
 def broken(tmp_path, monkeypatch):
     """A copy of the shared IDX files in MNIST_DATA, to break one of them."""
@@ -75,9 +83,8 @@ def broken(tmp_path, monkeypatch):
 def test_truncated_gzip(broken):
     path = broken / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(DataError) as error:
-        load_split("train")
-    assert str(error.value) == (
+    message = load_error("train")
+    assert message == (
         f"{path} is not a complete gzip file (Compressed file ended before the end-of-stream marker was "
         f"reached). {REPLACE_IT}"
     )
@@ -86,9 +93,8 @@ def test_truncated_gzip(broken):
 def test_wrong_magic_number(broken):
     path = broken / "t10k-labels-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(idx(0x00000803, (10000,))))
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value) == (
+    message = load_error("test")
+    assert message == (
         f"{path} is not an MNIST IDX file: its magic number is 0x00000803, expected 0x00000801. {REPLACE_IT}"
     )
 
@@ -96,9 +102,8 @@ def test_wrong_magic_number(broken):
 def test_truncated_idx_body(broken):
     path = broken / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(idx(0x00000803, (10000, 28, 28), bytes(5000))))
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value) == (
+    message = load_error("test")
+    assert message == (
         f"{path} is truncated: its header promises (10000, 28, 28) values, it holds 5000. {REPLACE_IT}"
     )
 
@@ -106,9 +111,8 @@ def test_truncated_idx_body(broken):
 def test_wrong_shape(broken):
     path = broken / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(idx(0x00000803, (100, 28, 28))))
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value) == f"{path} holds uint8 (100, 28, 28), expected uint8 (10000, 28, 28). {REPLACE_IT}"
+    message = load_error("test")
+    assert message == f"{path} holds uint8 (100, 28, 28), expected uint8 (10000, 28, 28). {REPLACE_IT}"
 
 
 def test_checksum_mismatch(broken):
@@ -116,9 +120,8 @@ def test_checksum_mismatch(broken):
     path = broken / "t10k-labels-idx1-ubyte.gz"
     raw = idx(0x00000801, (10000,), bytes([7]) * 10000)
     path.write_bytes(gzip.compress(raw))
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value) == (
+    message = load_error("test")
+    assert message == (
         f"{path} is not MNIST's t10k-labels-idx1-ubyte: its content has SHA-256 {hashlib.sha256(raw).hexdigest()}, "
         f"expected ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2. {REPLACE_IT}"
     )
@@ -126,27 +129,24 @@ def test_checksum_mismatch(broken):
 
 def test_missing_file(broken):
     (broken / "train-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(DataError) as error:
-        load_split("train")
-    assert str(error.value) == (
+    message = load_error("train")
+    assert message == (
         f"MNIST_DATA={broken} has neither mnist.npz nor train-labels-idx1-ubyte.gz. {USE_A_FOLDER}"
     )
 
 
 def test_mnist_data_is_not_a_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DATA", str(tmp_path / "nowhere"))
-    with pytest.raises(DataError) as error:
-        load_split("train")
-    assert str(error.value) == f"MNIST_DATA={tmp_path / 'nowhere'} is not a folder. {USE_A_FOLDER}"
+    message = load_error("train")
+    assert message == f"MNIST_DATA={tmp_path / 'nowhere'} is not a folder. {USE_A_FOLDER}"
 
 
 def test_corrupt_npz(tmp_path, monkeypatch):
     (tmp_path / "mnist.npz").write_bytes(b"PK\x03\x04 not really a zip")
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
-    with pytest.raises(DataError) as error:
-        load_split("train")
-    assert str(error.value).startswith(f"{tmp_path / 'mnist.npz'} is not a readable npz file (")
-    assert str(error.value).endswith(f"). {REPLACE_IT}")
+    message = load_error("train")
+    assert message.startswith(f"{tmp_path / 'mnist.npz'} is not a readable npz file (")
+    assert message.endswith(f"). {REPLACE_IT}")
 
 
 def test_npz_with_other_images(tmp_path, monkeypatch, mnist):
@@ -154,9 +154,8 @@ def test_npz_with_other_images(tmp_path, monkeypatch, mnist):
     save_npz(tmp_path / "mnist.npz", mnist, x_test=inverted)
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
     assert load_split("train")[0].shape == (60000, 28, 28)
-    with pytest.raises(DataError) as error:
-        load_split("test")
-    assert str(error.value) == (
+    message = load_error("test")
+    assert message == (
         f"{tmp_path / 'mnist.npz'} is not MNIST's t10k-images-idx3-ubyte: x_test has SHA-256 "
         f"{data.formats.digest(ARRAYS['x_test'], inverted)}, expected {ARRAYS['x_test'].sha256}. {REPLACE_IT}"
     )

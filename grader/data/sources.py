@@ -62,12 +62,9 @@ class Source:
 
 def cache_file():
     """The project's cache: $MNIST_CACHE/mnist.npz, by default in the user's cache folder."""
-    folder = os.environ.get("MNIST_CACHE")
-    if not folder:
-        import platformdirs
+    from grader.runtime import user_folder
 
-        folder = platformdirs.user_cache_dir("mnist-grade", appauthor=False)
-    return Path(folder) / "mnist.npz"
+    return user_folder("MNIST_CACHE", "cache") / "mnist.npz"
 
 
 def keras_cache():
