@@ -19,7 +19,7 @@ GRADER_DIR = Path(__file__).resolve().parent
 
 def parse(argv):
     parser = argparse.ArgumentParser(
-        prog="mnist-grade",
+        parents=[language()], prog="mnist-grade",
         description=_("Grade the six steps of the Keras MNIST course in a folder."),
         epilog=_("`mnist-grade hint STEP` gives the next hint for a step; `mnist-grade data --help` tells how "
                  "to get MNIST offline or on a flaky link."),
@@ -29,7 +29,6 @@ def parse(argv):
     parser.add_argument("--step", choices=list(STEPS), metavar="NAME",
                         help=_("grade only this step and the steps it needs ({steps})", steps=", ".join(STEPS)))
     parser.add_argument("--watch", action="store_true", help=_("grade again each time you save a file of the folder"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
     parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)  # What --watch shows.
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
@@ -101,10 +100,9 @@ def grade_notebook(args):
 
 def notebook_command(argv):
     """`mnist-grade notebook [--out FILE] [--lang en|zh] [--solutions]`: write the course as a notebook."""
-    parser = argparse.ArgumentParser(prog="mnist-grade notebook", description=_(
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade notebook", description=_(
         "Write the course as a Jupyter notebook: per step an explanation, the code to fill in and a check."))
     parser.add_argument("--out", metavar="FILE", help=_("where to write it (default: exercises.ipynb or solutions.ipynb)"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
     parser.add_argument("--solutions", action="store_true", help=_("the instructors' notebook, with the answers"))
     args = parser.parse_args(argv)
     import nbformat
@@ -116,6 +114,13 @@ def notebook_command(argv):
     nbformat.write(course(args.lang or lang(), solutions=args.solutions), out)
     print(_("wrote {path}", path=out))
     return 0
+
+
+def language():
+    """The --lang option every command takes (choose_language has applied it already)."""
+    option = argparse.ArgumentParser(add_help=False)
+    option.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
+    return option
 
 
 def choose_language(argv):
@@ -135,10 +140,9 @@ def pass_on(args):
 
 def hint_command(argv):
     """`mnist-grade hint STEP [--reset]`: the step's next hint."""
-    parser = argparse.ArgumentParser(prog="mnist-grade hint", description=_("Show the next hint for a step, one more each time."))
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade hint", description=_("Show the next hint for a step, one more each time."))
     parser.add_argument("step", choices=list(STEPS), metavar="STEP", help=", ".join(STEPS))
     parser.add_argument("--reset", action="store_true", help=_("start this step's hints again from the first"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from grader.hints import next_hint
 
@@ -148,7 +152,7 @@ def hint_command(argv):
 
 def assign_command(argv):
     """`mnist-grade assign [SOLUTIONS] [EXERCISES]`: make the exercises from the marked solutions."""
-    parser = argparse.ArgumentParser(prog="mnist-grade assign", description=_(
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade assign", description=_(
         "Write the exercises from the solutions: each # BEGIN SOLUTION … # END SOLUTION region becomes a stub."))
     parser.add_argument("solutions", nargs="?", default="solutions")
     parser.add_argument("exercises", nargs="?", default="exercises")
@@ -168,7 +172,7 @@ def assign_command(argv):
 
 def batch_command(argv):
     """`mnist-grade batch SUBMISSIONS --out RESULTS [--jobs N] [--force]`: grade a whole class."""
-    parser = argparse.ArgumentParser(prog="mnist-grade batch", description=_(
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade batch", description=_(
         "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
     parser.add_argument("submissions", help=_("the folder with one entry per student"))
     parser.add_argument("--out", required=True, metavar="RESULTS", help=_("where grades.csv and each student's results go"))
@@ -219,7 +223,7 @@ def pytest_options(path, json=None, step_timeout=None):
 def data_command(argv):
     """`mnist-grade data [--from PATH]`: make sure MNIST is here and verifies, and say where it comes from."""
     parser = argparse.ArgumentParser(
-        prog="mnist-grade data",
+        parents=[language()], prog="mnist-grade data",
         description=_("Make sure MNIST is here (downloading it if needed), check it, and say where it comes from."),
         epilog=_("Sources, in order: MNIST_DATA (a folder with mnist.npz or the four IDX files), the cache "
                  "(MNIST_CACHE, by default in your user cache folder), Keras's cache (~/.keras/datasets), "

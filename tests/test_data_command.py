@@ -160,3 +160,11 @@ def test_ctrl_c_during_a_download_keeps_nothing(cache, mirror):
     assert (process.returncode, out) == (130, "")
     assert err.endswith("mnist-grade: interrupted; nothing half-downloaded was kept.\n")
     assert list(cache.parent.iterdir()) == []
+
+
+def test_every_command_takes_lang():
+    """--lang is one option that every command accepts, data included."""
+    run = mnist_grade("data", "--lang", "zh")
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.startswith("MNIST 已就绪：60,000 张训练图像和 10,000 张测试图像")
+    assert mnist_grade("hint", "reshape", "--lang", "xx").returncode == 2
