@@ -116,7 +116,7 @@ def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
     images, labels = sample
     inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels}}
     timeout = pytestconfig.getoption("step_timeout")
-    wanted = {step for item in request.session.items for step in (step_of(item), *STEPS[step_of(item)].needs)}
+    wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
     workers = {}
     for group in WORKER_STEPS:
         if wanted & set(group):

@@ -127,7 +127,7 @@ class Worker:
             if env.get(variable):
                 env[variable] = str(Path(env[variable]).resolve())
         command = [sys.executable, "-m", "grader.worker", ",".join(self.steps), str(self.folder.resolve()), str(workdir)]
-        self.started = self.clock = time.monotonic()
+        self.clock = time.monotonic()  # When the step being waited for could start.
         with open(workdir / "printed.txt", "wb") as printed:
             self.process = subprocess.Popen(
                 command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=printed,
