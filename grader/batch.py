@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from grader.i18n import _
+from grader.sandbox import descendants
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
@@ -89,10 +90,16 @@ def unpacked(path, scratch):
     """Extract a .zip into `scratch`; return the folder in it that holds the step files."""
     with zipfile.ZipFile(path) as archive:
         archive.extractall(scratch)  # zipfile keeps every member inside `scratch`.
-    for folder in [scratch, *sorted(p for p in scratch.rglob("*") if p.is_dir())]:
-        if all((folder / step.file).is_file() for step in FILE_STEPS):
-            return folder
-    return scratch
+    return holding_steps(scratch) or scratch
+
+
+def holding_steps(folder):
+    """The shallowest folder in `folder` (itself included) that holds all the step files; None if there is none."""
+    folder = Path(folder)
+    for candidate in [folder, *sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: (len(p.parts), p))]:
+        if all((candidate / step.file).is_file() for step in FILE_STEPS):
+            return candidate
+    return None
 
 
 def run_limited(command, timeout, memory_mb):
@@ -120,24 +127,6 @@ def run_limited(command, timeout, memory_mb):
     else:
         status = "graded" if process.returncode in (0, 1) else "error"
     return status, text
-
-
-def descendants(pid):
-    """A process and all its descendants, by pid, the process first."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
 
 
 def tree_memory_kb(pid):

@@ -4,13 +4,17 @@
 through this file.
 """
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from grader.data import SPLITS, DataError, load_split
 from grader.i18n import _
 from grader.report import Gradebook
-from grader.sandbox import Worker
+from grader.sandbox import Worker, WorkerUserError, become_subreaper, check_worker_user, stop_escaped
 from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
@@ -47,6 +51,11 @@ def pytest_configure(config):
     only = config.getoption("only_step")
     if only and only not in STEPS:
         raise pytest.UsageError(_("There is no step {step}. The steps: {steps}.", step=only, steps=", ".join(STEPS)))
+    try:
+        check_worker_user()
+    except WorkerUserError as error:
+        raise pytest.UsageError(str(error)) from None
+    become_subreaper()  # Processes student code leaves behind come back to this one, to be stopped.
     config.pluginmanager.register(Gradebook(config, folder), "mnist-gradebook")
 
 
@@ -111,8 +120,11 @@ def sample(mnist_train):
 
 
 @pytest.fixture(scope="session")
-def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
+def runs(folder, sample, mnist_train, pytestconfig, request):
     """The workers start together, the model's first: a check waits only for its own step's facts."""
+    # Each worker's folder has a name no other worker can list (the folder holding them is not readable).
+    base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
+    base.chmod(0o711)
     images, labels = sample
     inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels}}
     timeout = pytestconfig.getoption("step_timeout")
@@ -122,7 +134,7 @@ def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
         if wanted & set(group):
             # The model's worker is the longest: the others, short, yield the processor to it.
             niceness = 0 if "fit" in group else 10
-            worker = Worker(group, folder, tmp_path_factory.mktemp(group[0]), inputs.get(group[0]), timeout, niceness,
+            worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), inputs.get(group[0]), timeout, niceness,
                             shown=pytestconfig.getoption("shown_as"))
             workers.update(dict.fromkeys(group, worker))
     if "fit" in workers:
@@ -138,6 +150,8 @@ def runs(folder, sample, mnist_train, pytestconfig, tmp_path_factory, request):
     yield result
     for worker in set(workers.values()):
         worker.stop()
+    stop_escaped()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def write_training_set(folder, images, labels):

@@ -1,11 +1,21 @@
 """Run one step of student code in a separate process, with a time limit, and read back what it did.
 
 The student's code never runs in the process that decides the grade: whatever it raises, prints,
-hangs on or kills, the grading process only sees files in a work folder, or their absence.
+hangs on or kills, the grading process only sees what the worker reports on a pipe, the arrays it
+saved, or their absence. There are no result files for student code to write: a step's facts come
+only through that pipe, and the grading process checks arrays and accuracy itself.
+
+The worker reads a copy of the student's .py files in its work folder, so nothing it runs can change
+the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
+workers run as that user: student code can then touch neither the grader, nor the results, nor the
+grading process, and every process of that user is stopped when grading ends.
 """
 
 import json
 import os
+import pwd
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,8 +124,13 @@ class Worker:
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
         self.shown = shown
         workdir.mkdir(parents=True, exist_ok=True)
+        copy = workdir / "submission"  # What the worker imports: the student's files stay as they are.
+        copy.mkdir()
+        for path in self.folder.glob("*.py"):
+            shutil.copyfile(path, copy / path.name)
         for name, array in (inputs or {}).items():
             np.save(workdir / f"{name}.npy", array)
+        user = worker_user()
         env = {
             **os.environ,
             **QUIET_ENV,
@@ -126,14 +141,25 @@ class Worker:
         for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
             if env.get(variable):
                 env[variable] = str(Path(env[variable]).resolve())
-        command = [sys.executable, "-m", "grader.worker", ",".join(self.steps), str(self.folder.resolve()), str(workdir)]
+        if user:  # Nothing of the grading user's: its home, caches and compiled-code cache stay out of reach.
+            env.update(HOME=str(workdir), KERAS_HOME=str(workdir / ".keras"))
+            env.pop("JAX_COMPILATION_CACHE_DIR", None)
+            for path in [workdir, *workdir.rglob("*")]:
+                os.chown(path, user.pw_uid, user.pw_gid)
+        self.facts_pipe, facts = os.pipe()  # The only way facts reach the grading process: read end, write end.
+        os.set_blocking(self.facts_pipe, False)
+        command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir), str(facts)]
         self.clock = time.monotonic()  # When the step being waited for could start.
         with open(workdir / "printed.txt", "wb") as printed:
             self.process = subprocess.Popen(
-                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=printed,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=printed, stderr=subprocess.STDOUT,
+                start_new_session=True, pass_fds=(facts,), preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+                **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
             )
-        self.runs = {}
+        os.close(facts)
+        self.runs, self.reported, self.unread = {}, {}, b""
+        self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+        self._send(self.token)
 
     def result(self, step, watch=None):
         """The Run of `step`: its facts once the worker writes them, or why there are none.
@@ -150,13 +176,14 @@ class Worker:
         if step in GATED:
             self._let_go()
         limit = self.timeout or STEPS[step].timeout
-        path = self.workdir / f"result-{step}.json"
         facts, code, watched = None, None, 0.0
         while facts is None:
-            if path.exists():
-                facts = json.loads(path.read_text())
+            self._read_facts()
+            if step in self.reported:
+                facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
-                facts = json.loads(path.read_text()) if path.exists() else {"status": "crashed", "ended": _ended(code)}
+                self._read_facts()  # What it reported before it ended.
+                facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
                 facts = {"status": "timeout", "limit": limit}
             else:
@@ -172,18 +199,133 @@ class Worker:
         return run
 
     def _let_go(self):
+        self._send("go")
+        self.clock = time.monotonic()
+
+    def _send(self, line):
         try:
-            self.process.stdin.write(b"go\n")
+            self.process.stdin.write(line.encode() + b"\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # The worker has ended; _wait reports how.
-        self.clock = time.monotonic()
+
+    def _read_facts(self):
+        """Take in the lines the worker wrote on the facts pipe: one JSON object per finished step."""
+        while True:
+            try:
+                chunk = os.read(self.facts_pipe, 1 << 16)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            self.unread += chunk
+        *lines, self.unread = self.unread.split(b"\n")
+        for line in lines:
+            try:
+                report = json.loads(line)
+                if report["token"] == self.token:
+                    self.reported.setdefault(report["step"], report["facts"])  # A second report of a step is ignored.
+            except (ValueError, KeyError, TypeError):
+                pass  # Not the worker's writing.
 
     def stop(self):
         """Stop the worker and anything it started, whether it finished or not."""
         _kill_group(self.process)
         if self.process.stdin:
             self.process.stdin.close()
+        try:
+            os.close(self.facts_pipe)
+        except OSError:
+            pass  # Closed already.
+
+
+def worker_user():
+    """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
+    name = os.environ.get("MNIST_WORKER_USER")
+    if not name:
+        return None
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but there is no such user. Create it "
+                                "(useradd --system {user}) or unset MNIST_WORKER_USER.", user=name)) from None
+    if os.geteuid() != 0:
+        raise WorkerUserError(_("MNIST_WORKER_USER is set, but only root can run workers as another user. "
+                                "Grade as root, or unset MNIST_WORKER_USER.", user=name))
+    return user
+
+
+def check_worker_user():
+    """Raise WorkerUserError unless MNIST_WORKER_USER is unset or can run this Python with the grader."""
+    user = worker_user()
+    if user is None:
+        return
+    try:
+        subprocess.run([sys.executable, "-P", "-c", "import grader.worker"], cwd="/", check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}, user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+    except (OSError, subprocess.CalledProcessError) as error:
+        reason = getattr(error, "stderr", b"").decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
+        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
+                                "Use a Python and packages outside folders only root can read, such as /root.",
+                                user=user.pw_name, python=sys.executable, reason=reason[0])) from None
+
+
+class WorkerUserError(Exception):
+    """MNIST_WORKER_USER cannot be used."""
+
+
+def stop_escaped():
+    """Stop processes student code left behind: those of MNIST_WORKER_USER, and this process's descendants.
+
+    A worker's process group is killed when its steps end, but student code can start a process in a
+    session of its own. Linux hands such orphans to the nearest subreaper: this process, once
+    become_subreaper() ran.
+    """
+    user = worker_user()
+    for pid in descendants(os.getpid())[1:] + (processes_of(user.pw_uid) if user else []):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def become_subreaper():
+    """Make processes orphaned under this one its children again, so stop_escaped() finds them (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def proc_entries():
+    """(pid, parent pid, real uid) of every process, read from /proc; empty where there is no /proc."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+            found.append((int(entry.name), int(status["PPid"]), int(status["Uid"].split()[0])))
+        except (OSError, KeyError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid):
+    """A process and all its descendants, by pid, the process first."""
+    children = {}
+    for child, parent, _uid in proc_entries():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def processes_of(uid):
+    return [pid for pid, _parent, owner in proc_entries() if owner == uid]
 
 
 def _kill_group(process):

@@ -1,9 +1,10 @@
-"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER WORKDIR.
+"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER WORKDIR FD.
 
 STEPS is one step, or several that build on each other ("build,compile,fit": one model, one import
-of Keras). The worker calls the student's functions and writes down what came back, as plain facts
-(result-STEP.json, written as each step ends) and arrays (.npy, .npz) in WORKDIR. It decides
-nothing: the grading process reads these files and checks them itself. Before a step in GATED it
+of Keras). The worker calls the student's functions and writes down what came back: plain facts,
+one JSON line per step on the pipe FD as each step ends, signed with the token the grading process
+sent as the first line on stdin, and arrays (.npy, .npz) in WORKDIR. It
+decides nothing: the grading process reads these and checks them itself. Before a step in GATED it
 waits for a line on stdin, so that a model trains only once the grading process has found the
 steps before it right.
 """
@@ -19,8 +20,10 @@ from grader.quiet import import_keras, quiet, silenced_stderr
 GATED = {"fit"}
 
 
-def main(step_names, folder, workdir):
+def main(step_names, folder, workdir, facts_fd):
+    token = sys.stdin.readline().strip()  # Read before any student code runs; every report carries it.
     quiet()
+    report = os.fdopen(int(facts_fd), "w")
     sys.dont_write_bytecode = True  # Never write __pycache__ into the student's folder.
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.steps import SEED, STEPS
@@ -31,10 +34,9 @@ def main(step_names, folder, workdir):
             facts = {"status": "ok", **RUNNERS[name](Path(folder), workdir, STEPS, SEED, state)}
         except BaseException as error:  # Student code may raise anything, SystemExit included.
             facts = failure(error, Path(folder))
-        written = workdir / f"result-{name}.json"
-        written.with_suffix(".tmp").write_text(json.dumps(facts))
-        written.with_suffix(".tmp").rename(written)  # The grading process never reads half a file.
         sys.stdout.flush()
+        report.write(json.dumps({"token": token, "step": name, "facts": facts}) + "\n")
+        report.flush()
         if facts["status"] != "ok":
             break
     os._exit(0)  # Skip interpreter teardown: student threads or atexit hooks cannot hang us.
@@ -275,4 +277,4 @@ RUNNERS = {
 }
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -1,0 +1,166 @@
+"""Tamper resistance: a submission that tries to grade itself gains no points it did not earn.
+
+Each test grades a submission whose three array steps are right and whose model steps are stubs
+(30/100, honestly), plus an attack, and asserts what an honest copy of it gets.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import EXERCISES, ROOT, SOLUTIONS
+
+from grader.steps import FILE_STEPS
+
+MNIST_GRADE = Path(sys.executable).parent / "mnist-grade"  # The console script, as a student runs it.
+HONEST_SCORE = "Score: 30/100 (3 of 7 steps done)"
+
+
+def honest(folder):
+    """Right answers for reshape, normalize and one_hot; stubs for build, compile and fit."""
+    folder.mkdir()
+    for step in FILE_STEPS:
+        shutil.copyfile((SOLUTIONS if step.name in ("reshape", "normalize", "one_hot") else EXERCISES) / step.file,
+                        folder / step.file)
+    return folder
+
+
+def grade(folder, *args, cwd=None):
+    return subprocess.run([str(MNIST_GRADE), str(folder), *args], cwd=cwd or folder.parent,
+                          capture_output=True, text=True, timeout=900)
+
+
+def prepend(folder, code, files=None):
+    for step in FILE_STEPS:
+        if files is None or step.name in files:
+            path = folder / step.file
+            path.write_text(code + "\n" + path.read_text())
+
+
+def test_grader_and_pytest_files_inside_a_submission_are_never_used(tmp_path):
+    """A copy of the grader, a conftest.py that passes every test, a pytest.ini, sitecustomize.py and
+    modules named like the libraries: grading from inside the folder sees none of them."""
+    baseline = grade(Path("."), cwd=honest(tmp_path / "clean"))
+    work = honest(tmp_path / "work")
+    shutil.copytree(ROOT / "grader", work / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    always_passed = (
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+        "    report = (yield).get_result()\n    report.outcome = 'passed'\n"
+    )
+    for path in (work / "conftest.py", work / "grader" / "conftest.py"):
+        path.write_text(always_passed)
+    for path in (work / "grader").glob("test_*.py"):
+        path.write_text("STEP = 'reshape'\n\n\ndef test_passes():\n    pass\n")
+    (work / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
+    marker = tmp_path / "customized"
+    for name in ("sitecustomize.py", "usercustomize.py", "numpy.py", "keras.py", "pytest.py", "json.py"):
+        (work / name).write_text(f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(0)\n")
+
+    run = grade(Path("."), cwd=work)
+    assert (run.returncode, run.stdout) == (1, baseline.stdout)
+    assert HONEST_SCORE in run.stdout
+    assert not marker.exists()
+
+
+PATCHES = """\
+import builtins, keras, numpy, pytest
+builtins.all = builtins.any = lambda *args: True
+numpy.array_equal = numpy.allclose = lambda *args, **kwargs: True
+numpy.testing.assert_array_equal = numpy.testing.assert_allclose = lambda *args, **kwargs: None
+pytest.approx = lambda *args, **kwargs: type("Equal", (), {"__eq__": lambda self, other: True})()
+keras.Model.count_params = lambda self: 407050
+keras.Model.evaluate = lambda self, *args, **kwargs: [0.0, 1.0]
+"""
+
+
+def test_monkeypatching_numpy_keras_pytest_and_builtins_at_import_gains_nothing(tmp_path):
+    """Wrong answers that patch the libraries a grader would check with get what they get without the patches."""
+    wrong = {"reshape": "def reshape_images(images):\n    return images\n",
+             "normalize": "def normalize_images(images):\n    return images\n",
+             "one_hot": "def one_hot_labels(labels):\n    return labels\n"}
+    folders = []
+    for name in ("plain", "patched"):
+        folder = honest(tmp_path / name)
+        for step, code in wrong.items():
+            (folder / f"{step}.py").write_text(code)
+        folders.append(folder)
+    prepend(folders[1], PATCHES)
+    plain, patched = grade(folders[0]), grade(folders[1])
+    assert "Score: 8/100 (0 of 7 steps done)" in plain.stdout
+    assert (patched.returncode, patched.stdout) == (1, plain.stdout.replace("plain", "patched"))
+
+
+def test_results_written_by_the_submission_gain_nothing(tmp_path):
+    """Student code forges the worker's result files, writes reports to every open file descriptor and
+    leaves a process behind that overwrites results.json after grading: the grade is the honest one."""
+    results = tmp_path / "results.json"
+    forged = {"status": "ok", "returned": "Sequential", "model": {
+        "inputs": [[None, 784]], "params": 407050,
+        "layers": [{"class": "Dense", "units": 512, "activation": "relu"},
+                   {"class": "Dense", "units": 10, "activation": "softmax"}]}}
+    attack = f"""\
+import json, os, time
+FORGED = {json.dumps(forged)!r}
+for step in ("build", "compile", "fit"):
+    for folder in (".", "..", "../.."):
+        try:
+            open(os.path.join(folder, f"result-{{step}}.json"), "w").write(FORGED)
+        except OSError:
+            pass
+    line = json.dumps({{"step": step, "facts": json.loads(FORGED)}}) + "\\n"
+    for fd in range(3, 64):
+        try:
+            os.write(fd, line.encode())
+        except OSError:
+            pass
+if os.fork() == 0:  # A process of its own, in a session of its own, that outlives the worker.
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(2)
+        open({str(results)!r}, "w").write(json.dumps({{"score": 100, "tests": []}}))
+        os._exit(0)
+    os._exit(0)
+"""
+    baseline = grade(honest(tmp_path / "clean"))
+    work = honest(tmp_path / "work")
+    prepend(work, attack, files={"build"})
+    run = grade(work, "--json", str(results))
+    assert (run.returncode, run.stdout) == (1, baseline.stdout.replace(str(tmp_path / "clean"), str(work)))
+    time.sleep(3)  # Longer than the left-behind process waits before it writes.
+    assert json.loads(results.read_text())["score"] == 30
+
+
+def test_exiting_early_gains_nothing(tmp_path):
+    """Ending the worker with success, at import or when called, is a failed step, never a pass."""
+    for name, code in (("os_exit", "import os\nos._exit(0)\n"), ("sys_exit", "import sys\nsys.exit(0)\n")):
+        work = honest(tmp_path / name)
+        prepend(work, code)
+        run = grade(work)
+        assert run.returncode == 1
+        assert "Score: 0/100 (0 of 7 steps done)" in run.stdout
+    assert "ended before your code returned (exit code 0)" in grade(tmp_path / "os_exit").stdout
+    assert "importing" in grade(tmp_path / "sys_exit").stdout or "sys.exit" in grade(tmp_path / "sys_exit").stdout
+
+
+def test_no_process_of_a_submission_outlives_its_grading(tmp_path):
+    work = honest(tmp_path / "work")
+    prepend(work, "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n", files={"reshape"})
+    before = set(_sleepers())
+    run = grade(work)
+    assert HONEST_SCORE in run.stdout
+    assert set(_sleepers()) == before
+
+
+def _sleepers():
+    return [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid) == "sleep\0" + "600\0"]
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
