@@ -1,5 +1,6 @@
 """mnist-grade: grade a submission of the MNIST course; `mnist-grade data` gets and checks MNIST;
-`mnist-grade hint STEP` gives the next hint for a step.
+`mnist-grade hint STEP` gives the next hint for a step; `batch`, `gradescope` and `classroom` are
+for instructors grading a class.
 
 Exit 0 when all passes, 1 when not, 2 on bad usage or when MNIST cannot be had.
 """
@@ -49,6 +50,10 @@ def main(argv=None):
         return notebook_command(argv[1:])
     if argv[:1] == ["batch"]:
         return batch_command(argv[1:])
+    if argv[:1] == ["gradescope"]:
+        return gradescope_command(argv[1:])
+    if argv[:1] == ["classroom"]:
+        return classroom_command(argv[1:])
     args = parse(argv)  # argparse exits with 2 on bad usage.
     if args.watch:
         from grader.watch import watch
@@ -204,6 +209,37 @@ def batch_command(argv):
     print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
             count=len(rows), path=Path(args.out) / "grades.csv", **counts))
     return 0
+
+
+def gradescope_command(argv):
+    """`mnist-grade gradescope [--out FILE]`: write the autograder.zip to upload to Gradescope."""
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade gradescope", description=_(
+        "Write autograder.zip for a Gradescope programming assignment: it grades each submission with this "
+        "grader, the package versions installed here and MNIST, which it carries."))
+    parser.add_argument("--out", default="autograder.zip", metavar="FILE", help=_("where to write it (default: autograder.zip)"))
+    args = parser.parse_args(argv)
+    from grader.data import ensure
+    from grader.gradescope import write_zip
+    from grader.i18n import lang
+
+    code, found = get_data(lambda bar: ensure(progress=bar))
+    if code:
+        return code
+    write_zip(args.out, args.lang or lang(), found[1])
+    print(_("wrote {path}: upload it as the autograder of a Gradescope programming assignment.", path=args.out))
+    return 0
+
+
+def classroom_command(argv):
+    """`mnist-grade classroom [PATH]`: grade PATH and hand the points to GitHub Classroom's grading reporter."""
+    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade classroom", description=_(
+        "Grade a submission in a GitHub Actions workflow: show the report, and write the points as the step "
+        "output `result` that GitHub Classroom's grading reporter reads."))
+    parser.add_argument("path", nargs="?", default="exercises", help=_("the folder with your six step files (default: exercises)"))
+    args = parser.parse_args(argv)
+    from grader.classroom import classroom
+
+    return classroom(args.path, lambda path, results: main([path, "--json", str(results)]))
 
 
 def pytest_options(path, json=None, step_timeout=None):

@@ -1,0 +1,152 @@
+"""Gradescope: `mnist-grade gradescope` writes autograder.zip; inside it, run_autograder calls `run` here.
+
+The zip holds Gradescope's two scripts, the grader's source, requirements.txt pinning the packages
+installed here (those the reference accuracy was measured with) and MNIST, checked, as data/mnist.npz:
+nothing is downloaded while students wait. `run` finds the student's work in AUTOGRADER/submission
+(the six files in any folder, a .zip of them, or one notebook), grades a copy of it as batch grading
+grades one student, and always leaves AUTOGRADER/results/results.json, with the reason when there
+was nothing to grade.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import tomllib
+import zipfile
+from importlib.metadata import PackageNotFoundError, requires, version
+from pathlib import Path
+
+import numpy as np
+
+from grader.batch import grade_one, holding_steps
+from grader.i18n import _
+from grader.steps import FILE_STEPS
+
+GRADER_DIR = Path(__file__).resolve().parent
+TIMEOUT, MEMORY_MB = 600, 3072  # Gradescope stops an autograder at 10 minutes by default.
+
+SETUP = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder's image: Python 3.11, the
+# pinned packages in a venv, and the user student code runs as.
+set -euo pipefail
+AUTOGRADER="${AUTOGRADER:-/autograder}"
+if ! [ -x /usr/bin/python3.11 ]; then  # Not a Python in /root: student code runs as another user.
+    apt-get update
+    apt-get install -y python3.11 python3.11-venv
+fi
+/usr/bin/python3.11 -m venv "$AUTOGRADER/venv"
+"$AUTOGRADER/venv/bin/pip" install --no-cache-dir -r "$AUTOGRADER/source/requirements.txt"
+id -u mnist-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mnist-student
+"""
+
+RUN = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade AUTOGRADER/submission with the grader in
+# AUTOGRADER/source into AUTOGRADER/results/results.json. AUTOGRADER (default /autograder) and
+# MNIST_PYTHON (default the venv setup.sh made) let a test run it elsewhere.
+AUTOGRADER="${{AUTOGRADER:-/autograder}}"
+export PYTHONPATH="$AUTOGRADER/source" MNIST_DATA="$AUTOGRADER/source/data" MNIST_LANG="${{MNIST_LANG:-{lang}}}"
+export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}"
+cd "$AUTOGRADER/source" && exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope run "$AUTOGRADER"
+"""
+
+
+def requirements():
+    """The grader's dependencies, each pinned to the version installed here.
+
+    They are read from pyproject.toml in a checkout (an editable install's metadata is as old as the
+    install), else from the installed package's metadata.
+    """
+    pyproject = GRADER_DIR.parent / "pyproject.toml"
+    if pyproject.exists():
+        wanted = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    else:
+        wanted = [line for line in requires("mnist-grade") or [] if "extra ==" not in line]
+    names = [re.match(r"[A-Za-z0-9_.-]+", line).group() for line in wanted]
+    pinned = []
+    for name in [*names, "jaxlib"]:  # jax needs a jaxlib of its own version.
+        try:
+            pinned.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            pass
+    return "".join(line + "\n" for line in pinned)
+
+
+def write_zip(out, lang, arrays):
+    """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays."""
+    out = Path(out)
+    with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
+        data = Path(scratch) / "mnist.npz"
+        np.savez_compressed(data, **arrays)
+        with zipfile.ZipFile(out.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lang=lang))):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
+                archive.writestr(info, text, zipfile.ZIP_DEFLATED)
+            archive.writestr("requirements.txt", requirements())
+            for path in sorted(GRADER_DIR.rglob("*")):
+                if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
+                    archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
+            archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
+    out.with_suffix(".tmp").replace(out)
+
+
+def run(autograder, timeout=TIMEOUT, memory_mb=MEMORY_MB):
+    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json; return the score."""
+    autograder = Path(autograder)
+    results = autograder / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mnist-gradescope-") as scratch:
+        copy = Path(scratch) / "submission"  # The student's files are read from a copy, never touched.
+        shutil.copytree(autograder / "submission", copy, symlinks=True)
+        work, problem = find_work(copy)
+        if work is None:
+            graded = {"score": 0, "output": problem, "tests": []}
+        else:
+            out = Path(scratch) / "graded"
+            row = grade_one("submission", work, out, timeout, memory_mb)
+            feedback = (out / "feedback.txt").read_text()
+            if row["status"] == "graded":
+                graded = json.loads((out / "results.json").read_text())
+            else:
+                graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
+    graded["stdout_visibility"] = "hidden"
+    scratch_file = results.with_suffix(".tmp")
+    scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
+    scratch_file.replace(results)  # Gradescope never reads half a file.
+    return graded["score"]
+
+
+def find_work(folder):
+    """(what to grade in a submission folder, None) or (None, why nothing can be graded)."""
+    found = holding_steps(folder)
+    if found:
+        return found, None
+    for pattern in ("*.ipynb", "*.zip"):
+        candidates = sorted(p for p in folder.rglob(pattern) if ".ipynb_checkpoints" not in p.parts)
+        if len(candidates) == 1:
+            return candidates[0], None
+        if candidates:
+            return None, _("Your submission has several {kind} files ({names}); submit only one.",
+                           kind=pattern[1:], names=", ".join(str(p.relative_to(folder)) for p in candidates))
+    files = ", ".join(step.file for step in FILE_STEPS)
+    return None, _("Your submission has none of the work to grade: the six files ({files}) in one folder, "
+                   "a .zip of them, or a notebook. Submit them again.", files=files)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("autograder", nargs="?", default="/autograder")
+    args = parser.parse_args(argv)
+    run(args.autograder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,188 @@
+"""`mnist-grade gradescope`: autograder.zip, and its run_autograder run in a folder laid out like /autograder."""
+
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import EXERCISES, SOLUTIONS, mnist_grade
+
+from grader.data.formats import read_npz
+from grader.sandbox import processes_of
+from grader.steps import STEPS
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    run = mnist_grade("gradescope", "--out", str(out))
+    assert (run.returncode, run.stdout) == (
+        0, f"wrote {out}: upload it as the autograder of a Gradescope programming assignment.\n")
+    return out
+
+
+def unpack(zip_path, root):
+    """Lay `root` out as Gradescope does: the zip's files in source/, run_autograder beside it."""
+    source = root / "source"
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(source)
+        for info in archive.infolist():
+            if info.external_attr >> 16:
+                os.chmod(source / info.filename, info.external_attr >> 16 & 0o777)
+    shutil.copy2(source / "run_autograder", root / "run_autograder")
+
+
+def autograde(zip_path, root, submission, **env):
+    """Run run_autograder on `submission` in `root`, laid out like /autograder; return (the process, results.json).
+
+    By default with the Python running the tests and workers running as this user; env may change that.
+    """
+    if not (root / "run_autograder").exists():
+        unpack(zip_path, root)
+    shutil.copytree(submission, root / "submission")
+    process = subprocess.run(
+        [str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "AUTOGRADER": str(root), "MNIST_PYTHON": sys.executable, "MNIST_WORKER_USER": "", **env},
+    )
+    results = root / "results" / "results.json"
+    return process, json.loads(results.read_text()) if results.exists() else None
+
+
+def fingerprint(folder):
+    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(autograder_zip, tmp_path):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = archive.namelist()
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+        requirements = archive.read("requirements.txt").decode().split()
+        archive.extract("data/mnist.npz", tmp_path)
+        setup = archive.read("setup.sh").decode()
+    assert names[:3] == ["setup.sh", "run_autograder", "requirements.txt"]
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert {"grader/cli.py", "grader/steps.toml", "grader/zh.toml", "grader/pytest.ini", "grader/data/sources.py"} <= set(names)
+    assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "solutions/"))]
+    assert [line.split("==")[0] for line in requirements][:3] == ["keras", "jax", "tensorflow"]
+    assert all("==" in line for line in requirements)
+    read_npz(tmp_path / "data" / "mnist.npz", ["x_train", "y_train", "x_test", "y_test"])  # Raises unless it is MNIST.
+    assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
+
+
+def test_run_autograder_finds_the_six_files_in_a_folder_and_grades_them(autograder_zip, tmp_path):
+    """A student who uploads their repository: the six files are in a sub-folder, next to other files."""
+    upload = tmp_path / "upload"
+    shutil.copytree(SOLUTIONS, upload / "my-mnist" / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
+    (upload / "my-mnist" / "README.md").write_text("my work\n")
+    before = fingerprint(upload)
+    process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
+    assert process.returncode == 0, process.stderr
+    assert results["score"] == 100 and results["stdout_visibility"] == "hidden"
+    assert sum(test["max_score"] for test in results["tests"]) == 100
+    assert all(test["status"] == "passed" and test["name"].split()[0].removesuffix("'s") in STEPS for test in results["tests"])
+    assert "All checks passed. Well done!" in results["output"]
+    assert fingerprint(tmp_path / "autograder" / "submission") == fingerprint(upload) == before
+
+
+def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_zip, tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    with zipfile.ZipFile(upload / "work.zip", "w") as archive:
+        for path in sorted(EXERCISES.glob("*.py")):
+            archive.write(path, f"exercises/{path.name}")
+    process, results = autograde(autograder_zip, tmp_path / "autograder", upload, MNIST_LANG="zh")
+    assert process.returncode == 0, process.stderr
+    assert results["score"] == 0 and len(results["tests"]) == 25
+    reshape = results["tests"][0]
+    assert (reshape["name"], reshape["score"], reshape["max_score"], reshape["status"]) == (
+        "reshape returns (N, 784) for any number of images N", 0, 3, "failed")
+    assert reshape["output"].startswith("尚未作答")  # The language set for the course: a student's view in Chinese.
+
+
+@pytest.mark.parametrize("files, output", [
+    ({}, "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
+         "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again."),
+    ({"reshape.py": "", "notes.txt": ""},
+     "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
+     "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again."),
+    ({"a.ipynb": "{}", "old/b.ipynb": "{}"},
+     "Your submission has several .ipynb files (a.ipynb, old/b.ipynb); submit only one."),
+])
+def test_nothing_to_grade_still_gives_gradescope_a_result_that_says_why(autograder_zip, tmp_path, files, output):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    for name, text in files.items():
+        (upload / name).parent.mkdir(parents=True, exist_ok=True)
+        (upload / name).write_text(text)
+    process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
+    assert process.returncode == 0, process.stderr
+    assert results == {"score": 0, "output": output, "tests": [], "stdout_visibility": "hidden"}
+
+
+def test_a_notebook_that_is_not_one_gets_the_reason(autograder_zip, tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "work.ipynb").write_text("not json")
+    process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
+    assert (process.returncode, results["score"], results["tests"]) == (0, 0, [])
+    assert results["output"] == (
+        "mnist-grade: work.ipynb is not a valid notebook (Notebook does not appear to be JSON: 'not json'). "
+        "Save it again from Jupyter, or grade a folder of .py files.\n")
+
+
+ATTACK = """\
+import json, os, signal, time
+ROOT = {root!r}
+def attempt(action):
+    try:
+        action()
+    except OSError:
+        pass
+attempt(lambda: open(ROOT + "/results/results.json", "w").write(json.dumps({{"score": 100}})))
+attempt(lambda: open(ROOT + "/source/grader/test_build.py", "a").write("\\nraise SystemExit(0)\\n"))
+attempt(lambda: os.kill(os.getppid(), signal.SIGKILL))
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(2)
+    attempt(lambda: open(ROOT + "/results/results.json", "w").write(json.dumps({{"score": 100}})))
+    os._exit(0)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
+                    reason="needs root and /usr/bin/python3.11, as Gradescope's image has")
+def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):
+    """setup.sh for real (a venv of the pinned packages, the user mnist-student), then a submission that
+    overwrites results.json, edits the grader, kills the grading process and leaves a process behind."""
+    root = Path(tempfile.mkdtemp(prefix="autograder-"))  # Outside /tmp/pytest-of-root, which only root can enter.
+    root.chmod(0o755)
+    try:
+        unpack(autograder_zip, root)
+        setup = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env={**os.environ, "AUTOGRADER": str(root)},
+                               capture_output=True, text=True, timeout=1800)
+        assert setup.returncode == 0, setup.stderr[-2000:]
+        upload = root / "upload"
+        for step in ("reshape", "normalize", "one_hot", "build", "compile", "fit"):
+            folder = SOLUTIONS if step in ("reshape", "normalize", "one_hot") else EXERCISES
+            upload.mkdir(exist_ok=True)
+            shutil.copyfile(folder / f"{step}.py", upload / f"{step}.py")
+        (upload / "reshape.py").write_text(ATTACK.format(root=str(root)) + (upload / "reshape.py").read_text())
+        grader_files = fingerprint(root / "source")
+        process, results = autograde(autograder_zip, root, upload, MNIST_PYTHON="", MNIST_WORKER_USER="mnist-student")
+        assert process.returncode == 0, process.stderr
+        assert results["score"] == 30 and "✓ reshape    10/10" in results["output"]
+        time.sleep(3)  # Longer than the left-behind process waits.
+        assert json.loads((root / "results" / "results.json").read_text())["score"] == 30
+        assert fingerprint(root / "source") == grader_files
+        assert processes_of(pwd.getpwnam("mnist-student").pw_uid) == []
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
