@@ -20,6 +20,7 @@ from grader.submission import SubmissionError, check_folder
 
 ORDER = list(STEPS)
 SAMPLE_SIZE = 1000  # Not 60,000, so a hard-coded count shows.
+PROBE_SIZE = 32
 # The steps each worker process runs: the model's steps build on each other, in one process.
 WORKER_STEPS = [("build", "compile", "fit"), ("reshape",), ("normalize",), ("one_hot",)]
 
@@ -126,7 +127,9 @@ def runs(folder, sample, mnist_train, pytestconfig, request):
     base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
     base.chmod(0o711)
     images, labels = sample
-    inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels}}
+    inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels},
+              # Random inputs the built model is run on, for build's checks to compute its outputs again.
+              "build": {"probe": np.random.default_rng().random((PROBE_SIZE, 784), dtype=np.float32)}}
     timeout = pytestconfig.getoption("step_timeout")
     wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
     workers = {}

@@ -45,6 +45,7 @@ class Run:
     seconds: float = 0.0
     shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
     printed: str = ""
+    given: dict = field(default_factory=dict)  # The grading process's own copies of the arrays the worker was given.
 
     @property
     def status(self):
@@ -128,7 +129,8 @@ class Worker:
         copy.mkdir()
         for path in self.folder.glob("*.py"):
             shutil.copyfile(path, copy / path.name)
-        for name, array in (inputs or {}).items():
+        self.given = dict(inputs or {})
+        for name, array in self.given.items():
             np.save(workdir / f"{name}.npy", array)
         user = worker_user()
         env = {
@@ -193,7 +195,8 @@ class Worker:
                     watch((self.workdir / "printed.txt").read_text(errors="replace"))
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown)
+        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
+                  given=self.given)
         run.printed = (self.workdir / "printed.txt").read_text(errors="replace")
         self.clock = time.monotonic()
         return run

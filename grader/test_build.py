@@ -1,5 +1,6 @@
 """Step 4, build: the network from the seed, 784 inputs → Dense 512 relu → Dense 10 softmax."""
 
+import numpy as np
 import pytest
 
 from grader.expect import facts, fail
@@ -10,12 +11,39 @@ PARAMETERS = 784 * 512 + 512 + 512 * 10 + 10  # 407,050 weights and biases.
 
 
 def model_of(run):
-    """The facts about the model build_model() returned; fails the check when it is not a model."""
+    """The facts about the model build_model() returned; fails the check when it is not a model, or
+    when they describe the seed's network but the model does not compute as that network does."""
     __tracebackhide__ = True
     found = facts(run)
     if found["model"] is None:
         fail(_("a Keras model"), found["returned"], _("build the model, then `return` it."))
+    if seed_network(found["model"]) and not computes_as_described(run):
+        pytest.fail(_("build's model says it is Dense 512 relu → Dense 10 softmax, but its weights and outputs are "
+                      "not those of that network") + "\n" + _("Help: return the Keras model itself, and leave Keras "
+                      "as it is: do not change how it describes or runs models."), pytrace=False)
     return found["model"]
+
+
+def seed_network(model):
+    return model["inputs"] == [[None, 784]] and model["params"] == PARAMETERS and [
+        (layer["class"], layer["units"], layer["activation"]) for layer in model["layers"]
+    ] == [("Dense", 512, "relu"), ("Dense", 10, "softmax")]
+
+
+def computes_as_described(run):
+    """Whether the model's outputs on the probe images are what its weights give through relu then softmax."""
+    built, outputs = run.workdir / "built.npz", run.array("probe_outputs")
+    if not built.exists() or outputs is None:
+        return False
+    with np.load(built) as saved:
+        weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    if [w.shape for w in weights] != [(784, 512), (512,), (512, 10), (10,)]:
+        return False
+    hidden = np.maximum(run.given["probe"] @ weights[0] + weights[1], 0)
+    logits = hidden @ weights[2] + weights[3]
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    return outputs.shape == expected.shape and np.allclose(outputs, expected, atol=1e-4)
 
 
 def layer(run, index, name):

@@ -94,6 +94,43 @@ def test_monkeypatching_numpy_keras_pytest_and_builtins_at_import_gains_nothing(
     assert (patched.returncode, patched.stdout) == (1, plain.stdout.replace("plain", "patched"))
 
 
+DRESSED_UP = """\
+import keras
+from keras import layers
+
+
+class Dense:
+    def __init__(self, units, activation):
+        self.units, self.activation = units, getattr(keras.activations, activation)
+
+
+# Keras now describes every model as the seed's network.
+keras.Sequential.layers = property(lambda self: [Dense(512, "relu"), Dense(10, "softmax")])
+keras.Model.count_params = lambda self: 407050
+
+
+def build_model():
+    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(10, activation="softmax")])
+"""
+
+
+def test_a_model_dressed_up_by_patching_keras_gets_no_build_points(tmp_path):
+    """A one-layer model, with Keras patched to describe it as Dense 512 relu → Dense 10 softmax: its weights
+    and outputs on random images give it away, so build fails and nothing trains."""
+    work = tmp_path / "work"
+    shutil.copytree(SOLUTIONS, work, ignore=shutil.ignore_patterns("__pycache__", "__*__.py"))
+    (work / "build.py").write_text(DRESSED_UP)
+    run = grade(work)
+    assert run.returncode == 1
+    assert (
+        "✗ build      0/20\n"
+        "    build's model says it is Dense 512 relu → Dense 10 softmax, but its weights and outputs are not those of that network\n"
+        "    Help: return the Keras model itself, and leave Keras as it is: do not change how it describes or runs models.\n"
+        "– compile    0/15  skipped: fix build first\n"
+    ) in run.stdout
+    assert HONEST_SCORE in run.stdout
+
+
 def test_results_written_by_the_submission_gain_nothing(tmp_path):
     """Student code forges the worker's result files, writes reports to every open file descriptor and
     leaves a process behind that overwrites results.json after grading: the grade is the honest one."""
