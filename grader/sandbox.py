@@ -125,14 +125,15 @@ class Worker:
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
         self.shown = shown
         workdir.mkdir(parents=True, exist_ok=True)
+        user = worker_user()
         copy = workdir / "submission"  # What the worker imports: the student's files stay as they are.
         copy.mkdir()
         for path in self.folder.glob("*.py"):
-            shutil.copyfile(path, copy / path.name)
+            # A link stays a link: the grader never reads a file for student code, which may have fewer rights.
+            shutil.copy(path, copy / path.name, follow_symlinks=False)
         self.given = dict(inputs or {})
         for name, array in self.given.items():
             np.save(workdir / f"{name}.npy", array)
-        user = worker_user()
         env = {
             **os.environ,
             **QUIET_ENV,
@@ -147,7 +148,7 @@ class Worker:
             env.update(HOME=str(workdir), KERAS_HOME=str(workdir / ".keras"))
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
             for path in [workdir, *workdir.rglob("*")]:
-                os.chown(path, user.pw_uid, user.pw_gid)
+                os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
         self.facts_pipe, facts = os.pipe()  # The only way facts reach the grading process: read end, write end.
         os.set_blocking(self.facts_pipe, False)
         command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir), str(facts)]

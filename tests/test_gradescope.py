@@ -47,7 +47,7 @@ def autograde(zip_path, root, submission, **env):
     """
     if not (root / "run_autograder").exists():
         unpack(zip_path, root)
-    shutil.copytree(submission, root / "submission")
+    shutil.copytree(submission, root / "submission", symlinks=True)
     process = subprocess.run(
         [str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=900,
         env={**os.environ, "AUTOGRADER": str(root), "MNIST_PYTHON": sys.executable, "MNIST_WORKER_USER": "", **env},
@@ -126,6 +126,19 @@ def test_nothing_to_grade_still_gives_gradescope_a_result_that_says_why(autograd
     process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
     assert process.returncode == 0, process.stderr
     assert results == {"score": 0, "output": output, "tests": [], "stdout_visibility": "hidden"}
+
+
+def test_links_in_a_submission_are_not_followed(autograder_zip, tmp_path):
+    """The grader runs as root on Gradescope: a link to a file the student may not read must not be read for them."""
+    secret = tmp_path / "secret"
+    secret.write_text("the instructor's secret")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "work.ipynb").symlink_to(secret)
+    process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
+    assert process.returncode == 0
+    assert results["output"].startswith("Your submission has none of the work to grade")
+    assert "secret" not in json.dumps(results)
 
 
 def test_a_notebook_that_is_not_one_gets_the_reason(autograder_zip, tmp_path):
