@@ -1,9 +1,9 @@
 """How many submissions a minute `mnist-grade batch` grades on this machine, against the ideal.
 
 Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N]
-Grades N copies of the solutions and N failing submissions (stubs: nothing trains) in one batch,
-and prints submissions per minute and the ratio to what perfect use of the cores would give:
-cores / (time to grade one correct submission alone).
+Grades a batch of N copies of the solutions, one of N failing submissions (stubs: nothing trains)
+and one of both, and prints submissions per minute and the ratio to what perfect use of the cores
+would give: cores / (time to grade one correct submission alone).
 """
 
 import os
@@ -31,18 +31,23 @@ def main(count=8):
         os.environ["MNIST_CACHE"] = scratch  # JAX's compilations too: the first grading fills the cache.
         seconds([*grade, "solutions"])
         alone = min(seconds([*grade, "solutions"]) for _ in range(2))
-        for kind, source in (("correct", ROOT / "solutions"), ("failing", ROOT / "exercises")):
+        kinds = {"correct": ROOT / "solutions", "failing": ROOT / "exercises"}
+        for kind, source in kinds.items():
             for i in range(count):
-                shutil.copytree(source, Path(scratch) / "class" / f"{kind}{i:02d}")
-        wall = seconds([*grade, "batch", str(Path(scratch) / "class"), "--out", str(Path(scratch) / "results")])
-    cores, total = os.cpu_count(), 2 * count
-    rate = total / wall * 60
+                shutil.copytree(source, Path(scratch) / kind / f"{kind}{i:02d}")
+                shutil.copytree(source, Path(scratch) / "mixed" / f"{kind}{i:02d}")
+        walls = {name: seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(Path(scratch) / f"results-{name}")])
+                 for name in ("correct", "failing", "mixed")}
+    cores = os.cpu_count()
+    rates = {name: (count * (2 if name == "mixed" else 1)) / wall * 60 for name, wall in walls.items()}
     ideal = cores / alone * 60
-    print(f"machine: {cores} cores; one correct submission alone: {alone:.1f} s")
-    print(f"batch of {count} correct + {count} failing: {wall:.1f} s, {rate:.1f} submissions a minute")
-    print(f"ratio to cores / one submission's time ({ideal:.1f} a minute): {rate / ideal:.2f}")
-    print(f"a class of 300, half of it correct: about {300 / rate:.0f} minutes; "
-          f"all correct: about {300 / (count / wall * 60):.0f} minutes at most")
+    print(f"machine: {cores} cores; one correct submission alone: {alone:.1f} s (ideal: {ideal:.1f} a minute)")
+    for name, label in (("correct", f"{count} correct"), ("failing", f"{count} failing"), ("mixed", f"{count} correct + {count} failing")):
+        print(f"batch of {label}: {walls[name]:.1f} s, {rates[name]:.1f} submissions a minute")
+    print(f"ratio of the correct batch to cores / one submission's time: {rates['correct'] / ideal:.2f}")
+    print(f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
+          f"half correct about {300 / rates['mixed']:.0f} minutes, none training about {300 / rates['failing']:.0f} minutes")
+
 
 if __name__ == "__main__":
     main(*map(int, sys.argv[1:2]))

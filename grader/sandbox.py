@@ -3,7 +3,9 @@
 The student's code never runs in the process that decides the grade: whatever it raises, prints,
 hangs on or kills, the grading process only sees what the worker reports on a pipe, the arrays it
 saved, or their absence. There are no result files for student code to write: a step's facts come
-only through that pipe, and the grading process checks arrays and accuracy itself.
+only through that pipe, with a token the worker read before any student code ran. Student code
+shares its worker's process, so code written against the grader could still make its worker
+misreport; what the checks can compute again (arrays, the built model's outputs, accuracy), they do.
 
 The worker reads a copy of the student's .py files in its work folder, so nothing it runs can change
 the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
