@@ -63,13 +63,17 @@ def grade_one(student, path, out, timeout, memory_mb):
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
+        os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
+        temporary = Path(scratch) / "tmp"  # The grading's temporary files, gone with it even when it is killed.
+        temporary.mkdir(mode=0o711)
         try:
-            target = unpacked(path, Path(scratch)) if path.suffix == ".zip" else path
+            target = unpacked(path, Path(scratch) / "unpacked") if path.suffix == ".zip" else path
         except (zipfile.BadZipFile, OSError) as error:
             target, status, printed = None, "error", _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error)
         if target is not None:
             status, printed = run_limited(
-                [sys.executable, "-m", "grader.cli", str(target), "--json", str(out / "results.json")], timeout, memory_mb)
+                [sys.executable, "-m", "grader.cli", str(target), "--json", str(out / "results.json")], timeout, memory_mb,
+                env={**os.environ, "TMPDIR": str(temporary)})
         (out / "feedback.txt").write_text(printed)
     row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
     if status == "graded" and (out / "results.json").exists():
@@ -88,6 +92,7 @@ def grade_one(student, path, out, timeout, memory_mb):
 
 def unpacked(path, scratch):
     """Extract a .zip into `scratch`; return the folder in it that holds the step files."""
+    scratch.mkdir(exist_ok=True)
     with zipfile.ZipFile(path) as archive:
         archive.extractall(scratch)  # zipfile keeps every member inside `scratch`.
     return holding_steps(scratch) or scratch
@@ -102,12 +107,12 @@ def holding_steps(folder):
     return None
 
 
-def run_limited(command, timeout, memory_mb):
+def run_limited(command, timeout, memory_mb, env=None):
     """Run a grading; stop it when it passes the wall-clock or memory limit. Return (status, what it printed)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as printed:
         process = subprocess.Popen(command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+                                   start_new_session=True, env=env)
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:

@@ -189,6 +189,13 @@ def batch_command(argv):
     if not Path(args.submissions).is_dir():
         print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
         return 2
+    from grader.sandbox import WorkerUserError, check_worker_user
+
+    try:
+        check_worker_user()  # Once, rather than as every student's error.
+    except WorkerUserError as error:
+        print(f"mnist-grade batch: {error}", file=sys.stderr)
+        return 2
     from grader.data import ensure
 
     code, _found = get_data(lambda bar: ensure(progress=bar))  # Fetch MNIST once, not once per student.

@@ -133,34 +133,31 @@ def runs(folder, sample, mnist_train, pytestconfig, request):
     timeout = pytestconfig.getoption("step_timeout")
     wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
     workers = {}
-    for group in WORKER_STEPS:
-        if wanted & set(group):
-            # The model's worker is the longest: the others, short, yield the processor to it.
-            niceness = 0 if "fit" in group else 10
-            worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), inputs.get(group[0]), timeout, niceness,
-                            shown=pytestconfig.getoption("shown_as"))
-            workers.update(dict.fromkeys(group, worker))
-    if "fit" in workers:
-        write_training_set(workers["fit"].workdir, *mnist_train)
-    gradebook = pytestconfig.pluginmanager.get_plugin("mnist-gradebook")
+    try:
+        for group in WORKER_STEPS:
+            if wanted & set(group):
+                given = inputs.get(group[0], {})
+                if "fit" in group:  # The 60,000 training images, for fit's worker to map rather than load again.
+                    given = {**given, "train_images": mnist_train[0], "train_labels": mnist_train[1]}
+                # The model's worker is the longest: the others, short, yield the processor to it.
+                niceness = 0 if "fit" in group else 10
+                worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
+                                shown=pytestconfig.getoption("shown_as"))
+                workers.update(dict.fromkeys(group, worker))
+        gradebook = pytestconfig.pluginmanager.get_plugin("mnist-gradebook")
 
-    def result(step):
-        if step != "fit":
-            return workers[step].result(step)
-        with gradebook.training() as watch:  # A progress bar while the model trains.
-            return workers[step].result(step, watch)
+        def result(step):
+            if step != "fit":
+                return workers[step].result(step)
+            with gradebook.training() as watch:  # A progress bar while the model trains.
+                return workers[step].result(step, watch)
 
-    yield result
-    for worker in set(workers.values()):
-        worker.stop()
-    stop_escaped()
-    shutil.rmtree(base, ignore_errors=True)
-
-
-def write_training_set(folder, images, labels):
-    """The 60,000 training images and labels, for the fit step's worker to map rather than load again."""
-    np.save(folder / "train_images.npy", images)
-    np.save(folder / "train_labels.npy", labels)
+        yield result
+    finally:
+        for worker in set(workers.values()):
+            worker.close()
+        stop_escaped()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

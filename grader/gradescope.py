@@ -11,7 +11,6 @@ was nothing to grade.
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -21,9 +20,12 @@ from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 import numpy as np
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from grader.batch import grade_one, holding_steps
 from grader.i18n import _
+from grader.sandbox import not_copied
 from grader.steps import FILE_STEPS
 
 GRADER_DIR = Path(__file__).resolve().parent
@@ -35,7 +37,8 @@ SETUP = """\
 # pinned packages in a venv, and the user student code runs as.
 set -euo pipefail
 AUTOGRADER="${AUTOGRADER:-/autograder}"
-if ! [ -x /usr/bin/python3.11 ]; then  # Not a Python in /root: student code runs as another user.
+if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then  # Not a Python in /root: student code runs as another user.
+    export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y python3.11 python3.11-venv
 fi
@@ -57,24 +60,31 @@ cd "$AUTOGRADER/source" && exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}"
 
 
 def requirements():
-    """The grader's dependencies, each pinned to the version installed here.
+    """The grader's dependencies and theirs, each pinned to the version installed here: the grader's
+    own first, then the rest by name.
 
-    They are read from pyproject.toml in a checkout (an editable install's metadata is as old as the
-    install), else from the installed package's metadata.
+    The grader's are read from pyproject.toml in a checkout (an editable install's metadata is as old
+    as the install), else from the installed package's metadata.
     """
     pyproject = GRADER_DIR.parent / "pyproject.toml"
     if pyproject.exists():
         wanted = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
     else:
-        wanted = [line for line in requires("mnist-grade") or [] if "extra ==" not in line]
-    names = [re.match(r"[A-Za-z0-9_.-]+", line).group() for line in wanted]
-    pinned = []
-    for name in [*names, "jaxlib"]:  # jax needs a jaxlib of its own version.
+        wanted = requires("mnist-grade") or []
+    pinned, todo = {}, [Requirement(line) for line in wanted]
+    while todo:
+        requirement = todo.pop(0)
+        name = canonicalize_name(requirement.name)
+        if name in pinned or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
         try:
-            pinned.append(f"{name}=={version(name)}")
+            pinned[name] = f"{requirement.name}=={version(requirement.name)}"
         except PackageNotFoundError:
-            pass
-    return "".join(line + "\n" for line in pinned)
+            continue
+        todo += [Requirement(line) for line in requires(requirement.name) or []]
+    direct = [canonicalize_name(Requirement(line).name) for line in wanted]
+    order = [name for name in direct if name in pinned] + sorted(set(pinned) - set(direct))
+    return "".join(pinned[name] + "\n" for name in order)
 
 
 def write_zip(out, lang, arrays):
@@ -96,14 +106,43 @@ def write_zip(out, lang, arrays):
     out.with_suffix(".tmp").replace(out)
 
 
-def run(autograder, timeout=TIMEOUT, memory_mb=MEMORY_MB):
-    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json; return the score."""
+def run(autograder, timeout=TIMEOUT):
+    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json; return the score.
+
+    Whatever happens, results.json is written: Gradescope shows nothing of an autograder that left none.
+    """
     autograder = Path(autograder)
     results = autograder / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        graded = graded_submission(autograder, timeout, memory_limit_mb())
+    except Exception as error:
+        graded = {"score": 0, "tests": [], "output": _(
+            "The autograder failed, not your submission ({error}). Tell your instructor.", error=error)}
+    graded["stdout_visibility"] = "hidden"
+    scratch_file = results.with_suffix(".tmp")
+    scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
+    scratch_file.replace(results)  # Gradescope never reads half a file.
+    return graded["score"]
+
+
+def memory_limit_mb(margin_mb=128):
+    """MEMORY_MB, or less when the container allows less (its cgroup's limit, less this process's margin):
+    a grading stopped by the limit says so, one the kernel kills leaves no results."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            limit = int(Path(path).read_text())
+        except (OSError, ValueError):  # No such file, or "max".
+            continue
+        return max(256, min(MEMORY_MB, (limit >> 20) - margin_mb))
+    return MEMORY_MB
+
+
+def graded_submission(autograder, timeout, memory_mb):
+    """The results.json of AUTOGRADER/submission, or one with score 0 saying why nothing was graded."""
     with tempfile.TemporaryDirectory(prefix="mnist-gradescope-") as scratch:
         copy = Path(scratch) / "submission"  # The student's files are read from a copy, never touched.
-        shutil.copytree(autograder / "submission", copy, symlinks=True)
+        shutil.copytree(autograder / "submission", copy, symlinks=True, ignore=not_copied)
         for path in [*copy.rglob("*")]:
             if path.is_symlink():
                 path.unlink()  # Never followed: as root, the grader would read whatever they point to.
@@ -118,11 +157,7 @@ def run(autograder, timeout=TIMEOUT, memory_mb=MEMORY_MB):
                 graded = json.loads((out / "results.json").read_text())
             else:
                 graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
-    graded["stdout_visibility"] = "hidden"
-    scratch_file = results.with_suffix(".tmp")
-    scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
-    scratch_file.replace(results)  # Gradescope never reads half a file.
-    return graded["score"]
+    return graded
 
 
 def find_work(folder):

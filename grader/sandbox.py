@@ -13,14 +13,17 @@ workers run as that user: student code can then touch neither the grader, nor th
 grading process, and every process of that user is stopped when grading ends.
 """
 
+import contextlib
 import json
 import os
 import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,8 @@ from grader.steps import STEPS
 from grader.worker import GATED
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
+MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 
 
 @dataclass
@@ -55,8 +60,16 @@ class Run:
 
     def array(self, name):
         """An array the worker saved, or None when the student's function returned no array."""
-        path = self.workdir / f"{name}.npy"
-        return np.load(path) if path.exists() else None
+        with opened(self.workdir / f"{name}.npy") as file:
+            return None if file is None else np.load(file)
+
+    def arrays(self, name):
+        """The arrays of an .npz file the worker saved, in order; None when there is none."""
+        with opened(self.workdir / f"{name}.npz") as file:
+            if file is None:
+                return None
+            with np.load(file) as saved:
+                return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
     def problem(self):
         """Why the student's code did not return normally, as a message with a help line; None if it did."""
@@ -128,11 +141,10 @@ class Worker:
         self.shown = shown
         workdir.mkdir(parents=True, exist_ok=True)
         user = worker_user()
-        copy = workdir / "submission"  # What the worker imports: the student's files stay as they are.
-        copy.mkdir()
-        for path in self.folder.glob("*.py"):
-            # A link stays a link: the grader never reads a file for student code, which may have fewer rights.
-            shutil.copy(path, copy / path.name, follow_symlinks=False)
+        # What the worker imports: a copy, so the student's files stay as they are. Links stay links: the
+        # grader never reads a file for student code, which may have fewer rights.
+        copy = workdir / "submission"
+        shutil.copytree(self.folder, copy, symlinks=True, ignore=not_copied)
         self.given = dict(inputs or {})
         for name, array in self.given.items():
             np.save(workdir / f"{name}.npy", array)
@@ -151,18 +163,26 @@ class Worker:
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+        # What the worker prints, read through this process's own handle: the file's name is in a folder
+        # student code may change.
+        self.printed = tempfile.TemporaryFile()
         self.facts_pipe, facts = os.pipe()  # The only way facts reach the grading process: read end, write end.
         os.set_blocking(self.facts_pipe, False)
         command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir), str(facts)]
         self.clock = time.monotonic()  # When the step being waited for could start.
-        with open(workdir / "printed.txt", "wb") as printed:
+        try:
             self.process = subprocess.Popen(
-                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=printed, stderr=subprocess.STDOUT,
+                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=self.printed, stderr=subprocess.STDOUT,
                 start_new_session=True, pass_fds=(facts,), preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
-                **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
+                bufsize=0, **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
             )
-        os.close(facts)
-        self.runs, self.reported, self.unread = {}, {}, b""
+        except BaseException:
+            os.close(self.facts_pipe)
+            self.printed.close()
+            raise
+        finally:
+            os.close(facts)
+        self.runs, self.reported, self.unread = {}, {}, bytearray()
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
         self._send(self.token)
 
@@ -195,12 +215,12 @@ class Worker:
                 time.sleep(0.01)
                 if watch and time.monotonic() - watched > 0.25:
                     watched = time.monotonic()
-                    watch((self.workdir / "printed.txt").read_text(errors="replace"))
+                    watch(self.printed_text())
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
         run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
                   given=self.given)
-        run.printed = (self.workdir / "printed.txt").read_text(errors="replace")
+        run.printed = self.printed_text()
         self.clock = time.monotonic()
         return run
 
@@ -215,9 +235,22 @@ class Worker:
         except (BrokenPipeError, OSError):
             pass  # The worker has ended; _wait reports how.
 
-    def _read_facts(self):
-        """Take in the lines the worker wrote on the facts pipe: one JSON object per finished step."""
-        while True:
+    def printed_text(self, limit=1 << 20):
+        """What the worker printed so far (its last `limit` bytes)."""
+        if self.printed.closed:
+            return ""
+        size = os.fstat(self.printed.fileno()).st_size
+        return os.pread(self.printed.fileno(), limit, max(0, size - limit)).decode(errors="replace")
+
+    def _read_facts(self, limit=MAX_REPORTS):
+        """Take in the lines the worker wrote on the facts pipe: one JSON object per finished step.
+
+        A bounded amount per call, and a line longer than `limit` is dropped: whoever floods the pipe
+        cannot hold the grading process in this loop, nor fill its memory.
+        """
+        if self.facts_pipe < 0:
+            return
+        for _read in range(16):
             try:
                 chunk = os.read(self.facts_pipe, 1 << 16)
             except (BlockingIOError, OSError):
@@ -225,7 +258,8 @@ class Worker:
             if not chunk:
                 break
             self.unread += chunk
-        *lines, self.unread = self.unread.split(b"\n")
+        *lines, rest = bytes(self.unread).split(b"\n")
+        self.unread = bytearray(rest if len(rest) <= limit else b"")
         for line in lines:
             try:
                 report = json.loads(line)
@@ -235,14 +269,44 @@ class Worker:
                 pass  # Not the worker's writing.
 
     def stop(self):
-        """Stop the worker and anything it started, whether it finished or not."""
+        """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
         _kill_group(self.process)
-        if self.process.stdin:
-            self.process.stdin.close()
         try:
-            os.close(self.facts_pipe)
+            self.process.stdin.close()
         except OSError:
-            pass  # Closed already.
+            pass  # The worker ended before it read what was sent.
+        if self.facts_pipe >= 0:
+            os.close(self.facts_pipe)
+            self.facts_pipe = -1
+
+    def close(self):
+        """stop(), and let go of what the worker printed."""
+        self.stop()
+        self.printed.close()
+
+
+def not_copied(folder, names):
+    """What a copy of a submission leaves out: caches, environments, and anything but folders, files and links."""
+    def special(name):
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        return not (stat.S_ISDIR(mode) or stat.S_ISREG(mode) or stat.S_ISLNK(mode))
+
+    return {name for name in names if name in NOT_COPIED or special(name)}
+
+
+def opened(path):
+    """A context with the regular file at `path` open for reading, or None when there is none.
+
+    Never a link or a FIFO: the folder is the student code's, and the grading process may have more rights.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return contextlib.nullcontext(None)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return contextlib.nullcontext(None)
+    return os.fdopen(descriptor, "rb")
 
 
 def worker_user():
@@ -280,19 +344,27 @@ class WorkerUserError(Exception):
     """MNIST_WORKER_USER cannot be used."""
 
 
-def stop_escaped():
-    """Stop processes student code left behind: those of MNIST_WORKER_USER, and this process's descendants.
+def stop_escaped(rounds=10):
+    """Stop the processes student code left behind: every descendant of this process.
 
     A worker's process group is killed when its steps end, but student code can start a process in a
     session of its own. Linux hands such orphans to the nearest subreaper: this process, once
-    become_subreaper() ran.
+    become_subreaper() ran. Again until none is left, for processes that were forking meanwhile.
     """
-    user = worker_user()
-    for pid in descendants(os.getpid())[1:] + (processes_of(user.pw_uid) if user else []):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    for _round in range(rounds):
+        left = descendants(os.getpid())[1:]
+        if not left:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for pid in left:
+            try:
+                os.waitpid(pid, 0)  # Reap those that are this process's children now; they are gone then.
+            except ChildProcessError:
+                pass
 
 
 def become_subreaper():

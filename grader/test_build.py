@@ -32,12 +32,8 @@ def seed_network(model):
 
 def computes_as_described(run):
     """Whether the model's outputs on the probe images are what its weights give through relu then softmax."""
-    built, outputs = run.workdir / "built.npz", run.array("probe_outputs")
-    if not built.exists() or outputs is None:
-        return False
-    with np.load(built) as saved:
-        weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    if [w.shape for w in weights] != [(784, 512), (512,), (512, 10), (10,)]:
+    weights, outputs = run.arrays("built"), run.array("probe_outputs")
+    if weights is None or outputs is None or [w.shape for w in weights] != [(784, 512), (512,), (512, 10), (10,)]:
         return False
     hidden = np.maximum(run.given["probe"] @ weights[0] + weights[1], 0)
     logits = hidden @ weights[2] + weights[3]

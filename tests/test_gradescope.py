@@ -74,6 +74,7 @@ def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(auto
     assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "solutions/"))]
     assert [line.split("==")[0] for line in requirements][:3] == ["keras", "jax", "tensorflow"]
     assert all("==" in line for line in requirements)
+    assert {"jaxlib", "ml-dtypes", "h5py"} <= {line.split("==")[0] for line in requirements}  # Theirs too: all pinned.
     read_npz(tmp_path / "data" / "mnist.npz", ["x_train", "y_train", "x_test", "y_test"])  # Raises unless it is MNIST.
     assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
 
@@ -197,5 +198,20 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         assert json.loads((root / "results" / "results.json").read_text())["score"] == 30
         assert fingerprint(root / "source") == grader_files
         assert processes_of(pwd.getpwnam("mnist-student").pw_uid) == []
+
+        # A class graded at once as that user: one grading ending stops nothing of the others'.
+        class_ = root / "class"
+        shutil.copytree(SOLUTIONS, class_ / "alice", ignore=shutil.ignore_patterns("__*"))
+        for student in ("bob", "carol"):
+            shutil.copytree(upload, class_ / student)
+            (class_ / student / "reshape.py").write_text((SOLUTIONS / "reshape.py").read_text())
+        batch = subprocess.run(
+            [str(root / "venv" / "bin" / "python"), "-m", "grader.cli", "batch", str(class_), "--out", str(root / "graded"),
+             "--jobs", "3"], cwd=root / "source", capture_output=True, text=True, timeout=900,
+            env={**os.environ, "PYTHONPATH": str(root / "source"), "MNIST_DATA": str(root / "source" / "data"),
+                 "MNIST_WORKER_USER": "mnist-student"})
+        assert batch.returncode == 0, batch.stderr
+        rows = (root / "graded" / "grades.csv").read_text().splitlines()
+        assert [row.split(",")[0] + " " + row.split(",")[-3] for row in rows[1:]] == ["alice 100", "bob 30", "carol 30"]
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -179,21 +179,31 @@ def test_exiting_early_gains_nothing(tmp_path):
         run = grade(work)
         assert run.returncode == 1
         assert "Score: 0/100 (0 of 7 steps done)" in run.stdout
-    assert "ended before your code returned (exit code 0)" in grade(tmp_path / "os_exit").stdout
-    assert "importing" in grade(tmp_path / "sys_exit").stdout or "sys.exit" in grade(tmp_path / "sys_exit").stdout
+        assert {"os_exit": "    the process running reshape ended before your code returned (exit code 0)\n",
+                "sys_exit": "    reshape_images() called sys.exit(0), which would end the program\n"}[name] in run.stdout
 
 
 def test_no_process_of_a_submission_outlives_its_grading(tmp_path):
+    """A process started in a session of its own, and one that a forked child starts after its parent ended."""
     work = honest(tmp_path / "work")
-    prepend(work, "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n", files={"reshape"})
-    before = set(_sleepers())
+    pids = tmp_path / "pids"
+    prepend(work, f"""\
+import os, subprocess
+with open({str(pids)!r}, "a") as file:
+    file.write(f"{{subprocess.Popen(['sleep', '600'], start_new_session=True).pid}}\\n")
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open({str(pids)!r}, "a") as file:
+            file.write(f"{{subprocess.Popen(['sleep', '600']).pid}}\\n")
+        os._exit(0)
+    os._exit(0)
+""", files={"reshape"})
     run = grade(work)
     assert HONEST_SCORE in run.stdout
-    assert set(_sleepers()) == before
-
-
-def _sleepers():
-    return [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid) == "sleep\0" + "600\0"]
+    started = [int(line) for line in pids.read_text().split()]
+    assert len(started) == 2
+    assert [pid for pid in started if _cmdline(pid) == "sleep\0" + "600\0"] == []
 
 
 def _cmdline(pid):
@@ -201,3 +211,44 @@ def _cmdline(pid):
         return Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
         return ""
+
+
+def test_flooding_the_report_pipe_costs_only_that_step(tmp_path):
+    """Endless bytes on every open file descriptor: the step that did it fails, in its time, and the others are graded."""
+    work = honest(tmp_path / "work")
+    prepend(work, """\
+import os, threading
+def flood(chunk=b"x" * 65536):
+    while True:
+        for fd in range(3, 64):
+            try:
+                os.write(fd, chunk)
+            except OSError:
+                pass
+for fd in range(3, 64):
+    try:
+        os.write(fd, b"x")
+    except OSError:
+        pass
+threading.Thread(target=flood, daemon=True).start()
+""", files={"reshape"})
+    run = grade(work, "--step-timeout", "20")
+    assert run.returncode == 1
+    assert "✗ reshape    0/10\n    the process running reshape ended before your code returned (exit code 0)" in run.stdout
+    assert "✓ normalize  10/10\n✓ one_hot    10/10\n" in run.stdout
+
+
+def test_the_grader_reads_only_regular_files_the_worker_left(tmp_path):
+    """A link or a FIFO where an array should be is no array: the grading process neither follows nor waits on it."""
+    from grader.sandbox import Run
+
+    secret = tmp_path / "secret.npy"
+    import numpy as np
+
+    np.save(secret, np.arange(3))
+    (tmp_path / "output.npy").symlink_to(secret)
+    os.mkfifo(tmp_path / "input_after.npy")
+    np.save(tmp_path / "probe_outputs.npy", np.ones(2))
+    run = Run("reshape", tmp_path, tmp_path)
+    assert run.array("output") is None and run.array("input_after") is None
+    assert run.array("probe_outputs").tolist() == [1.0, 1.0]
