@@ -9,7 +9,6 @@ format) and feedback.txt (what the student would have seen). One broken entry ne
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from grader.i18n import _
-from grader.sandbox import descendants
+from grader.sandbox import descendants, kill
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
@@ -149,10 +148,5 @@ def tree_memory_kb(pid):
 
 def kill_tree(process):
     """Stop a grading and everything under it: its step workers run in sessions of their own."""
-    for pid in descendants(process.pid):
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+    kill(descendants(process.pid))
     process.wait()

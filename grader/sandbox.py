@@ -355,11 +355,7 @@ def stop_escaped(rounds=10):
         left = descendants(os.getpid())[1:]
         if not left:
             return
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill(left)
         for pid in left:
             try:
                 os.waitpid(pid, 0)  # Reap those that are this process's children now; they are gone then.
@@ -377,23 +373,15 @@ def become_subreaper():
         pass
 
 
-def proc_entries():
-    """(pid, parent pid, real uid) of every process, read from /proc; empty where there is no /proc."""
-    found = []
+def descendants(pid):
+    """A process and all its descendants, by pid, the process first (read from /proc; Linux only)."""
+    children = {}
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
-            found.append((int(entry.name), int(status["PPid"]), int(status["Uid"].split()[0])))
-        except (OSError, KeyError, ValueError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-    return found
-
-
-def descendants(pid):
-    """A process and all its descendants, by pid, the process first."""
-    children = {}
-    for child, parent, _uid in proc_entries():
-        children.setdefault(parent, []).append(child)
+        children.setdefault(parent, []).append(int(entry.name))
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -402,16 +390,19 @@ def descendants(pid):
     return found
 
 
-def processes_of(uid):
-    return [pid for pid, _parent, owner in proc_entries() if owner == uid]
+def kill(pids):
+    """SIGKILL each process, and the process group it leads if it leads one; those already gone are skipped."""
+    for pid in pids:
+        for send in (os.killpg, os.kill):
+            try:
+                send(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _kill_group(process):
     """Stop the worker and anything it started, whether it finished or not."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    kill([process.pid])
     process.wait()
 
 
