@@ -25,10 +25,10 @@ from packaging.utils import canonicalize_name
 
 from grader.batch import grade_one, holding_steps
 from grader.i18n import _
-from grader.sandbox import not_copied
+from grader.sandbox import PACKAGE_ROOT, not_copied
 from grader.steps import FILE_STEPS
 
-GRADER_DIR = Path(__file__).resolve().parent
+GRADER_DIR = PACKAGE_ROOT / "grader"
 TIMEOUT, MEMORY_MB = 480, 3072  # Gradescope stops an autograder at 10 minutes by default: stop first, and say so.
 
 SETUP = """\
@@ -151,11 +151,10 @@ def graded_submission(autograder, timeout, memory_mb):
             graded = {"score": 0, "output": problem, "tests": []}
         else:
             out = Path(scratch) / "graded"
-            row = grade_one("submission", work, out, timeout, memory_mb)
-            feedback = (out / "feedback.txt").read_text()
-            if row["status"] == "graded":
+            if grade_one("submission", work, out, timeout, memory_mb)["status"] == "graded":
                 graded = json.loads((out / "results.json").read_text())
             else:
+                feedback = (out / "feedback.txt").read_text()
                 graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
     return graded
 

@@ -219,8 +219,7 @@ class Worker:
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
         run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
-                  given=self.given)
-        run.printed = self.printed_text()
+                  printed=self.printed_text(), given=self.given)
         self.clock = time.monotonic()
         return run
 
@@ -230,9 +229,8 @@ class Worker:
 
     def _send(self, line):
         try:
-            self.process.stdin.write(line.encode() + b"\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
+            self.process.stdin.write(line.encode() + b"\n")  # Unbuffered: nothing is left to flush later.
+        except OSError:
             pass  # The worker has ended; _wait reports how.
 
     def printed_text(self, limit=1 << 20):
