@@ -48,6 +48,18 @@ def grade_steps(folder, *steps, timeout=None, cwd=ROOT):
     )
 
 
+def arrays_done(folder):
+    """A submission with the right reshape, normalize and one_hot, and build, compile and fit still stubs:
+    30/100, without training."""
+    from grader.steps import FILE_STEPS
+
+    folder.mkdir(parents=True)
+    for step in FILE_STEPS:
+        source = SOLUTIONS if step.name in ("reshape", "normalize", "one_hot") else EXERCISES
+        shutil.copyfile(source / step.file, folder / step.file)
+    return folder
+
+
 @pytest.fixture
 def submission(tmp_path):
     """Make a submission: the reference solutions with some files replaced: submission(normalize=CODE)."""

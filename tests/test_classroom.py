@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import ROOT, arrays_done
 
 from grader.classroom import reporter_result
 
@@ -59,11 +59,7 @@ def run_grading_step(workflow, tmp_path, exercises):
 
 
 def test_the_grading_step_hands_the_reporter_the_points_of_the_exercises(workflow, tmp_path):
-    work = tmp_path / "half"
-    shutil.copytree(EXERCISES, work, ignore=shutil.ignore_patterns("__pycache__"))
-    for step in ("reshape", "normalize", "one_hot"):
-        shutil.copyfile(SOLUTIONS / f"{step}.py", work / f"{step}.py")
-    process, result = run_grading_step(workflow, tmp_path, work)
+    process, result = run_grading_step(workflow, tmp_path, arrays_done(tmp_path / "half"))
     assert process.returncode == 0  # Graded: the reporter, not this step, turns the run red.
     assert "Score: 30/100 (3 of 7 steps done)" in process.stdout
     assert "Next: fix build in work/exercises/build.py, then grade again." in process.stdout

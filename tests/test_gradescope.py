@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXERCISES, SOLUTIONS, mnist_grade
+from conftest import EXERCISES, SOLUTIONS, arrays_done, mnist_grade
 
 from grader.data.formats import read_npz
 from grader.steps import STEPS
@@ -182,11 +182,7 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         setup = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env={**os.environ, "AUTOGRADER": str(root)},
                                capture_output=True, text=True, timeout=1800)
         assert setup.returncode == 0, setup.stderr[-2000:]
-        upload = root / "upload"
-        for step in ("reshape", "normalize", "one_hot", "build", "compile", "fit"):
-            folder = SOLUTIONS if step in ("reshape", "normalize", "one_hot") else EXERCISES
-            upload.mkdir(exist_ok=True)
-            shutil.copyfile(folder / f"{step}.py", upload / f"{step}.py")
+        upload = arrays_done(root / "upload")
         (upload / "reshape.py").write_text(ATTACK.format(root=str(root)) + (upload / "reshape.py").read_text())
         grader_files = fingerprint(root / "source")
         process, results = autograde(autograder_zip, root, upload, MNIST_PYTHON="", MNIST_WORKER_USER="mnist-student")
@@ -201,8 +197,7 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         class_ = root / "class"
         shutil.copytree(SOLUTIONS, class_ / "alice", ignore=shutil.ignore_patterns("__*"))
         for student in ("bob", "carol"):
-            shutil.copytree(upload, class_ / student)
-            (class_ / student / "reshape.py").write_text((SOLUTIONS / "reshape.py").read_text())
+            arrays_done(class_ / student)
         batch = subprocess.run(
             [str(root / "venv" / "bin" / "python"), "-m", "grader.cli", "batch", str(class_), "--out", str(root / "graded"),
              "--jobs", "3"], cwd=root / "source", capture_output=True, text=True, timeout=900,

@@ -12,21 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import ROOT, SOLUTIONS, arrays_done
 
 from grader.steps import FILE_STEPS
 
 MNIST_GRADE = Path(sys.executable).parent / "mnist-grade"  # The console script, as a student runs it.
 HONEST_SCORE = "Score: 30/100 (3 of 7 steps done)"
-
-
-def honest(folder):
-    """Right answers for reshape, normalize and one_hot; stubs for build, compile and fit."""
-    folder.mkdir()
-    for step in FILE_STEPS:
-        shutil.copyfile((SOLUTIONS if step.name in ("reshape", "normalize", "one_hot") else EXERCISES) / step.file,
-                        folder / step.file)
-    return folder
 
 
 def grade(folder, *args, cwd=None):
@@ -44,8 +35,8 @@ def prepend(folder, code, files=None):
 def test_grader_and_pytest_files_inside_a_submission_are_never_used(tmp_path):
     """A copy of the grader, a conftest.py that passes every test, a pytest.ini, sitecustomize.py and
     modules named like the libraries: grading from inside the folder sees none of them."""
-    baseline = grade(Path("."), cwd=honest(tmp_path / "clean"))
-    work = honest(tmp_path / "work")
+    baseline = grade(Path("."), cwd=arrays_done(tmp_path / "clean"))
+    work = arrays_done(tmp_path / "work")
     shutil.copytree(ROOT / "grader", work / "grader", ignore=shutil.ignore_patterns("__pycache__"))
     always_passed = (
         "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
@@ -84,7 +75,7 @@ def test_monkeypatching_numpy_keras_pytest_and_builtins_at_import_gains_nothing(
              "one_hot": "def one_hot_labels(labels):\n    return labels\n"}
     folders = []
     for name in ("plain", "patched"):
-        folder = honest(tmp_path / name)
+        folder = arrays_done(tmp_path / name)
         for step, code in wrong.items():
             (folder / f"{step}.py").write_text(code)
         folders.append(folder)
@@ -162,8 +153,8 @@ if os.fork() == 0:  # A process of its own, in a session of its own, that outliv
         os._exit(0)
     os._exit(0)
 """
-    baseline = grade(honest(tmp_path / "clean"))
-    work = honest(tmp_path / "work")
+    baseline = grade(arrays_done(tmp_path / "clean"))
+    work = arrays_done(tmp_path / "work")
     prepend(work, attack, files={"build"})
     run = grade(work, "--json", str(results))
     assert (run.returncode, run.stdout) == (1, baseline.stdout.replace(str(tmp_path / "clean"), str(work)))
@@ -174,7 +165,7 @@ if os.fork() == 0:  # A process of its own, in a session of its own, that outliv
 def test_exiting_early_gains_nothing(tmp_path):
     """Ending the worker with success, at import or when called, is a failed step, never a pass."""
     for name, code in (("os_exit", "import os\nos._exit(0)\n"), ("sys_exit", "import sys\nsys.exit(0)\n")):
-        work = honest(tmp_path / name)
+        work = arrays_done(tmp_path / name)
         prepend(work, code)
         run = grade(work)
         assert run.returncode == 1
@@ -185,7 +176,7 @@ def test_exiting_early_gains_nothing(tmp_path):
 
 def test_no_process_of_a_submission_outlives_its_grading(tmp_path):
     """A process started in a session of its own, and one that a forked child starts after its parent ended."""
-    work = honest(tmp_path / "work")
+    work = arrays_done(tmp_path / "work")
     pids = tmp_path / "pids"
     prepend(work, f"""\
 import os, subprocess
@@ -218,7 +209,7 @@ def _cmdline(pid):
 
 def test_flooding_the_report_pipe_costs_only_that_step(tmp_path):
     """Endless bytes on every open file descriptor: the step that did it fails, in its time, and the others are graded."""
-    work = honest(tmp_path / "work")
+    work = arrays_done(tmp_path / "work")
     prepend(work, """\
 import os, threading
 def flood(chunk=b"x" * 65536):
