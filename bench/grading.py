@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.batch import tree_memory_kb
+from grader.processes import tree_memory_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("REPEAT", "2"))

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from grader.i18n import _
-from grader.sandbox import descendants, kill
+from grader.processes import kill_tree, popen_options, tree_memory_kb
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
@@ -111,7 +111,7 @@ def run_limited(command, timeout, memory_mb, env=None):
     started = time.monotonic()
     with tempfile.TemporaryFile() as printed:
         process = subprocess.Popen(command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, env=env)
+                                   env=env, **popen_options())
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:
@@ -131,22 +131,3 @@ def run_limited(command, timeout, memory_mb, env=None):
     else:
         status = "graded" if process.returncode in (0, 1) else "error"
     return status, text
-
-
-def tree_memory_kb(pid):
-    """The resident memory (PSS) of a process and all its descendants, in kB."""
-    total = 0
-    for current in descendants(pid):
-        try:
-            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
-
-
-def kill_tree(process):
-    """Stop a grading and everything under it: its step workers run in sessions of their own."""
-    kill(descendants(process.pid))
-    process.wait()

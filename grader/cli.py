@@ -34,8 +34,30 @@ def parse(argv):
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
+    device_option(parser)
     parser.add_argument("--version", action="version", version=f"mnist-grade {__version__}")
     return parser.parse_args(argv)
+
+
+def device_option(parser):
+    from grader.runtime import DEVICES
+
+    parser.add_argument("--device", choices=DEVICES,
+                        help=_("train on the CPU (the default) or a GPU; MNIST_DEVICE sets the default"))
+
+
+def checked_device(chosen, prog="mnist-grade"):
+    """The device to train on, once it is known to work; None after saying why it cannot be used."""
+    from grader import runtime
+
+    try:
+        device = runtime.device(chosen)
+        runtime.check_device(device)
+    except runtime.DeviceError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None
+    os.environ["MNIST_DEVICE"] = device  # For the processes grading starts.
+    return device
 
 
 def main(argv=None):
@@ -73,6 +95,8 @@ def grade(folder, args, shown=None):
     """Grade a submission folder; `shown` names it in messages when it was made from a notebook."""
     from grader.data import ensure
 
+    if checked_device(args.device) is None:
+        return 2
     code, found = get_data(lambda bar: ensure(progress=bar))  # Fetch and check MNIST before grading.
     if code:
         return code
@@ -140,7 +164,8 @@ def choose_language(argv):
 def pass_on(args):
     """The options of this run that each grading in watch mode is given too."""
     return [*(["--step", args.step] if args.step else []), *(["--json", args.json] if args.json else []),
-            *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else [])]
+            *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else []),
+            *(["--device", args.device] if args.device else [])]
 
 
 def hint_command(argv):
@@ -185,9 +210,12 @@ def batch_command(argv):
     parser.add_argument("--force", action="store_true", help=_("grade again the entries already graded"))
     parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission"))
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
+    device_option(parser)
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
         print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
+        return 2
+    if checked_device(args.device, "mnist-grade batch") is None:  # Once, rather than as every student's error.
         return 2
     from grader.sandbox import WorkerUserError, check_worker_user
 

@@ -11,14 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader import runtime
 from grader.data import SPLITS, DataError, load_split
 from grader.i18n import _
+from grader.processes import become_subreaper
 from grader.report import Gradebook
-from grader.sandbox import Worker, WorkerUserError, become_subreaper, check_worker_user, stop_escaped
+from grader.sandbox import Worker, WorkerUserError, check_worker_user, stop_escaped
 from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
 ORDER = list(STEPS)
+DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
 SAMPLE_SIZE = 1000  # Not 60,000, so a hard-coded count shows.
 PROBE_SIZE = 32
 # The steps each worker process runs: the model's steps build on each other, in one process.
@@ -41,6 +44,8 @@ def pytest_addoption(parser):
                     help="the path messages name instead of the step files (a notebook the submission was read from)")
     group.addoption("--compact", action="store_true",
                     help="at the end, show only progress, the first failing step and what to do next")
+    group.addoption("--device", choices=runtime.DEVICES,
+                    help="train on the CPU (the default) or a GPU (default: MNIST_DEVICE, else cpu)")
 
 
 def pytest_configure(config):
@@ -54,7 +59,9 @@ def pytest_configure(config):
         raise pytest.UsageError(_("There is no step {step}. The steps: {steps}.", step=only, steps=", ".join(STEPS)))
     try:
         check_worker_user()
-    except WorkerUserError as error:
+        config.stash[DEVICE] = runtime.device(config.getoption("device"))
+        runtime.check_device(config.stash[DEVICE])
+    except (WorkerUserError, runtime.DeviceError) as error:
         raise pytest.UsageError(str(error)) from None
     become_subreaper()  # Processes student code leaves behind come back to this one, to be stopped.
     config.pluginmanager.register(Gradebook(config, folder), "mnist-gradebook")
@@ -128,8 +135,9 @@ def runs(folder, sample, mnist_train, pytestconfig, request):
     base.chmod(0o711)
     images, labels = sample
     inputs = {"reshape": {"images": images}, "normalize": {"images": images}, "one_hot": {"labels": labels},
-              # Random inputs the built model is run on, for build's checks to compute its outputs again.
-              "build": {"probe": np.random.default_rng().random((PROBE_SIZE, 784), dtype=np.float32)}}
+              # Inputs the built model is run on, for build's checks to compute its outputs again: drawn
+              # from the seed, so that every grading of a submission checks the same outputs.
+              "build": {"probe": np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)}}
     timeout = pytestconfig.getoption("step_timeout")
     wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
     workers = {}
@@ -142,7 +150,7 @@ def runs(folder, sample, mnist_train, pytestconfig, request):
                 # The model's worker is the longest: the others, short, yield the processor to it.
                 niceness = 0 if "fit" in group else 10
                 worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
-                                shown=pytestconfig.getoption("shown_as"))
+                                shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE])
                 workers.update(dict.fromkeys(group, worker))
         gradebook = pytestconfig.pluginmanager.get_plugin("mnist-gradebook")
 

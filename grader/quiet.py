@@ -40,4 +40,6 @@ def import_keras():
     runtime.use()
     with silenced_stderr():
         import keras
+
+        runtime.configure(keras)
     return runtime.without_tensorflow(keras)

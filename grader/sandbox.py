@@ -3,7 +3,7 @@
 The student's code never runs in the process that decides the grade: whatever it raises, prints,
 hangs on or kills, the grading process only sees what the worker reports on a pipe, the arrays it
 saved, or their absence. There are no result files for student code to write: a step's facts come
-only through that pipe, with a token the worker read before any student code ran. Student code
+only through the worker's stdout, with a token the worker read before any student code ran. Student code
 shares its worker's process, so code written against the grader could still make its worker
 misreport; what the checks can compute again (arrays, the built model's outputs, accuracy), they do.
 
@@ -16,21 +16,20 @@ grading process, and every process of that user is stopped when grading ends.
 import contextlib
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from grader import runtime
+from grader import processes, runtime
 from grader.i18n import _
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
@@ -39,6 +38,7 @@ from grader.worker import GATED
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
+PRINTED_KEPT = 1 << 20  # Bytes of what a worker prints that are kept: its last.
 
 
 @dataclass
@@ -134,9 +134,13 @@ class Worker:
     result(step) waits for that step's facts and returns its Run. Each step has its time limit,
     counted from when it could start: when the worker started, or when the step before it ended, or
     for a gated step (fit) when it was let go.
+
+    The worker's stdout carries its reports and nothing else (the worker moves what student code
+    prints to stderr before any of it runs); its stderr is what it printed. Two threads read them,
+    so the same pipes serve on every OS and neither can fill up and stall the worker.
     """
 
-    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None):
+    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None, device="cpu"):
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
         self.shown = shown
         workdir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +155,7 @@ class Worker:
         env = {
             **os.environ,
             **QUIET_ENV,
-            **runtime.environment(),
+            **runtime.environment(device),
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
         }
@@ -163,27 +167,20 @@ class Worker:
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        # What the worker prints, read through this process's own handle: the file's name is in a folder
-        # student code may change.
-        self.printed = tempfile.TemporaryFile()
-        self.facts_pipe, facts = os.pipe()  # The only way facts reach the grading process: read end, write end.
-        os.set_blocking(self.facts_pipe, False)
-        command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir), str(facts)]
+        command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir)]
         self.clock = time.monotonic()  # When the step being waited for could start.
-        try:
-            self.process = subprocess.Popen(
-                command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=self.printed, stderr=subprocess.STDOUT,
-                start_new_session=True, pass_fds=(facts,), preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
-                bufsize=0, **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
-            )
-        except BaseException:
-            os.close(self.facts_pipe)
-            self.printed.close()
-            raise
-        finally:
-            os.close(facts)
-        self.runs, self.reported, self.unread = {}, {}, bytearray()
+        self.process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            bufsize=0, **processes.popen_options(),
+            **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
+        )
+        processes.lower_priority(self.process.pid, niceness)
+        self.runs, self.reported, self.printed = {}, {}, bytearray()
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+        self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
+                        ((self._read_reports, self.process.stdout), (self._read_printed, self.process.stderr))]
+        for reader in self.readers:
+            reader.start()
         self._send(self.token)
 
     def result(self, step, watch=None):
@@ -203,11 +200,10 @@ class Worker:
         limit = self.timeout or STEPS[step].timeout
         facts, code, watched = None, None, 0.0
         while facts is None:
-            self._read_facts()
             if step in self.reported:
                 facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
-                self._read_facts()  # What it reported before it ended.
+                self.readers[0].join(timeout=1)  # What it reported before it ended.
                 facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
                 facts = {"status": "timeout", "limit": limit}
@@ -233,54 +229,56 @@ class Worker:
         except OSError:
             pass  # The worker has ended; _wait reports how.
 
-    def printed_text(self, limit=1 << 20):
-        """What the worker printed so far (its last `limit` bytes)."""
-        if self.printed.closed:
-            return ""
-        size = os.fstat(self.printed.fileno()).st_size
-        return os.pread(self.printed.fileno(), limit, max(0, size - limit)).decode(errors="replace")
+    def printed_text(self):
+        """What the worker printed so far (its last PRINTED_KEPT bytes)."""
+        return bytes(self.printed).decode(errors="replace")
 
-    def _read_facts(self, limit=MAX_REPORTS):
-        """Take in the lines the worker wrote on the facts pipe: one JSON object per finished step.
+    def _read_printed(self, pipe):
+        """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""
+        while chunk := _read(pipe):
+            self.printed += chunk
+            del self.printed[:-PRINTED_KEPT]
 
-        A bounded amount per call, and a line longer than `limit` is dropped: whoever floods the pipe
-        cannot hold the grading process in this loop, nor fill its memory.
+    def _read_reports(self, pipe, limit=MAX_REPORTS):
+        """Take in the lines the worker writes on stdout: one JSON object per finished step.
+
+        A line longer than `limit` is dropped unread: whoever floods the pipe cannot fill this
+        process's memory, and lines without the token are ignored.
         """
-        if self.facts_pipe < 0:
-            return
-        for _read in range(16):
-            try:
-                chunk = os.read(self.facts_pipe, 1 << 16)
-            except (BlockingIOError, OSError):
-                break
-            if not chunk:
-                break
-            self.unread += chunk
-        *lines, rest = bytes(self.unread).split(b"\n")
-        self.unread = bytearray(rest if len(rest) <= limit else b"")
-        for line in lines:
-            try:
-                report = json.loads(line)
-                if report["token"] == self.token:
-                    self.reported.setdefault(report["step"], report["facts"])  # A second report of a step is ignored.
-            except (ValueError, KeyError, TypeError):
-                pass  # Not the worker's writing.
+        unread = bytearray()
+        while chunk := _read(pipe):
+            unread += chunk
+            *lines, rest = bytes(unread).split(b"\n")
+            unread = bytearray(rest if len(rest) <= limit else b"")
+            for line in lines:
+                try:
+                    report = json.loads(line)
+                    if report["token"] == self.token:
+                        self.reported.setdefault(report["step"], report["facts"])  # A second report is ignored.
+                except (ValueError, KeyError, TypeError):
+                    pass  # Not the worker's writing.
 
     def stop(self):
         """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
-        _kill_group(self.process)
+        processes.kill_tree(self.process)
         try:
             self.process.stdin.close()
         except OSError:
             pass  # The worker ended before it read what was sent.
-        if self.facts_pipe >= 0:
-            os.close(self.facts_pipe)
-            self.facts_pipe = -1
 
     def close(self):
-        """stop(), and let go of what the worker printed."""
+        """stop(), and let the readers finish what is left in the pipes."""
         self.stop()
-        self.printed.close()
+        for reader in self.readers:
+            reader.join(timeout=1)
+
+
+def _read(pipe):
+    """A chunk from a pipe; b"" at its end, or when it was closed."""
+    try:
+        return os.read(pipe.fileno(), 1 << 16)
+    except (OSError, ValueError):
+        return b""
 
 
 def not_copied(folder, names):
@@ -298,7 +296,10 @@ def opened(path):
     Never a link or a FIFO: the folder is the student code's, and the grading process may have more rights.
     """
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        if os.path.islink(path):  # Where the OS has no O_NOFOLLOW; the flag below is the guard elsewhere.
+            return contextlib.nullcontext(None)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
     except OSError:
         return contextlib.nullcontext(None)
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
@@ -312,6 +313,10 @@ def worker_user():
     name = os.environ.get("MNIST_WORKER_USER")
     if not name:
         return None
+    if os.name != "posix":
+        raise WorkerUserError(_("MNIST_WORKER_USER works on Linux and macOS only; unset it here."))
+    import pwd
+
     try:
         user = pwd.getpwnam(name)
     except KeyError:
@@ -342,66 +347,14 @@ class WorkerUserError(Exception):
     """MNIST_WORKER_USER cannot be used."""
 
 
-def stop_escaped(rounds=10):
-    """Stop the processes student code left behind: every descendant of this process.
+def stop_escaped():
+    """Stop the processes student code left behind: every descendant of the grading process.
 
-    A worker's process group is killed when its steps end, but student code can start a process in a
-    session of its own. Linux hands such orphans to the nearest subreaper: this process, once
-    become_subreaper() ran. Again until none is left, for processes that were forking meanwhile.
+    A worker's tree is killed when its steps end, but student code can start a process in a session
+    of its own; on Linux such orphans come back to the grading process (a subreaper), elsewhere
+    they may escape (the README says what that allows).
     """
-    for _round in range(rounds):
-        left = descendants(os.getpid())[1:]
-        if not left:
-            return
-        kill(left)
-        for pid in left:
-            try:
-                os.waitpid(pid, 0)  # Reap those that are this process's children now; they are gone then.
-            except ChildProcessError:
-                pass
-
-
-def become_subreaper():
-    """Make processes orphaned under this one its children again, so stop_escaped() finds them (Linux only)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def descendants(pid):
-    """A process and all its descendants, by pid, the process first (read from /proc; Linux only)."""
-    children = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def kill(pids):
-    """SIGKILL each process, and the process group it leads if it leads one; those already gone are skipped."""
-    for pid in pids:
-        for send in (os.killpg, os.kill):
-            try:
-                send(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-
-def _kill_group(process):
-    """Stop the worker and anything it started, whether it finished or not."""
-    kill([process.pid])
-    process.wait()
+    processes.stop_descendants()
 
 
 def _ended(code):

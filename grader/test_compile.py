@@ -19,6 +19,9 @@ def compiled(run):
         fail(_("the compiled model"), found["returned"], _("end compile_model with `return model`."))
     if not found["compiled"]["compiled"]:
         fail(_("a compiled model"), _("a model that was never compiled"), _("call model.compile(...) inside compile_model."))
+    if not found["same_model"]:  # The program trains what compile returns; build's checks judged the model given.
+        fail(_("the model compile_model is given, compiled"), _("another {kind}", kind=found["returned"]),
+             _("call model.compile(...) on the model you are given, then return that model."))
     return found["compiled"]
 
 

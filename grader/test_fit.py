@@ -11,12 +11,27 @@ STEPS_PER_EPOCH = -(-TRAIN_IMAGES // BATCH_SIZE)  # 469: the last batch is small
 
 
 def history(run):
-    """The facts about the History fit_model() returned; fails the check when it returned something else."""
+    """The facts about the History fit_model() returned, once they are the training of the model it was given.
+
+    The program goes on to test that model, so a History of another model, one made by hand, or one that
+    tells of more or less training than that model had fails every check of fit.
+    """
     __tracebackhide__ = True
     found = facts(run)
-    if found["history"] is None:
+    history, trained = found["history"], found["trained"]
+    if history is None:
         fail(_("the History that model.fit returns"), found["returned"], _("end fit_model with `return model.fit(...)`."))
-    return found["history"]
+    if not history["of_model"]:
+        fail(_("the History of training the model fit_model is given"), _("the History of another model, or one made by hand"),
+             _("train the model you are given, and return what its fit returns: return model.fit(...)."))
+    if trained["recompiled"]:
+        fail(_("the model as compile_model compiled it"), _("a model compiled again in fit_model"),
+             _("do not call model.compile in fit_model: train the model as it is given."))
+    told = (history["steps"] or 0) * len(history["epoch"])
+    if trained["iterations"] != told:
+        fail(_("{count} training steps of the model you are given, as its History says", count=told),
+             trained["iterations"], _("call model.fit once, on the model you are given, and return what it returns."))
+    return history
 
 
 @pytest.mark.points(3)
@@ -43,6 +58,3 @@ def test_batch_size(run):
         fail(_("{steps} steps an epoch (batches of {size})", steps=STEPS_PER_EPOCH, size=BATCH_SIZE),
              _("{steps} ({size} a batch)", steps=steps, size=size),
              _("pass batch_size=128 to model.fit, and train on all the images you are given."))
-    if found["iterations"] != steps * len(found["epoch"]):
-        fail(_("{count} training steps", count=steps * len(found["epoch"])), found["iterations"],
-             _("call model.fit once, on the model you are given."))

@@ -1,9 +1,10 @@
-"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER WORKDIR FD.
+"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER WORKDIR.
 
 STEPS is one step, or several that build on each other ("build,compile,fit": one model, one import
 of Keras). The worker calls the student's functions and writes down what came back: plain facts,
-one JSON line per step on the pipe FD as each step ends, signed with the token the grading process
-sent as the first line on stdin, and arrays (.npy, .npz) in WORKDIR. It
+one JSON line per step on its stdout as each step ends, signed with the token the grading process
+sent as the first line on stdin, and arrays (.npy, .npz) in WORKDIR. What student code prints goes
+to stderr, never among the reports. It
 decides nothing: the grading process reads these and checks them itself. Before a step in GATED it
 waits for a line on stdin, so that a model trains only once the grading process has found the
 steps before it right.
@@ -20,10 +21,11 @@ from grader.quiet import import_keras, quiet, silenced_stderr
 GATED = {"fit"}
 
 
-def main(step_names, folder, workdir, facts_fd):
+def main(step_names, folder, workdir):
     token = sys.stdin.readline().strip()  # Read before any student code runs; every report carries it.
     quiet()
-    report = os.fdopen(int(facts_fd), "w")
+    report = os.fdopen(os.dup(1), "w")  # The reports keep stdout's pipe to themselves;
+    os.dup2(2, 1)  # what anything prints from now on goes to stderr.
     sys.dont_write_bytecode = True  # Never write __pycache__ into the student's folder.
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.steps import SEED, STEPS
@@ -120,7 +122,7 @@ def student_frames(error, folder):
     return frames
 
 
-# What each step runs. Each returns facts for result.json and may write arrays into the workdir.
+# What each step runs. Each returns the step's facts and may write arrays into the workdir.
 
 
 def run_array_step(step_name, input_name):
@@ -184,35 +186,46 @@ def run_compile(folder, workdir, steps, seed, state):
     if "model" not in state:
         run_build(folder, workdir, steps, seed, state)
     returned = state["compiled"] = call(folder, steps["compile"], state["model"])
-    return {"returned": type_name(returned), "compiled": describe_compiled(returned)}
+    return {"returned": type_name(returned), "compiled": describe_compiled(returned),
+            "same_model": returned is state["model"]}  # The program goes on with what compile returns.
 
 
 def run_fit(folder, workdir, steps, seed, state):
-    """Train the compiled model on the training set the grading process wrote, prepared as the course does."""
+    """Train the compiled model on the training set the grading process wrote, prepared as the course does.
+
+    The facts are those of the model fit_model was given, which the program goes on to test, whatever
+    History it returns: its training steps, its compile settings after training and its weights.
+    """
     import numpy as np
+
+    from grader.network import prepared_training_set
 
     if "compiled" not in state:
         run_compile(folder, workdir, steps, seed, state)
     keras = import_keras()
     # Mapped, not loaded again: the grading process wrote these pages, and the two processes share them.
     images, labels = (np.load(workdir / f"train_{name}.npy", mmap_mode="r") for name in ("images", "labels"))
-    x_train = images.reshape((len(images), 28 * 28)).astype("float32")
-    x_train /= 255  # The same values as astype("float32") / 255, in one array of 188 MB instead of two.
-    y_train = np.eye(10, dtype="float32")[labels]
+    x_train, y_train = prepared_training_set(images, labels)
     wait_for_go()
     model = state["compiled"]
+    compiled = describe_compiled(model)
     history = call(folder, steps["fit"], model, x_train, y_train)
     facts = {"returned": type_name(history), "history": None}
     if isinstance(history, keras.callbacks.History):
-        trained = history.model if isinstance(history.model, keras.Model) else model
+        params = history.params if isinstance(history.params, dict) else {}
         facts["history"] = {
-            "epochs": history.params.get("epochs"),
+            "epochs": params.get("epochs"),
             "epoch": list(history.epoch),
-            "steps": history.params.get("steps"),
-            "iterations": int(trained.optimizer.iterations),
-            "model": describe_model(trained),
+            "steps": params.get("steps"),
+            "of_model": getattr(history, "_model", None) is model,  # Made by training this very model.
         }
-        np.savez(workdir / "weights.npz", *trained.get_weights())
+    getattr(model, "jax_state_sync", lambda: None)()  # On JAX, the values training left in its own state.
+    facts["trained"] = {
+        "iterations": int(model.optimizer.iterations) if model.optimizer is not None else 0,
+        "recompiled": describe_compiled(model) != compiled,
+        "model": describe_model(model),
+    }
+    np.savez(workdir / "weights.npz", *model.get_weights())
     return facts
 
 
@@ -296,4 +309,4 @@ RUNNERS = {
 }
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:4])

@@ -1,14 +1,13 @@
 """The course itself: every solution passes, every stub fails as "not attempted", and the files keep their style."""
 
 import ast
-import re
 import subprocess
 import sys
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import EXERCISES, ROOT, SOLUTIONS, accuracy_in
 
-from grader.steps import ACCURACY_BAR, FILE_STEPS, REFERENCE_ACCURACIES, STEPS, reference_accuracy
+from grader.steps import ACCURACY_BAR, FILE_STEPS, REFERENCE_ACCURACY, REFERENCE_BAND, STEPS
 
 SOLUTIONS_REPORT = """\
 ✓ reshape    10/10
@@ -25,7 +24,7 @@ All checks passed. Well done!
 
 
 def test_solutions_pass_every_check(graded_solutions):
-    accuracy = f"{reference_accuracy():.4f}"
+    accuracy = accuracy_in(graded_solutions.stdout)
     assert graded_solutions.returncode == 0, graded_solutions.stdout + graded_solutions.process.stderr
     assert graded_solutions.stdout.endswith(SOLUTIONS_REPORT.format(accuracy=accuracy)), graded_solutions.stdout
     assert graded_solutions.process.stderr == ""  # No TensorFlow log lines, no warnings.
@@ -33,11 +32,12 @@ def test_solutions_pass_every_check(graded_solutions):
     assert all(test["status"] == "passed" for test in graded_solutions.results["tests"])
 
 
-def test_reference_accuracy_is_reproducible(graded_solutions):
-    """The seeded reference reaches the accuracy steps.toml quotes, and at least 0.975."""
-    found = re.search(r"test accuracy (\d\.\d{4})", graded_solutions.stdout)
-    assert found and float(found.group(1)) == reference_accuracy()
-    assert min(REFERENCE_ACCURACIES.values()) >= 0.975 > ACCURACY_BAR
+def test_reference_accuracy_lies_in_the_measured_band(graded_solutions):
+    """The reference reaches the band steps.toml states (measured across seeds, backends and devices), whose
+    lower edge is no lower than the bar, and the "about" that messages quote lies inside it."""
+    accuracy_in(graded_solutions.stdout)
+    low, high = REFERENCE_BAND
+    assert ACCURACY_BAR <= low < REFERENCE_ACCURACY < high < 0.99
 
 
 def test_untouched_exercises_are_not_attempted(graded_exercises):
@@ -114,6 +114,5 @@ def test_python_m_solutions_trains_and_prints_the_test_accuracy():
     run = subprocess.run([sys.executable, "-m", "solutions"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Epoch 5/5" in run.stdout
-    found = re.search(r"^test_acc: (\d\.\d{4})$", run.stdout, re.MULTILINE)
-    assert found and float(found.group(1)) == reference_accuracy()
+    accuracy_in(run.stdout, r"^test_acc: (\d\.\d{4})$")
     assert "oneDNN" not in run.stderr and "cuda" not in run.stderr.lower()

@@ -170,7 +170,7 @@ if os.fork() == 0:
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
                     reason="needs root and /usr/bin/python3.11, as Gradescope's image has")
 def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):
     """setup.sh for real (a venv of the pinned packages, the user mnist-student), then a submission that

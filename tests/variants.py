@@ -186,6 +186,43 @@ WRONG = {
         "      Help: pass epochs=5 to model.fit.\n"
         "    ✓ fit uses batches of 128 images (469 steps an epoch)",
     ),
+    # What the grader judges is what the program goes on to use: the model compile_model returns, and the
+    # model fit_model is given, which the program then tests. Each of these earned full marks once.
+    "compile_returns_another_model": (
+        "compile",
+        {"compile": "import keras\nfrom keras import layers\n\n\ndef compile_model(model):\n    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dense(10, activation='softmax')])\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n    return other\n"},
+        "✗ compile    0/15\n"
+        "    expected the model compile_model is given, compiled, got another Sequential\n"
+        "    Help: call model.compile(...) on the model you are given, then return that model.",
+    ),
+    "fit_trains_another_model": (
+        "fit",
+        {"fit": "import keras\nfrom keras import layers\n\n\ndef fit_model(model, images, labels):\n    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dense(10, activation='softmax')])\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n    return other.fit(images, labels, epochs=5, batch_size=128, verbose=0)\n"},
+        "✗ fit        0/15\n"
+        "    expected the History of training the model fit_model is given, got the History of another model, or one made by hand\n"
+        "    Help: train the model you are given, and return what its fit returns: return model.fit(...).",
+    ),
+    "fit_returns_another_history": (
+        "fit",
+        {"fit": "import keras\n\n\ndef fit_model(model, images, labels):\n    model.fit(images, labels, epochs=1, batch_size=128, verbose=0)\n    other = keras.models.clone_model(model)\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy')\n    return other.fit(images[:1280], labels[:1280], epochs=5, batch_size=128, verbose=0)\n"},
+        "✗ fit        0/15\n"
+        "    expected the History of training the model fit_model is given, got the History of another model, or one made by hand\n"
+        "    Help: train the model you are given, and return what its fit returns: return model.fit(...).",
+    ),
+    "fit_history_made_by_hand": (
+        "fit",
+        {"fit": "import keras\n\n\ndef fit_model(model, images, labels):\n    history = keras.callbacks.History()\n    history.set_model(model)\n    history.set_params({'epochs': 5, 'steps': 469, 'verbose': 1})\n    history.epoch = [0, 1, 2, 3, 4]\n    return history\n"},
+        "✗ fit        0/15\n"
+        "    expected 2345 training steps of the model you are given, as its History says, got 0\n"
+        "    Help: call model.fit once, on the model you are given, and return what it returns.",
+    ),
+    "fit_recompiles": (
+        "fit",
+        {"fit": "def fit_model(model, images, labels):\n    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n    return model.fit(images[:256], labels[:256], epochs=5, batch_size=128, verbose=0)\n"},
+        "✗ fit        0/15\n"
+        "    expected the model as compile_model compiled it, got a model compiled again in fit_model\n"
+        "    Help: do not call model.compile in fit_model: train the model as it is given.",
+    ),
 }
 
 # Written differently from the solutions, and right: each must pass its step in full.

@@ -1,0 +1,118 @@
+"""Process control on Linux, macOS and Windows, built on psutil: process trees, kill, priority, memory.
+
+Where the OS has them (POSIX), workers also run in sessions of their own, and on Linux the grading
+process is a subreaper, so that what student code leaves behind, even double-forked into a new
+session, comes back to it and is stopped. Elsewhere, and with MNIST_PORTABLE=1 (how the tests try
+the other code path on Linux), only what every OS has is used: a process and its descendants as
+psutil finds them. Verdicts are the same either way; only what is left running can differ.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+
+import psutil
+
+
+def hardened():
+    """Whether the POSIX-only hardening is used: sessions, process groups and (Linux) the subreaper."""
+    return os.name == "posix" and os.environ.get("MNIST_PORTABLE") != "1"
+
+
+def popen_options():
+    """The keyword arguments of subprocess.Popen that put a worker apart from the grading process."""
+    if hardened():
+        return {"start_new_session": True}
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {}
+
+
+def become_subreaper():
+    """Make processes orphaned under this one its children again, so stop_descendants() finds them (Linux)."""
+    if not (hardened() and sys.platform.startswith("linux")):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def tree(pid):
+    """The process `pid` and all its descendants (psutil.Process objects), the process first; [] if it is gone."""
+    try:
+        process = psutil.Process(pid)
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def kill(processes):
+    """Kill each process (and, hardened, the process group it leads); those already gone are skipped."""
+    for process in processes:
+        if hardened():
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # Its group too: members psutil no longer links to it.
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+
+
+def kill_tree(process):
+    """Stop a subprocess.Popen and everything under it, and reap it."""
+    kill(tree(process.pid))
+    process.wait()
+
+
+def stop_descendants(rounds=10):
+    """Stop every descendant of this process: what student code left running. Again until none is left."""
+    for _round in range(rounds):
+        left = tree(os.getpid())[1:]
+        if not left:
+            return
+        kill(left)
+        psutil.wait_procs(left, timeout=1)  # Reaps those that are this process's children.
+
+
+def lower_priority(pid, niceness):
+    """Give a process a lower CPU priority (a higher nice value; below normal on Windows)."""
+    if not niceness:
+        return
+    try:
+        psutil.Process(pid).nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if os.name == "nt" else niceness)
+    except psutil.Error:
+        pass
+
+
+def tree_memory_kb(pid):
+    """The memory of a process and all its descendants, in kB: PSS where the OS has it, else USS."""
+    total = 0
+    for process in tree(pid):
+        try:
+            info = process.memory_full_info()
+        except psutil.Error:
+            continue
+        total += getattr(info, "pss", None) or info.uss
+    return total // 1024
+
+
+def running(pid):
+    """Whether a process is alive: not gone, and not a zombie that has ended and awaits its parent."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def command_line(pid):
+    """A process's command line as a list, or [] when it is gone."""
+    try:
+        return psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return []

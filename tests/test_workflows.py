@@ -1,0 +1,30 @@
+"""The test workflow: the README's test command on the three systems students grade on, oldest and newest Python."""
+
+import re
+
+import pytest
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def workflow():
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "tests.yml").read_text())
+
+
+def test_the_tests_run_on_linux_macos_and_windows_with_python_3_11_and_3_13(workflow):
+    job = workflow["jobs"]["test"]
+    assert job["strategy"]["matrix"] == {"os": ["ubuntu-latest", "macos-latest", "windows-latest"],
+                                         "python": ["3.11", "3.13"]}
+    assert job["strategy"]["fail-fast"] is False  # One system's failure hides no other's.
+
+
+def test_the_workflow_runs_the_readme_s_commands(workflow):
+    """It installs into .venv and runs `python -m pytest` there, as the README's two commands do."""
+    readme = (ROOT / "README.md").read_text()
+    install, test = re.findall(r"```sh\n(.+?)\n```", readme)[:2]
+    assert install.startswith("python3 -m venv .venv && .venv/bin/pip install -e .")
+    assert test == ".venv/bin/python -m pytest"
+    runs = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
+    assert any("python -m venv .venv" in run and "-m pip install -e '.[plots,notebook,test]'" in run for run in runs)
+    assert runs[-1] == '"$PY" -m pytest'  # .venv's Python, wherever the system keeps it.
