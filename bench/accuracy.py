@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TRAIN = """
 import json, sys
-from grader.quiet import import_keras
+from grader.runtime import import_keras
 keras = import_keras()
 from grader.data import load_split
 from grader.network import accuracy_of, prepared_training_set

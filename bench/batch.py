@@ -36,17 +36,26 @@ def main(count=8):
             for i in range(count):
                 shutil.copytree(source, Path(scratch) / kind / f"{kind}{i:02d}")
                 shutil.copytree(source, Path(scratch) / "mixed" / f"{kind}{i:02d}")
-        walls = {name: seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(Path(scratch) / f"results-{name}")])
-                 for name in ("correct", "failing", "mixed")}
+        walls = {
+            name: seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(Path(scratch) / f"results-{name}")])
+            for name in ("correct", "failing", "mixed")
+        }
     cores = os.cpu_count()
     rates = {name: (count * (2 if name == "mixed" else 1)) / wall * 60 for name, wall in walls.items()}
     ideal = cores / alone * 60
     print(f"machine: {cores} cores; one correct submission alone: {alone:.1f} s (ideal: {ideal:.1f} a minute)")
-    for name, label in (("correct", f"{count} correct"), ("failing", f"{count} failing"), ("mixed", f"{count} correct + {count} failing")):
+    for name, label in (
+        ("correct", f"{count} correct"),
+        ("failing", f"{count} failing"),
+        ("mixed", f"{count} correct + {count} failing"),
+    ):
         print(f"batch of {label}: {walls[name]:.1f} s, {rates[name]:.1f} submissions a minute")
     print(f"ratio of the correct batch to cores / one submission's time: {rates['correct'] / ideal:.2f}")
-    print(f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
-          f"half correct about {300 / rates['mixed']:.0f} minutes, none training about {300 / rates['failing']:.0f} minutes")
+    print(
+        f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
+        f"half correct about {300 / rates['mixed']:.0f} minutes, none training about "
+        f"{300 / rates['failing']:.0f} minutes"
+    )
 
 
 if __name__ == "__main__":

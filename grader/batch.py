@@ -17,6 +17,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from grader import render
+from grader.grade import Grade
 from grader.i18n import _
 from grader.processes import kill_tree, popen_options, tree_memory_kb
 from grader.steps import FILE_STEPS, STEPS
@@ -42,13 +44,18 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
     todo = {student: path for student, path in entries(folder).items()
             if force or not (out / student / "row.json").exists()}
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        futures = [pool.submit(grade_one, student, path, out / student, timeout, memory_mb) for student, path in todo.items()]
+        futures = [
+            pool.submit(grade_one, student, path, out / student, timeout, memory_mb) for student, path in todo.items()
+        ]
         for done in as_completed(futures):
             done.result()
             if progress:
                 progress()
-    rows = [json.loads((out / student / "row.json").read_text()) for student in entries(folder)
-            if (out / student / "row.json").exists()]
+    rows = [
+        json.loads((out / student / "row.json").read_text())
+        for student in entries(folder)
+        if (out / student / "row.json").exists()
+    ]
     with open(out / "grades.csv", "w", newline="") as file:
         writer = csv.DictWriter(file, COLUMNS)
         writer.writeheader()
@@ -57,10 +64,13 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
 
 
 def grade_one(student, path, out, timeout, memory_mb):
-    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row (row.json)."""
+    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row (row.json).
+
+    Return (the row, the Grade or None when there is none: a bad zip, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
+    grade = None
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
         os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
         temporary = Path(scratch) / "tmp"  # The grading's temporary files, gone with it even when it is killed.
@@ -68,25 +78,28 @@ def grade_one(student, path, out, timeout, memory_mb):
         try:
             target = unpacked(path, Path(scratch) / "unpacked") if path.suffix == ".zip" else path
         except (zipfile.BadZipFile, OSError) as error:
-            target, status, printed = None, "error", _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error)
+            target, status, printed = (
+                None,
+                "error",
+                _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error),
+            )
         if target is not None:
+            graded = Path(scratch) / "grade.json"
             status, printed = run_limited(
-                [sys.executable, "-m", "grader.cli", str(target), "--json", str(out / "results.json")], timeout, memory_mb,
-                env={**os.environ, "TMPDIR": str(temporary)})
+                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded)],
+                timeout,
+                memory_mb,
+                env={**os.environ, "TMPDIR": str(temporary)},
+            )
+            if status == "graded":
+                grade = Grade.from_json(graded.read_text()) if graded.exists() else None
+                status = "graded" if grade else "error"
         (out / "feedback.txt").write_text(printed)
-    row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
-    if status == "graded" and (out / "results.json").exists():
-        results = json.loads((out / "results.json").read_text())
-        for test in results["tests"]:
-            step = test["name"].split()[0].removesuffix("'s")  # Every check's label starts with its step.
-            if step in row:
-                row[step] += test["score"]
-        row["total"] = results["score"]
-        row["max"] = sum(test["max_score"] for test in results["tests"])
-    elif status == "graded":
-        row["status"] = "error"
+    if grade is not None:
+        (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
+    row = render.gradebook_row(grade, student, status)
     (out / "row.json").write_text(json.dumps(row))
-    return row
+    return row, grade
 
 
 def unpacked(path, scratch):
@@ -110,8 +123,9 @@ def run_limited(command, timeout, memory_mb, env=None):
     """Run a grading; stop it when it passes the wall-clock or memory limit. Return (status, what it printed)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as printed:
-        process = subprocess.Popen(command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, **popen_options())
+        process = subprocess.Popen(
+            command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, **popen_options()
+        )
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:

@@ -11,43 +11,22 @@ import base64
 import json
 import os
 import sys
-import tempfile
-from pathlib import Path
-
-
-def reporter_result(results):
-    """Gradescope's results.json as one runner's result for Classroom's grading reporter."""
-    max_score = sum(test["max_score"] for test in results["tests"])
-    tests = [
-        {
-            "name": test["name"],
-            "status": "pass" if test["status"] == "passed" else "fail",
-            "score": test["score"],
-            "message": test["output"],
-            "test_code": "",
-            "filename": "",
-            "line_no": 0,
-            "duration": 0,
-        }
-        for test in results["tests"]
-    ]
-    return {"version": 1, "status": "pass" if results["score"] == max_score else "fail", "max_score": max_score, "tests": tests}
 
 
 def encoded(result):
     return base64.b64encode(json.dumps(result).encode()).decode()
 
 
-def classroom(path, grade):
-    """Grade `path` with grade(path, json_file) (mnist-grade's exit code); write the reporter's result to
-    $GITHUB_OUTPUT, or print it when that is not set. Exit 0 once graded, whatever the score: the
+def classroom(path, graded):
+    """Grade `path` with graded(path), which returns (mnist-grade's exit code, the Grade); write the reporter's
+    result to $GITHUB_OUTPUT, or print it when that is not set. Exit 0 once graded, whatever the score: the
     reporter turns the run red when points are missing."""
-    with tempfile.TemporaryDirectory(prefix="mnist-classroom-") as scratch:
-        results = Path(scratch) / "results.json"
-        code = grade(path, results)
-        if code not in (0, 1) or not results.exists():
-            return code or 2
-        line = f"result={encoded(reporter_result(json.loads(results.read_text())))}\n"
+    from grader import render
+
+    code, grade = graded(path)
+    if code not in (0, 1) or grade is None:
+        return code or 2
+    line = f"result={encoded(render.classroom(grade))}\n"
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a") as file:

@@ -32,6 +32,7 @@ def parse(argv):
     parser.add_argument("--watch", action="store_true", help=_("grade again each time you save a file of the folder"))
     parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)  # What --watch shows.
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
+    parser.add_argument("--grade", metavar="FILE", help=argparse.SUPPRESS)  # The Grade as JSON, for batch.
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
@@ -91,8 +92,11 @@ def main(argv=None):
     return grade(args.path, args)
 
 
-def grade(folder, args, shown=None):
-    """Grade a submission folder; `shown` names it in messages when it was made from a notebook."""
+def grade(folder, args, shown=None, handover=None):
+    """Grade a submission folder; `shown` names it in messages when it was made from a notebook.
+
+    Return mnist-grade's exit code; `handover` (a Handover) gets the Grade.
+    """
     from grader.data import ensure
 
     if checked_device(args.device) is None:
@@ -105,11 +109,14 @@ def grade(folder, args, shown=None):
     options = pytest_options(str(folder), args.json, args.step_timeout)
     options += [f"--step={args.step}"] * bool(args.step) + ["--compact"] * args.compact
     options += [f"--shown-as={shown}"] if shown else []
-    code = pytest.main(options, plugins=[Preloaded(found[1])])
+    options += [f"--grade={args.grade}"] if getattr(args, "grade", None) else []
+    handover = handover or Handover()
+    handover.arrays = found[1]
+    code = pytest.main(options, plugins=[handover])
     return code if code in (0, 1) else 2
 
 
-def grade_notebook(args):
+def grade_notebook(args, handover=None):
     """Grade a notebook: its six functions, read out into a submission folder of their own."""
     import tempfile
 
@@ -124,14 +131,15 @@ def grade_notebook(args):
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
-        return grade(submission(sources, Path(scratch) / "notebook"), args, shown=args.path)
+        return grade(submission(sources, Path(scratch) / "notebook"), args, shown=args.path, handover=handover)
 
 
 def notebook_command(argv):
     """`mnist-grade notebook [--out FILE] [--lang en|zh] [--solutions]`: write the course as a notebook."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade notebook", description=_(
+    parser = command_parser("notebook", _(
         "Write the course as a Jupyter notebook: per step an explanation, the code to fill in and a check."))
-    parser.add_argument("--out", metavar="FILE", help=_("where to write it (default: exercises.ipynb or solutions.ipynb)"))
+    parser.add_argument("--out", metavar="FILE",
+                        help=_("where to write it (default: exercises.ipynb or solutions.ipynb)"))
     parser.add_argument("--solutions", action="store_true", help=_("the instructors' notebook, with the answers"))
     args = parser.parse_args(argv)
     import nbformat
@@ -145,6 +153,12 @@ def notebook_command(argv):
     return 0
 
 
+def command_parser(name, description, epilog=None):
+    """The parser of `mnist-grade NAME`, with the --lang option every command takes."""
+    return argparse.ArgumentParser(parents=[language()], prog=f"mnist-grade {name}", description=description,
+                                   epilog=epilog)
+
+
 def language():
     """The --lang option every command takes (choose_language has applied it already)."""
     option = argparse.ArgumentParser(add_help=False)
@@ -155,7 +169,13 @@ def language():
 def choose_language(argv):
     """Apply --lang for this command and the processes it starts (as MNIST_LANG); return argv."""
     for i, arg in enumerate(argv):
-        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.partition("=")[2] if arg.startswith("--lang=") else None
+        value = (
+            argv[i + 1]
+            if arg == "--lang" and i + 1 < len(argv)
+            else arg.partition("=")[2]
+            if arg.startswith("--lang=")
+            else None
+        )
         if value in LANGUAGES:
             os.environ["MNIST_LANG"] = value
     return argv
@@ -163,14 +183,17 @@ def choose_language(argv):
 
 def pass_on(args):
     """The options of this run that each grading in watch mode is given too."""
-    return [*(["--step", args.step] if args.step else []), *(["--json", args.json] if args.json else []),
-            *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else []),
-            *(["--device", args.device] if args.device else [])]
+    return [
+        *(["--step", args.step] if args.step else []),
+        *(["--json", args.json] if args.json else []),
+        *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else []),
+        *(["--device", args.device] if args.device else []),
+    ]
 
 
 def hint_command(argv):
     """`mnist-grade hint STEP [--reset]`: the step's next hint."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade hint", description=_("Show the next hint for a step, one more each time."))
+    parser = command_parser("hint", _("Show the next hint for a step, one more each time."))
     parser.add_argument("step", choices=list(STEPS), metavar="STEP", help=", ".join(STEPS))
     parser.add_argument("--reset", action="store_true", help=_("start this step's hints again from the first"))
     args = parser.parse_args(argv)
@@ -182,7 +205,7 @@ def hint_command(argv):
 
 def assign_command(argv):
     """`mnist-grade assign [SOLUTIONS] [EXERCISES]`: make the exercises from the marked solutions."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade assign", description=_(
+    parser = command_parser("assign", _(
         "Write the exercises from the solutions: each # BEGIN SOLUTION … # END SOLUTION region becomes a stub."))
     parser.add_argument("solutions", nargs="?", default="solutions")
     parser.add_argument("exercises", nargs="?", default="exercises")
@@ -202,13 +225,19 @@ def assign_command(argv):
 
 def batch_command(argv):
     """`mnist-grade batch SUBMISSIONS --out RESULTS [--jobs N] [--force]`: grade a whole class."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade batch", description=_(
+    parser = command_parser("batch", _(
         "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
     parser.add_argument("submissions", help=_("the folder with one entry per student"))
-    parser.add_argument("--out", required=True, metavar="RESULTS", help=_("where grades.csv and each student's results go"))
-    parser.add_argument("--jobs", type=int, metavar="N", help=_("submissions graded at once (default: the number of cores)"))
+    parser.add_argument(
+        "--out", required=True, metavar="RESULTS", help=_("where grades.csv and each student's results go")
+    )
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help=_("submissions graded at once (default: the number of cores)")
+    )
     parser.add_argument("--force", action="store_true", help=_("grade again the entries already graded"))
-    parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission"))
+    parser.add_argument(
+        "--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission")
+    )
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
     device_option(parser)
     args = parser.parse_args(argv)
@@ -235,23 +264,41 @@ def batch_command(argv):
     from grader.batch import entries, grade_all
 
     total = len(entries(args.submissions))
-    with Progress(TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True)) as bar:
+    with Progress(
+        TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True)
+    ) as bar:
         task = bar.add_task("batch", total=total)
-        rows = grade_all(args.submissions, args.out, args.jobs, args.force, args.timeout, args.memory,
-                         progress=lambda: bar.advance(task))
-    counts = {status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")}
-    print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
-            count=len(rows), path=Path(args.out) / "grades.csv", **counts))
+        rows = grade_all(
+            args.submissions,
+            args.out,
+            args.jobs,
+            args.force,
+            args.timeout,
+            args.memory,
+            progress=lambda: bar.advance(task),
+        )
+    counts = {
+        status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")
+    }
+    print(
+        _(
+            "{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
+            count=len(rows),
+            path=Path(args.out) / "grades.csv",
+            **counts,
+        )
+    )
     return 0
 
 
 def gradescope_command(argv):
     """`mnist-grade gradescope [--out FILE]`: write the autograder.zip to upload to Gradescope."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade gradescope", description=_(
+    parser = command_parser("gradescope", _(
         "Write autograder.zip for a Gradescope programming assignment: it grades each submission with this "
         "grader, the package versions installed here and MNIST, which it carries."))
-    parser.add_argument("--out", default="autograder.zip", metavar="FILE", help=_("where to write it (default: autograder.zip)"))
+    parser.add_argument(
+        "--out", default="autograder.zip", metavar="FILE", help=_("where to write it (default: autograder.zip)")
+    )
     args = parser.parse_args(argv)
     from grader.data import ensure
     from grader.gradescope import write_zip
@@ -267,22 +314,43 @@ def gradescope_command(argv):
 
 def classroom_command(argv):
     """`mnist-grade classroom [PATH]`: grade PATH and hand the points to GitHub Classroom's grading reporter."""
-    parser = argparse.ArgumentParser(parents=[language()], prog="mnist-grade classroom", description=_(
+    parser = command_parser("classroom", _(
         "Grade a submission in a GitHub Actions workflow: show the report, and write the points as the step "
         "output `result` that GitHub Classroom's grading reporter reads."))
-    parser.add_argument("path", nargs="?", default="exercises", help=_("the folder with your six step files (default: exercises)"))
+    parser.add_argument(
+        "path", nargs="?", default="exercises", help=_("the folder with your six step files (default: exercises)")
+    )
     args = parser.parse_args(argv)
     from grader.classroom import classroom
 
-    return classroom(args.path, lambda path, results: main([path, "--json", str(results)]))
+    def graded(path):
+        """(mnist-grade's exit code, the Grade or None) for `path`, graded as mnist-grade PATH grades it."""
+        try:
+            path.endswith(".ipynb") or check_folder(path)
+        except SubmissionError as error:
+            print(f"mnist-grade: {error}", file=sys.stderr)
+            return 2, None
+        handover = Handover()
+        args = parse([path])
+        code = grade_notebook(args, handover) if path.endswith(".ipynb") else grade(path, args, handover=handover)
+        return code, handover.grade
+
+    return classroom(args.path, graded)
 
 
 def pytest_options(path, json=None, step_timeout=None):
     """The pytest command line that grades `path` as mnist-grade shows it."""
     options = [
-        str(GRADER_DIR), f"--submission={path}", "--live",
-        "-c", str(GRADER_DIR / "pytest.ini"), f"--rootdir={GRADER_DIR}",
-        "-p", "no:cacheprovider", "-p", "no:terminal",
+        str(GRADER_DIR),
+        f"--submission={path}",
+        "--live",
+        "-c",
+        str(GRADER_DIR / "pytest.ini"),
+        f"--rootdir={GRADER_DIR}",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
     ]
     if json:
         options.append(f"--json={json}")
@@ -293,16 +361,20 @@ def pytest_options(path, json=None, step_timeout=None):
 
 def data_command(argv):
     """`mnist-grade data [--from PATH]`: make sure MNIST is here and verifies, and say where it comes from."""
-    parser = argparse.ArgumentParser(
-        parents=[language()], prog="mnist-grade data",
-        description=_("Make sure MNIST is here (downloading it if needed), check it, and say where it comes from."),
+    parser = command_parser(
+        "data", _("Make sure MNIST is here (downloading it if needed), check it, and say where it comes from."),
         epilog=_("Sources, in order: MNIST_DATA (a folder with mnist.npz or the four IDX files), the cache "
                  "(MNIST_CACHE, by default in your user cache folder), Keras's cache (~/.keras/datasets), "
-                 "then the mirrors (MNIST_MIRROR replaces them: base URLs serving the four *-ubyte.gz files)."),
+                 "then the mirrors (MNIST_MIRROR replaces them: base URLs serving the four *-ubyte.gz files)."))
+    parser.add_argument(
+        "--from",
+        dest="copy",
+        metavar="PATH",
+        help=_(
+            "import a local copy into the cache: an npz file like Keras's mnist.npz, "
+            "or a folder with it or the four IDX files"
+        ),
     )
-    parser.add_argument("--from", dest="copy", metavar="PATH",
-                        help=_("import a local copy into the cache: an npz file like Keras's mnist.npz, "
-                               "or a folder with it or the four IDX files"))
     args = parser.parse_args(argv)
     from grader.data import ARRAYS, ensure, import_from
 
@@ -310,20 +382,40 @@ def data_command(argv):
     if code:
         return code
     train, test = (ARRAYS[key].shape[0] for key in ("x_train", "x_test"))
-    print(_("MNIST is ready: {train} training and {test} test images, all four arrays matching their SHA-256.",
-            train=f"{train:,}", test=f"{test:,}"))
+    print(
+        _(
+            "MNIST is ready: {train} training and {test} test images, all four arrays matching their SHA-256.",
+            train=f"{train:,}",
+            test=f"{test:,}",
+        )
+    )
     print(_("From {source}.", source=source.describe()))
     if args.copy and os.environ.get("MNIST_DATA"):
-        print(_("Note: MNIST_DATA is set, so grading reads {folder}; unset it to use the cache.", folder=os.environ["MNIST_DATA"]))
+        print(
+            _(
+                "Note: MNIST_DATA is set, so grading reads {folder}; unset it to use the cache.",
+                folder=os.environ["MNIST_DATA"],
+            )
+        )
     return 0
 
 
-class Preloaded:
-    """MNIST as mnist-grade loaded and checked it, handed to the grading session: loaded once per grading."""
+class Handover:
+    """A plugin for one grading session: it hands over MNIST as mnist-grade loaded and checked it (loaded
+    once per grading), and takes back the Grade."""
 
-    def __init__(self, arrays):
-        self.arrays = arrays
-        self.__name__ = "mnist-data"  # The name pytest registers it under, for grader/conftest.py to find.
+    def __init__(self):
+        self.arrays, self.grade = None, None
+
+    def pytest_configure(self, config):
+        from grader.checks.plugin import PRELOADED
+
+        config.stash[PRELOADED] = self.arrays
+
+    def pytest_sessionfinish(self, session):
+        from grader.checks.plugin import GRADE
+
+        self.grade = session.config.stash.get(GRADE, None)
 
 
 def get_data(fetch):

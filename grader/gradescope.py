@@ -23,6 +23,7 @@ import numpy as np
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from grader import render
 from grader.batch import grade_one, holding_steps
 from grader.i18n import _
 from grader.sandbox import PACKAGE_ROOT, not_copied
@@ -37,7 +38,8 @@ SETUP = """\
 # pinned packages in a venv, and the user student code runs as.
 set -euo pipefail
 AUTOGRADER="${AUTOGRADER:-/autograder}"
-if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then  # Not a Python in /root: student code runs as another user.
+# Python 3.11 from the system, not one in /root: student code runs as another user.
+if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y python3.11 python3.11-venv
@@ -117,8 +119,11 @@ def run(autograder, timeout=TIMEOUT):
     try:
         graded = graded_submission(autograder, timeout, memory_limit_mb())
     except Exception as error:
-        graded = {"score": 0, "tests": [], "output": _(
-            "The autograder failed, not your submission ({error}). Tell your instructor.", error=error)}
+        graded = {
+            "score": 0,
+            "tests": [],
+            "output": _("The autograder failed, not your submission ({error}). Tell your instructor.", error=error),
+        }
     graded["stdout_visibility"] = "hidden"
     scratch_file = results.with_suffix(".tmp")
     scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
@@ -151,8 +156,9 @@ def graded_submission(autograder, timeout, memory_mb):
             graded = {"score": 0, "output": problem, "tests": []}
         else:
             out = Path(scratch) / "graded"
-            if grade_one("submission", work, out, timeout, memory_mb)["status"] == "graded":
-                graded = json.loads((out / "results.json").read_text())
+            _row, grade = grade_one("submission", work, out, timeout, memory_mb)
+            if grade is not None:
+                graded = render.gradescope(grade)
             else:
                 feedback = (out / "feedback.txt").read_text()
                 graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
@@ -169,11 +175,17 @@ def find_work(folder):
         if len(candidates) == 1:
             return candidates[0], None
         if candidates:
-            return None, _("Your submission has several {kind} files ({names}); submit only one.",
-                           kind=pattern[1:], names=", ".join(str(p.relative_to(folder)) for p in candidates))
+            return None, _(
+                "Your submission has several {kind} files ({names}); submit only one.",
+                kind=pattern[1:],
+                names=", ".join(str(p.relative_to(folder)) for p in candidates),
+            )
     files = ", ".join(step.file for step in FILE_STEPS)
-    return None, _("Your submission has none of the work to grade: the six files ({files}) in one folder, "
-                   "a .zip of them, or a notebook. Submit them again.", files=files)
+    return None, _(
+        "Your submission has none of the work to grade: the six files ({files}) in one folder, "
+        "a .zip of them, or a notebook. Submit them again.",
+        files=files,
+    )
 
 
 def main(argv):

@@ -6,8 +6,8 @@ $MNIST_STATE, by default the user's state folder.
 
 import json
 
+from grader.folders import user_folder
 from grader.i18n import _, pick
-from grader.runtime import user_folder
 from grader.steps import STEPS
 
 
@@ -43,8 +43,13 @@ def next_hint(name, reset=False):
     level = min(levels.get(name, 0) + 1, len(step.hints))
     levels[name] = level
     remember(levels)
-    lines = [f"{name}: {step.text('title')}", step.text("explain"), "",
-             _("Hint {level} of {count}: {hint}", level=level, count=len(step.hints), hint=pick(step.hints[level - 1])), ""]
+    lines = [
+        f"{name}: {step.text('title')}",
+        step.text("explain"),
+        "",
+        _("Hint {level} of {count}: {hint}", level=level, count=len(step.hints), hint=pick(step.hints[level - 1])),
+        "",
+    ]
     if level < len(step.hints):
         lines.append(_("Ask again for the next hint: mnist-grade hint {step}", step=name))
     else:

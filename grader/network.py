@@ -14,6 +14,13 @@ PARAMETERS = sum(int(np.prod(shape)) for shape in SHAPES)  # 407,050.
 RTOL, ATOL = 0.05, 1e-6
 
 
+def describes_seed_network(model):
+    """Whether a worker's description of a model (protocol.Model) is the seed's network."""
+    return model is not None and model["inputs"] == [[None, 784]] and model["params"] == PARAMETERS and [
+        (layer["class"], layer["units"], layer["activation"]) for layer in model["layers"]
+    ] == [("Dense", 512, "relu"), ("Dense", 10, "softmax")]
+
+
 def has_seed_shapes(weights):
     return weights is not None and [w.shape for w in weights] == SHAPES
 

@@ -92,14 +92,24 @@ def _defines(node):
 
 # What a constant may be made of: numbers, strings, tuples and lists of them, arithmetic, other names
 # (num_classes = 10, image_size = 28 * 28); a call or a loop is an experiment.
-CONSTANT_PARTS = (ast.Constant, ast.Tuple, ast.List, ast.UnaryOp, ast.BinOp, ast.Name, ast.operator, ast.unaryop, ast.Load)
+CONSTANT_PARTS = (
+    ast.Constant,
+    ast.Tuple,
+    ast.List,
+    ast.UnaryOp,
+    ast.BinOp,
+    ast.Name,
+    ast.operator,
+    ast.unaryop,
+    ast.Load,
+)
 
 
 def _source(code, node):
     """A statement's source, with its decorators."""
     decorators = getattr(node, "decorator_list", None)
     if decorators:
-        return "\n".join(code.splitlines()[decorators[0].lineno - 1:node.end_lineno])
+        return "\n".join(code.splitlines()[decorators[0].lineno - 1 : node.end_lineno])
     return ast.get_source_segment(code, node, padded=True)
 
 
@@ -111,7 +121,10 @@ def course(lang="en", solutions=False):
     import nbformat
     from nbformat import v4
 
-    cells = [v4.new_markdown_cell(pick_lang(INTRO, lang)), v4.new_code_cell("from grader.notebook import check, run_all")]
+    cells = [
+        v4.new_markdown_cell(pick_lang(INTRO, lang)),
+        v4.new_code_cell("from grader.notebook import check, run_all"),
+    ]
     for number, step in enumerate(FILE_STEPS, start=1):
         source = (ROOT / "solutions" / step.file).read_text()
         code = solution(source) if solutions else exercise(source)
@@ -121,13 +134,24 @@ def course(lang="en", solutions=False):
             v4.new_code_cell(f'check("{step.name}")'),
         ]
     cells += [
-        v4.new_markdown_cell(_("## The whole program\n\nTrain the network with your six functions and test it on the 10,000 test images.")),
+        v4.new_markdown_cell(
+            _(
+                (
+                    "## The whole program\n"
+                    "\n"
+                    "Train the network with your six functions and test it on the 10,000 test images."
+                )
+            )
+        ),
         v4.new_code_cell("run_all()"),
     ]
-    notebook = v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    })
+    notebook = v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
     nbformat.validate(notebook)
     return notebook
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from grader.i18n import _
-from grader.quiet import import_keras, quiet
+from grader.quiet import quiet
+from grader.runtime import import_keras
 from grader.steps import FILE_STEPS, SEED, STEPS
 
 # With --plots, the last sixth of the training images (10,000 of 60,000) validate the model, as in

@@ -16,7 +16,7 @@ def plot_training(history):
     """Draw the loss and the accuracy per epoch, on the training and the validation images, side by side."""
     figure, panels = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     epochs = range(1, len(history.history["loss"]) + 1)
-    for panel, metric in zip(panels, ["loss", "accuracy"]):
+    for panel, metric in zip(panels, ["loss", "accuracy"], strict=True):
         panel.plot(epochs, history.history[metric], "o-", label="training")
         if f"val_{metric}" in history.history:
             panel.plot(epochs, history.history[f"val_{metric}"], "s--", label="validation")
@@ -31,7 +31,7 @@ def plot_mistakes(images, labels, predictions, rows=5, columns=5):
     """Draw the first test digits the model got wrong, each titled with its true and its predicted label."""
     wrong = np.flatnonzero(labels != predictions)
     figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.2 * rows), layout="constrained")
-    for ax, index in zip(axes.flat, wrong):
+    for ax, index in zip(axes.flat, wrong, strict=False):  # At most rows × columns of the mistakes.
         ax.imshow(images[index].reshape(28, 28), cmap="gray_r")
         ax.set_title(f"true {labels[index]}, predicted {predictions[index]}", fontsize=9)
     for ax in axes.flat:

@@ -30,16 +30,3 @@ def silenced_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
-
-
-def import_keras():
-    """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
-    from grader import runtime
-
-    quiet()
-    runtime.use()
-    with silenced_stderr():
-        import keras
-
-        runtime.configure(keras)
-    return runtime.without_tensorflow(keras)

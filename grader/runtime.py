@@ -9,17 +9,9 @@ import importlib.util
 import os
 from pathlib import Path
 
+from grader.data import cache_file
 from grader.i18n import _
-
-
-def user_folder(variable, kind):
-    """The folder in environment variable `variable`, by default this user's `kind` ("cache", "state") folder."""
-    folder = os.environ.get(variable)
-    if not folder:
-        import platformdirs
-
-        folder = getattr(platformdirs, f"user_{kind}_dir")("mnist-grade", appauthor=False)
-    return Path(folder)
+from grader.quiet import QUIET_ENV, quiet, silenced_stderr
 
 
 def backend():
@@ -56,8 +48,6 @@ def environment(device="cpu", backend_name=None):
     else:
         env["NVIDIA_TF32_OVERRIDE"] = "0"  # cuBLAS and cuDNN: no TF32, whatever the framework asks.
     if name == "jax":
-        from grader.data import cache_file
-
         env.update({
             "JAX_PLATFORMS": "cpu" if device == "cpu" else "cuda",
             # The model's training step compiles once per machine instead of once per grading.
@@ -124,8 +114,6 @@ def check_device(chosen):
     import subprocess
     import sys
 
-    from grader.quiet import QUIET_ENV
-
     try:
         found = subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, timeout=300,
                                env={**os.environ, **QUIET_ENV, **environment(chosen)}).returncode == 0
@@ -137,6 +125,17 @@ def check_device(chosen):
             "MNIST_DEVICE), or install {backend} with GPU support (for JAX: pip install 'jax[cuda12]').",
             backend=name))
     os.environ["MNIST_DEVICE_CHECKED"] = f"{chosen}:{name}"
+
+
+def import_keras():
+    """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
+    quiet()
+    use()
+    with silenced_stderr():
+        import keras
+
+        configure(keras)
+    return without_tensorflow(keras)
 
 
 class DeviceError(Exception):

@@ -29,11 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import processes, runtime
+from grader import processes, protocol, runtime
 from grader.i18n import _
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
-from grader.worker import GATED
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
@@ -72,60 +71,10 @@ class Run:
                 return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
     def problem(self):
-        """Why the student's code did not return normally, as a message with a help line; None if it did."""
-        if self.status == "ok":
-            return None
-        step = STEPS[self.facts.get("step", self.step)]
-        path = self.shown or self.folder / (step.file or "")
-        function = f"{step.function}()"
-        status = self.status
-        if status == "not_attempted":
-            return (
-                _("not attempted yet: {function} in {path} still raises NotImplementedError", function=function, path=path)
-                + "\n" + _("Help: open {path}, replace `raise NotImplementedError` with your code, and grade again.", path=path)
-            )
-        if status == "missing":
-            return (
-                _("{path} has no function {function}", path=path, function=function)
-                + "\n" + _("Help: keep the name the exercise gives: def {function}(...).", function=step.function)
-            )
-        if status == "exit":
-            return (
-                _("{function} called sys.exit({code}), which would end the program", function=function, code=self.facts["code"])
-                + "\n" + _("Help: return the result instead of exiting.")
-            )
-        if status == "error":
-            where = "".join(
-                "\n" + (_("  {path}, in {name}", path=self.shown, name=name) if self.shown else
-                        _("  {path}, line {line}, in {name}", path=self.folder / file, line=line, name=name)) + f"\n    {code}"
-                for file, line, name, code in self.facts.get("frames", [])
-            )
-            if self.facts.get("when") == "import":
-                return (
-                    _("importing {path} raised {exception}", path=path, exception=self.facts["exception"]) + where
-                    + "\n" + _("Help: Python stops at the first error in a file; fix the line shown.")
-                )
-            return (_("{function} raised {exception}", function=function, exception=self.facts["exception"]) + where
-                    + "\n" + _("Help: {help}", help=step.text("on_error")))
-        if status == "timeout":
-            return (
-                _("{step} did not finish within {limit} s and was stopped", step=step.name, limit=f"{self.facts['limit']:g}")
-                + "\n" + _("Help: look for a loop that never ends, or a call that waits for input.")
-                + self._tail()
-            )
-        if status == "crashed":
-            return (
-                _("the process running {step} ended before your code returned ({ended})", step=step.name, ended=self.facts["ended"])
-                + "\n" + _("Help: something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
-                + self._tail()
-            )
-        return _("the grader itself failed; this is not your fault. Please report it:") + f"\n{self.facts.get('exception')}"
+        """Why the student's code did not return normally, as a Failure; None if it did (grader/problems.py)."""
+        from grader.problems import problem
 
-    def _tail(self, lines=8):
-        tail = self.printed.strip().splitlines()[-lines:]
-        if not tail:
-            return ""
-        return "\n" + _("Your code printed (last lines):") + "".join(f"\n  | {line}" for line in tail)
+        return problem(self)
 
 
 class Worker:
@@ -195,7 +144,7 @@ class Worker:
         return self.runs[step]
 
     def _wait(self, step, watch=None):
-        if step in GATED:
+        if step in protocol.GATED:
             self._let_go()
         limit = self.timeout or STEPS[step].timeout
         facts, code, watched = None, None, 0.0
@@ -220,7 +169,7 @@ class Worker:
         return run
 
     def _let_go(self):
-        self._send("go")
+        self._send(protocol.GO)
         self.clock = time.monotonic()
 
     def _send(self, line):
@@ -335,12 +284,19 @@ def check_worker_user():
         return
     try:
         subprocess.run([sys.executable, "-P", "-c", "import grader.worker"], cwd="/", check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}, user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)},
+                       user=user.pw_uid, group=user.pw_gid, extra_groups=[])
     except (OSError, subprocess.CalledProcessError) as error:
         reason = getattr(error, "stderr", b"").decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
-        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
-                                "Use a Python and packages outside folders only root can read, such as /root.",
-                                user=user.pw_name, python=sys.executable, reason=reason[0])) from None
+        raise WorkerUserError(
+            _(
+                "MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
+                "Use a Python and packages outside folders only root can read, such as /root.",
+                user=user.pw_name,
+                python=sys.executable,
+                reason=reason[0],
+            )
+        ) from None
 
 
 class WorkerUserError(Exception):

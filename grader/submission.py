@@ -37,8 +37,8 @@ def check_folder(path):
 def load_function(folder, step):
     """Import the step's file from `folder` under a name no installed package uses; return its function.
 
-    Raises whatever importing the student's file raises, and AttributeError naming the function
-    when the file does not define it.
+    Raises whatever importing the student's file raises, and MissingFunction when the file does not
+    define the function.
     """
     path = Path(folder) / step.file
     name = f"mnist_submission_{step.name}"

@@ -5,7 +5,7 @@ of Keras). The worker calls the student's functions and writes down what came ba
 one JSON line per step on its stdout as each step ends, signed with the token the grading process
 sent as the first line on stdin, and arrays (.npy, .npz) in WORKDIR. What student code prints goes
 to stderr, never among the reports. It
-decides nothing: the grading process reads these and checks them itself. Before a step in GATED it
+decides nothing: the grading process reads these and checks them itself. Before a step in protocol.GATED it
 waits for a line on stdin, so that a model trains only once the grading process has found the
 steps before it right.
 """
@@ -16,9 +16,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from grader.quiet import import_keras, quiet, silenced_stderr
-
-GATED = {"fit"}
+from grader import protocol
+from grader.quiet import quiet, silenced_stderr
+from grader.runtime import import_keras
 
 
 def main(step_names, folder, workdir):
@@ -33,11 +33,11 @@ def main(step_names, folder, workdir):
     workdir, state = Path(workdir), {}
     for name in step_names.split(","):
         try:
-            facts = {"status": "ok", **RUNNERS[name](Path(folder), workdir, STEPS, SEED, state)}
+            facts = {"status": "ok", **STEP_CALLS[name](Path(folder), workdir, STEPS, SEED, state)}
         except BaseException as error:  # Student code may raise anything, SystemExit included.
             facts = failure(error, Path(folder))
         sys.stdout.flush()
-        report.write(json.dumps({"token": token, "step": name, "facts": facts}) + "\n")
+        report.write(json.dumps(protocol.Report(token=token, step=name, facts=facts)) + "\n")
         report.flush()
         if facts["status"] != "ok":
             break
@@ -50,7 +50,7 @@ class Stopped(Exception):
 
 def wait_for_go():
     """Block until the grading process writes a line: the steps before this one passed their checks."""
-    if sys.stdin.readline().strip() != "go":
+    if sys.stdin.readline().strip() != protocol.GO:
         raise Stopped()
 
 
@@ -122,22 +122,23 @@ def student_frames(error, folder):
     return frames
 
 
-# What each step runs. Each returns the step's facts and may write arrays into the workdir.
+# How each step calls the student's function. Each returns the step's facts and may write arrays into the workdir.
 
 
-def run_array_step(step_name, input_name):
+def call_array_step(step_name):
     """A step that takes one array and returns one: reshape, normalize, one_hot."""
+    input_name = protocol.INPUT_OF[step_name]
 
-    def run(folder, workdir, steps, seed, state):
+    def call_it(folder, workdir, steps, seed, state):
         import numpy as np
 
         step = steps[step_name]
         given = np.load(workdir / f"{input_name}.npy")
         returned = call(folder, step, given)
-        np.save(workdir / "input_after.npy", given)
-        return {"returned": save_array(returned, workdir / "output.npy")}
+        np.save(workdir / f"{protocol.INPUT_AFTER}.npy", given)
+        return {"returned": save_array(returned, workdir / f"{protocol.OUTPUT}.npy")}
 
-    return run
+    return call_it
 
 
 def save_array(value, path):
@@ -156,41 +157,41 @@ def save_array(value, path):
     return kind
 
 
-def run_build(folder, workdir, steps, seed, state):
+def call_build(folder, workdir, steps, seed, state):
     keras = import_keras()
     keras.utils.set_random_seed(seed)
     model = state["model"] = call(folder, steps["build"])
     facts = {"returned": type_name(model), "model": describe_model(model)}
-    run_on_probe(model, workdir)
+    save_probe_outputs(model, workdir)
     return facts
 
 
-def run_on_probe(model, workdir):
+def save_probe_outputs(model, workdir):
     """Save the built model's weights and its outputs on the probe images (built.npz, probe_outputs.npy):
     the grading process computes them again from the weights, so a description that is not the
     model's own shows."""
     import keras
     import numpy as np
 
-    if not isinstance(model, keras.Model) or not model.built or not (workdir / "probe.npy").exists():
+    if not isinstance(model, keras.Model) or not model.built or not (workdir / f"{protocol.PROBE}.npy").exists():
         return
     try:
-        outputs = np.asarray(model(np.load(workdir / "probe.npy"), training=False))
-        np.savez(workdir / "built.npz", *model.get_weights())
-        np.save(workdir / "probe_outputs.npy", outputs)
+        outputs = np.asarray(model(np.load(workdir / f"{protocol.PROBE}.npy"), training=False))
+        np.savez(workdir / f"{protocol.BUILT}.npz", *model.get_weights())
+        np.save(workdir / f"{protocol.PROBE_OUTPUTS}.npy", outputs)
     except Exception:
         pass  # A model that cannot run on 784 inputs; build's checks say what is wrong with it.
 
 
-def run_compile(folder, workdir, steps, seed, state):
+def call_compile(folder, workdir, steps, seed, state):
     if "model" not in state:
-        run_build(folder, workdir, steps, seed, state)
+        call_build(folder, workdir, steps, seed, state)
     returned = state["compiled"] = call(folder, steps["compile"], state["model"])
     return {"returned": type_name(returned), "compiled": describe_compiled(returned),
             "same_model": returned is state["model"]}  # The program goes on with what compile returns.
 
 
-def run_fit(folder, workdir, steps, seed, state):
+def call_fit(folder, workdir, steps, seed, state):
     """Train the compiled model on the training set the grading process wrote, prepared as the course does.
 
     The facts are those of the model fit_model was given, which the program goes on to test, whatever
@@ -201,10 +202,11 @@ def run_fit(folder, workdir, steps, seed, state):
     from grader.network import prepared_training_set
 
     if "compiled" not in state:
-        run_compile(folder, workdir, steps, seed, state)
+        call_compile(folder, workdir, steps, seed, state)
     keras = import_keras()
     # Mapped, not loaded again: the grading process wrote these pages, and the two processes share them.
-    images, labels = (np.load(workdir / f"train_{name}.npy", mmap_mode="r") for name in ("images", "labels"))
+    images, labels = (np.load(workdir / f"{name}.npy", mmap_mode="r")
+                      for name in (protocol.TRAIN_IMAGES, protocol.TRAIN_LABELS))
     x_train, y_train = prepared_training_set(images, labels)
     wait_for_go()
     model = state["compiled"]
@@ -225,7 +227,7 @@ def run_fit(folder, workdir, steps, seed, state):
         "recompiled": describe_compiled(model) != compiled,
         "model": describe_model(model),
     }
-    np.savez(workdir / "weights.npz", *model.get_weights())
+    np.savez(workdir / f"{protocol.WEIGHTS}.npz", *model.get_weights())
     return facts
 
 
@@ -276,8 +278,9 @@ def describe_compiled(model):
         "compiled": True,
         "optimizer": type(model.optimizer).__name__,
         "loss": config_name(loss),
-        "from_logits": bool(isinstance(loss, dict) and isinstance(loss.get("config"), dict)
-                            and loss["config"].get("from_logits")),
+        "from_logits": bool(
+            isinstance(loss, dict) and isinstance(loss.get("config"), dict) and loss["config"].get("from_logits")
+        ),
         "metrics": [config_name(metric) for metric in flatten(config.get("metrics"))],
     }
 
@@ -299,13 +302,13 @@ def flatten(items):
     return [leaf for item in items for leaf in flatten(item)]
 
 
-RUNNERS = {
-    "reshape": run_array_step("reshape", "images"),
-    "normalize": run_array_step("normalize", "images"),
-    "one_hot": run_array_step("one_hot", "labels"),
-    "build": run_build,
-    "compile": run_compile,
-    "fit": run_fit,
+STEP_CALLS = {
+    "reshape": call_array_step("reshape"),
+    "normalize": call_array_step("normalize"),
+    "one_hot": call_array_step("one_hot"),
+    "build": call_build,
+    "compile": call_compile,
+    "fit": call_fit,
 }
 
 if __name__ == "__main__":

@@ -44,7 +44,10 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     out = tmp_path / "results"
 
     run = mnist_grade("batch", str(class_), "--out", str(out), "--jobs", "2")
-    assert (run.returncode, run.stdout) == (0, f"6 submissions in {out / 'grades.csv'}: 4 graded, 2 errors, 0 timeouts, 0 over memory.\n")
+    assert (run.returncode, run.stdout) == (
+        0,
+        f"6 submissions in {out / 'grades.csv'}: 4 graded, 2 errors, 0 timeouts, 0 over memory.\n",
+    )
     assert "grading" in run.stderr and "6/6" in run.stderr  # The progress bar, with its count and time left.
     assert grades(out) == [
         ["student", "reshape", "normalize", "one_hot", "build", "compile", "fit", "accuracy", "total", "max", "status"],
@@ -73,7 +76,11 @@ def test_limits_stop_a_submission_and_the_batch_goes_on(tmp_path):
     class_ = tmp_path / "class"
     class_.mkdir()
     copy(SOLUTIONS, class_ / "hang", reshape="def reshape_images(images):\n    while True:\n        pass\n")
-    copy(SOLUTIONS, class_ / "hog", reshape="def reshape_images(images):\n    block = b'x' * 3_000_000_000\n    while True:\n        pass\n")
+    copy(
+        SOLUTIONS,
+        class_ / "hog",
+        reshape=("def reshape_images(images):\n    block = b'x' * 3_000_000_000\n    while True:\n        pass\n"),
+    )
     out = tmp_path / "results"
     run = mnist_grade("batch", str(class_), "--out", str(out), "--timeout", "15", "--memory", "1500")
     assert run.returncode == 0, run.stderr

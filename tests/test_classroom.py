@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, arrays_done
 
-from grader.classroom import reporter_result
+from grader import render
+from grader.grade import CheckResult, Failure, Grade
 
 WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
 
@@ -50,9 +51,14 @@ def run_grading_step(workflow, tmp_path, exercises):
     shutil.copytree(exercises, workspace / "work" / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
     output = tmp_path / "github_output"
     output.touch()
-    env = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env, capture_output=True, text=True,
-                             timeout=900)
+    env = {
+        **os.environ,
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    process = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=workspace, env=env, capture_output=True, text=True, timeout=900
+    )
     lines = output.read_text().splitlines()
     assert [line.partition("=")[0] for line in lines] == ["result"]
     return process, json.loads(base64.b64decode(lines[0].partition("=")[2]))
@@ -71,19 +77,23 @@ def test_the_grading_step_hands_the_reporter_the_points_of_the_exercises(workflo
 
 
 def test_reporter_result_passes_only_with_every_point():
-    results = {"score": 5, "tests": [
-        {"name": "reshape a", "score": 3, "max_score": 3, "status": "passed", "output": ""},
-        {"name": "reshape b", "score": 2, "max_score": 2, "status": "passed", "output": ""},
-    ]}
-    assert reporter_result(results)["status"] == "pass" and points(reporter_result(results)) == (5, 5)
-    results["tests"][1].update(score=0, status="failed", output="expected (N, 784), not (N, 28, 28)")
-    results["score"] = 3
-    assert reporter_result(results)["status"] == "fail" and points(reporter_result(results)) == (3, 5)
-    assert reporter_result(results)["tests"][1]["message"] == "expected (N, 784), not (N, 28, 28)"
+    grade = Grade(
+        "work/exercises",
+        checks=[CheckResult("reshape", "reshape a", 3, "passed"), CheckResult("reshape", "reshape b", 2, "passed")],
+    )
+    assert render.classroom(grade)["status"] == "pass" and points(render.classroom(grade)) == (5, 5)
+    grade.checks[1].outcome = "failed"
+    grade.checks[1].failure = Failure(expected="(N, 784)", got="(N, 28, 28)", help="reshape.")
+    assert render.classroom(grade)["status"] == "fail" and points(render.classroom(grade)) == (3, 5)
+    assert render.classroom(grade)["tests"][1]["message"] == "expected (N, 784), got (N, 28, 28)\nHelp: reshape."
 
 
 def test_bad_usage_is_not_reported_as_a_grade(tmp_path):
     output = tmp_path / "github_output"
-    process = subprocess.run([sys.executable, "-m", "grader.cli", "classroom", str(tmp_path / "missing")],
-                             env={**os.environ, "GITHUB_OUTPUT": str(output)}, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "classroom", str(tmp_path / "missing")],
+        env={**os.environ, "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == 2 and not output.exists()

@@ -47,12 +47,14 @@ def test_untouched_exercises_are_not_attempted(graded_exercises):
         assert (
             f"✗ {step.name:<10} 0/{10 if step.name != 'build' else 20}\n"
             f"    not attempted yet: {step.function}() in exercises/{step.file} still raises NotImplementedError\n"
-            f"    Help: open exercises/{step.file}, replace `raise NotImplementedError` with your code, and grade again.\n"
+            f"    Help: open exercises/{step.file}, replace `raise NotImplementedError` "
+            f"with your code, and grade again.\n"
         ) in out
     assert "– compile    0/15  skipped: fix build first\n" in out
     assert "– fit        0/15  skipped: fix build first\n" in out
     assert "– accuracy   0/20  skipped: fix build first\n" in out
-    assert out.endswith("Score: 0/100 (0 of 7 steps done)\nNext: fix reshape in exercises/reshape.py, then grade again.\n")
+    assert out.endswith(("Score: 0/100 (0 of 7 steps done)\n"
+        "Next: fix reshape in exercises/reshape.py, then grade again.\n"))
     assert "Traceback" not in out
 
 
@@ -75,7 +77,10 @@ def test_stub_is_rustlings_style(step):
     assert 3 <= len(comments) <= 5 and sum("TODO" in line for line in comments) == 1
     functions = [node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
     assert [f.name for f in functions] == [step.function]
-    assert isinstance(functions[0].body[-1], ast.Raise) and ast.unparse(functions[0].body[-1]) == "raise NotImplementedError"
+    assert (
+        isinstance(functions[0].body[-1], ast.Raise)
+        and ast.unparse(functions[0].body[-1]) == "raise NotImplementedError"
+    )
 
 
 @pytest.mark.parametrize("folder", [EXERCISES, SOLUTIONS], ids=["exercises", "solutions"])
@@ -91,7 +96,7 @@ def test_solutions_use_keras_input_not_input_shape():
 
 def test_check_labels_begin_with_their_step():
     """Gradescope test names are the labels: each begins with its step's name."""
-    for path in (ROOT / "grader").glob("test_*.py"):
+    for path in (ROOT / "grader" / "checks").glob("test_*.py"):
         tree = ast.parse(path.read_text())
         step = next(n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "STEP")
         for node in tree.body:

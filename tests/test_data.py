@@ -241,7 +241,8 @@ def test_import_refuses_a_bad_copy(caches, tmp_path, mnist):
     npz = save_npz(tmp_path / "copy.npz", mnist, x_train=mnist[0][0][:100])
     with pytest.raises(DataError) as error:
         data.import_from(npz)
-    assert str(error.value) == f"{npz} has x_train of uint8 (100, 28, 28), expected uint8 (60000, 28, 28). {IMPORT_A_GOOD_COPY}"
+    assert str(error.value) == (
+        f"{npz} has x_train of uint8 (100, 28, 28), expected uint8 (60000, 28, 28). {IMPORT_A_GOOD_COPY}")
     assert not cache.parent.exists()
 
 

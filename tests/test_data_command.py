@@ -18,7 +18,12 @@ from grader.data.sources import IMPORT_A_GOOD_COPY, REPLACE_IT
 
 SHARED = Path(os.environ["MNIST_DATA"])
 READY = "MNIST is ready: 60,000 training and 10,000 test images, all four arrays matching their SHA-256.\n"
-NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+NAMES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 
 @pytest.fixture
@@ -41,7 +46,10 @@ def mirror(monkeypatch):
 def test_data_downloads_with_a_progress_bar_then_uses_the_cache(cache, mirror):
     mirror.fail(NAMES[0], "reset")
     run = mnist_grade("data")
-    assert (run.returncode, run.stdout) == (0, READY + f"From the cache, {cache} (npz, downloaded from {mirror.url}).\n")
+    assert (run.returncode, run.stdout) == (
+        0,
+        READY + f"From the cache, {cache} (npz, downloaded from {mirror.url}).\n",
+    )
     assert run.stderr.startswith(f"{mirror.url}{NAMES[0]}: the connection was reset; trying again in 1 s\n")
     bars = run.stderr.splitlines()[1:]
     assert [line.split()[0] for line in bars] == NAMES
@@ -149,7 +157,11 @@ def test_ctrl_c_during_a_download_keeps_nothing(cache, mirror):
     mirror.delay = 60
     mirror.fail(NAMES[0], "stall")
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "data"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "grader.cli", "data"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not mirror.requests and time.monotonic() < deadline:

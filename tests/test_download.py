@@ -124,7 +124,8 @@ def test_body_cut_short_is_resumed(cache, mirror, reference):
     size = len(mirror.files[TEST_LABELS])
     assert mirror.requested(TEST_LABELS) == [None, f"bytes={size // 2}-"]
     assert progress.notes == [
-        f"{mirror.url}{TEST_LABELS}: the connection closed after {size // 2:,} of {size:,} bytes; trying again in 0.01 s"
+        (f"{mirror.url}{TEST_LABELS}: the connection closed after {size // 2:,} of {size:,} "
+            f"bytes; trying again in 0.01 s")
     ]
 
 
@@ -164,7 +165,8 @@ def test_a_truncated_file_is_never_cached(cache, mirror, gz_files):
 
 
 def wrong_labels(gz_files):
-    """The test labels with one label changed, and the SHA-256 of their content: a well-formed file that is not MNIST."""
+    """The test labels with one label changed, and the SHA-256 of their content: a well-formed file that is
+    not MNIST."""
     raw = bytearray(gzip.decompress(gz_files[TEST_LABELS]))
     raw[8] = (raw[8] + 1) % 10
     return gzip.compress(bytes(raw)), hashlib.sha256(raw).hexdigest()

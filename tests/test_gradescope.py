@@ -68,7 +68,13 @@ def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(auto
         setup = archive.read("setup.sh").decode()
     assert names[:3] == ["setup.sh", "run_autograder", "requirements.txt"]
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
-    assert {"grader/cli.py", "grader/steps.toml", "grader/zh.toml", "grader/pytest.ini", "grader/data/sources.py"} <= set(names)
+    assert {
+        "grader/cli.py",
+        "grader/steps.toml",
+        "grader/zh.toml",
+        "grader/pytest.ini",
+        "grader/data/sources.py",
+    } <= set(names)
     assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "solutions/"))]
     assert [line.split("==")[0] for line in requirements][:3] == ["keras", "jax", "tensorflow"]
     assert all("==" in line for line in requirements)
@@ -87,7 +93,9 @@ def test_run_autograder_finds_the_six_files_in_a_folder_and_grades_them(autograd
     assert process.returncode == 0, process.stderr
     assert results["score"] == 100 and results["stdout_visibility"] == "hidden"
     assert sum(test["max_score"] for test in results["tests"]) == 100
-    assert all(test["status"] == "passed" and test["name"].split()[0].removesuffix("'s") in STEPS for test in results["tests"])
+    assert all(
+        test["status"] == "passed" and test["name"].split()[0].removesuffix("'s") in STEPS for test in results["tests"]
+    )
     assert "All checks passed. Well done!" in results["output"]
     assert fingerprint(tmp_path / "autograder" / "submission") == fingerprint(upload) == before
 
@@ -103,19 +111,33 @@ def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_z
     assert results["score"] == 0 and len(results["tests"]) == 25
     reshape = results["tests"][0]
     assert (reshape["name"], reshape["score"], reshape["max_score"], reshape["status"]) == (
-        "reshape returns (N, 784) for any number of images N", 0, 3, "failed")
+        "reshape returns (N, 784) for any number of images N",
+        0,
+        3,
+        "failed",
+    )
     assert reshape["output"].startswith("尚未作答")  # The language set for the course: a student's view in Chinese.
 
 
-@pytest.mark.parametrize("files, output", [
-    ({}, "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
-         "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again."),
-    ({"reshape.py": "", "notes.txt": ""},
-     "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
-     "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again."),
-    ({"a.ipynb": "{}", "old/b.ipynb": "{}"},
-     "Your submission has several .ipynb files (a.ipynb, old/b.ipynb); submit only one."),
-])
+@pytest.mark.parametrize(
+    "files, output",
+    [
+        (
+            {},
+            "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
+            "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again.",
+        ),
+        (
+            {"reshape.py": "", "notes.txt": ""},
+            "Your submission has none of the work to grade: the six files (reshape.py, normalize.py, one_hot.py, "
+            "build.py, compile.py, fit.py) in one folder, a .zip of them, or a notebook. Submit them again.",
+        ),
+        (
+            {"a.ipynb": "{}", "old/b.ipynb": "{}"},
+            "Your submission has several .ipynb files (a.ipynb, old/b.ipynb); submit only one.",
+        ),
+    ],
+)
 def test_nothing_to_grade_still_gives_gradescope_a_result_that_says_why(autograder_zip, tmp_path, files, output):
     upload = tmp_path / "upload"
     upload.mkdir()
@@ -148,7 +170,8 @@ def test_a_notebook_that_is_not_one_gets_the_reason(autograder_zip, tmp_path):
     assert (process.returncode, results["score"], results["tests"]) == (0, 0, [])
     assert results["output"] == (
         "mnist-grade: work.ipynb is not a valid notebook (Notebook does not appear to be JSON: 'not json'). "
-        "Save it again from Jupyter, or grade a folder of .py files.\n")
+        "Save it again from Jupyter, or grade a folder of .py files.\n"
+    )
 
 
 ATTACK = """\
@@ -160,7 +183,7 @@ def attempt(action):
     except OSError:
         pass
 attempt(lambda: open(ROOT + "/results/results.json", "w").write(json.dumps({{"score": 100}})))
-attempt(lambda: open(ROOT + "/source/grader/test_build.py", "a").write("\\nraise SystemExit(0)\\n"))
+attempt(lambda: open(ROOT + "/source/grader/checks/test_build.py", "a").write("\\nraise SystemExit(0)\\n"))
 attempt(lambda: os.kill(os.getppid(), signal.SIGKILL))
 if os.fork() == 0:
     os.setsid()
@@ -170,8 +193,10 @@ if os.fork() == 0:
 """
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
-                    reason="needs root and /usr/bin/python3.11, as Gradescope's image has")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
+    reason="needs root and /usr/bin/python3.11, as Gradescope's image has",
+)
 def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):
     """setup.sh for real (a venv of the pinned packages, the user mnist-student), then a submission that
     overwrites results.json, edits the grader, kills the grading process and leaves a process behind."""
@@ -179,8 +204,14 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
     root.chmod(0o755)
     try:
         unpack(autograder_zip, root)
-        setup = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env={**os.environ, "AUTOGRADER": str(root)},
-                               capture_output=True, text=True, timeout=1800)
+        setup = subprocess.run(
+            ["bash", "setup.sh"],
+            cwd=root / "source",
+            env={**os.environ, "AUTOGRADER": str(root)},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         assert setup.returncode == 0, setup.stderr[-2000:]
         upload = arrays_done(root / "upload")
         (upload / "reshape.py").write_text(ATTACK.format(root=str(root)) + (upload / "reshape.py").read_text())
@@ -191,7 +222,9 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         time.sleep(3)  # Longer than the left-behind process waits.
         assert json.loads((root / "results" / "results.json").read_text())["score"] == 30
         assert fingerprint(root / "source") == grader_files
-        assert subprocess.run(["pgrep", "-u", "mnist-student"], capture_output=True).stdout == b""  # No process of theirs.
+        assert (
+            subprocess.run(["pgrep", "-u", "mnist-student"], capture_output=True).stdout == b""
+        )  # No process of theirs.
 
         # A class graded at once as that user: one grading ending stops nothing of the others'.
         class_ = root / "class"
@@ -199,10 +232,28 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         for student in ("bob", "carol"):
             arrays_done(class_ / student)
         batch = subprocess.run(
-            [str(root / "venv" / "bin" / "python"), "-m", "grader.cli", "batch", str(class_), "--out", str(root / "graded"),
-             "--jobs", "3"], cwd=root / "source", capture_output=True, text=True, timeout=900,
-            env={**os.environ, "PYTHONPATH": str(root / "source"), "MNIST_DATA": str(root / "source" / "data"),
-                 "MNIST_WORKER_USER": "mnist-student"})
+            [
+                str(root / "venv" / "bin" / "python"),
+                "-m",
+                "grader.cli",
+                "batch",
+                str(class_),
+                "--out",
+                str(root / "graded"),
+                "--jobs",
+                "3",
+            ],
+            cwd=root / "source",
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(root / "source"),
+                "MNIST_DATA": str(root / "source" / "data"),
+                "MNIST_WORKER_USER": "mnist-student",
+            },
+        )
         assert batch.returncode == 0, batch.stderr
         rows = (root / "graded" / "grades.csv").read_text().splitlines()
         assert [row.split(",")[0] + " " + row.split(",")[-3] for row in rows[1:]] == ["alice 100", "bob 30", "carol 30"]

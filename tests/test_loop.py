@@ -12,8 +12,8 @@ import time
 import pytest
 from conftest import ROOT, SOLUTIONS, mnist_grade
 
-from grader.report import epochs
 from grader.steps import STEPS
+from grader.terminal import epochs
 
 NORMALIZE_ONLY = """\
 ✓ normalize  10/10
@@ -31,7 +31,9 @@ def test_one_step_grades_only_it():
 
 def test_a_step_brings_the_steps_it_needs_and_trains_nothing(submission, tmp_path):
     marker = tmp_path / "trained"
-    fit = f"def fit_model(model, images, labels):\n    open({str(marker)!r}, 'w').write('x')\n    raise NotImplementedError\n"
+    fit = (f"def fit_model(model, images, labels):\n"
+        f"    open({str(marker)!r}, 'w').write('x')\n"
+        f"    raise NotImplementedError\n")
     run = mnist_grade(str(submission(fit=fit)), "--step", "compile")
     assert run.returncode == 0
     assert "✓ build      20/20\n✓ compile    15/15\n\nScore: 35/35 (2 of 2 steps done)\n" in run.stdout
@@ -41,7 +43,13 @@ def test_a_step_brings_the_steps_it_needs_and_trains_nothing(submission, tmp_pat
 def test_an_unknown_step_is_bad_usage():
     run = mnist_grade("--step", "train")
     assert run.returncode == 2
-    assert "argument --step: invalid choice: 'train' (choose from reshape, normalize, one_hot, build, compile, fit, accuracy)" in run.stderr.replace("'reshape', 'normalize', 'one_hot', 'build', 'compile', 'fit', 'accuracy'", "reshape, normalize, one_hot, build, compile, fit, accuracy")
+    assert (
+        "argument --step: invalid choice: 'train' (choose from reshape, normalize, one_hot, "
+        "build, compile, fit, accuracy)"
+    ) in run.stderr.replace(
+        "'reshape', 'normalize', 'one_hot', 'build', 'compile', 'fit', 'accuracy'",
+        "reshape, normalize, one_hot, build, compile, fit, accuracy",
+    )
 
 
 @pytest.fixture
@@ -54,7 +62,14 @@ def test_hints_come_one_level_at_a_time_and_stay_at_the_last(state):
     step = STEPS["normalize"]
     shown = [mnist_grade("hint", "normalize").stdout for _ in range(4)]
     for level, text in enumerate(shown[:3], start=1):
-        assert text.startswith(f"normalize: {step.title['en']}\n{step.explain['en']}\n\nHint {level} of 3: {step.hints[level - 1]['en']}\n")
+        assert text.startswith(
+            (
+                f"normalize: {step.title['en']}\n"
+                f"{step.explain['en']}\n"
+                f"\n"
+                f"Hint {level} of 3: {step.hints[level - 1]['en']}\n"
+            )
+        )
     assert shown[0].endswith("Ask again for the next hint: mnist-grade hint normalize\n")
     assert shown[2].endswith("That was the last hint. `mnist-grade --step normalize` shows what is still wrong.\n")
     assert shown[3] == shown[2]
@@ -75,7 +90,9 @@ def test_no_hint_gives_the_solution():
         line.strip().removeprefix("return ").rstrip(",")
         for path in SOLUTIONS.glob("*.py")
         for line in path.read_text().splitlines()
-        if line.strip() and not line.strip().startswith("#") and any(c.isalnum() for c in line)
+        if line.strip()
+        and not line.strip().startswith("#")
+        and any(c.isalnum() for c in line)
         and line.strip() not in ("return model",)
     }
     for step in STEPS.values():
@@ -109,8 +126,12 @@ class Watcher:
 
     def __init__(self, folder):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.cli", str(folder), "--watch"], cwd=ROOT, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "grader.cli", str(folder), "--watch"],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.lines = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
@@ -135,8 +156,10 @@ class Watcher:
 
 @pytest.mark.skipif(os.name != "posix", reason="Ctrl-C is sent as SIGINT to the process group")
 def test_watch_grades_again_on_every_save(submission):
-    folder = submission(normalize="def normalize_images(images):\n    raise NotImplementedError\n",
-                        fit="def fit_model(model, images, labels):\n    raise NotImplementedError\n")
+    folder = submission(
+        normalize="def normalize_images(images):\n    raise NotImplementedError\n",
+        fit="def fit_model(model, images, labels):\n    raise NotImplementedError\n",
+    )
     watcher = Watcher(folder)
     try:
         first = watcher.until("Next: fix")
@@ -150,7 +173,9 @@ def test_watch_grades_again_on_every_save(submission):
         assert "normalize.py saved: grading again" in broken
         assert "importing " in broken and "raised SyntaxError" in broken
 
-        (folder / "normalize.py").write_text('def normalize_images(images):\n    return images.astype("float32") / 255\n')
+        (folder / "normalize.py").write_text(
+            ('def normalize_images(images):\n    return images.astype("float32") / 255\n')
+        )
         fixed = watcher.until("Next: fix")
         assert "5/7 steps done  ✓ reshape ✓ normalize ✓ one_hot ✓ build ✓ compile" in fixed
         assert f"Next: fix fit in {folder / 'fit.py'}, then grade again." in fixed

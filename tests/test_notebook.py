@@ -22,7 +22,9 @@ def test_assign_writes_the_exercises(tmp_path):
     assert run.returncode == 0
     assert run.stdout.endswith(f"{tmp_path} is up to date with {SOLUTIONS}.\n")
     assert all((tmp_path / step.file).read_text() == (EXERCISES / step.file).read_text() for step in FILE_STEPS)
-    assert mnist_grade("assign", str(SOLUTIONS), str(tmp_path)).stdout == f"{tmp_path} is up to date with {SOLUTIONS}.\n"
+    assert (
+        mnist_grade("assign", str(SOLUTIONS), str(tmp_path)).stdout == f"{tmp_path} is up to date with {SOLUTIONS}.\n"
+    )
 
 
 def test_a_region_becomes_a_stub_and_top_level_answers_go():
@@ -30,14 +32,19 @@ def test_a_region_becomes_a_stub_and_top_level_answers_go():
         "# Step 9: demo.\n# BEGIN SOLUTION\nimport numpy as np\n# END SOLUTION\n\n\n"
         "def demo(x):\n    # BEGIN SOLUTION: add one.\n    return np.add(x, 1)\n    # END SOLUTION\n"
     )
-    assert exercise(source) == "# Step 9: demo.\n\n\ndef demo(x):\n    # TODO: add one.\n    raise NotImplementedError\n"
+    assert exercise(source) == (
+        "# Step 9: demo.\n\n\ndef demo(x):\n    # TODO: add one.\n    raise NotImplementedError\n"
+    )
     assert solution(source) == "# Step 9: demo.\nimport numpy as np\n\n\ndef demo(x):\n    return np.add(x, 1)\n"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("def f():\n    # BEGIN SOLUTION\n    return 1\n", "demo.py, line 2: # BEGIN SOLUTION is never closed"),
-    ("def f():\n    return 1\n    # END SOLUTION\n", "demo.py, line 3: # END SOLUTION without # BEGIN SOLUTION"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("def f():\n    # BEGIN SOLUTION\n    return 1\n", "demo.py, line 2: # BEGIN SOLUTION is never closed"),
+        ("def f():\n    return 1\n    # END SOLUTION\n", "demo.py, line 3: # END SOLUTION without # BEGIN SOLUTION"),
+    ],
+)
 def test_unpaired_markers_are_named(source, message):
     with pytest.raises(MarkerError, match=message):
         exercise(source, "demo.py")
@@ -70,15 +77,19 @@ def test_the_notebooks_are_valid_and_follow_the_steps(notebooks):
     assert "BEGIN SOLUTION" not in "".join(cell.source for cell in solutions.cells)
 
 
-@pytest.mark.skipif(not (importlib.util.find_spec("nbclient") and importlib.util.find_spec("ipykernel")),
-                    reason="nbclient and ipykernel are not installed: pip install -e '.[notebook]'")
+@pytest.mark.skipif(
+    not (importlib.util.find_spec("nbclient") and importlib.util.find_spec("ipykernel")),
+    reason="nbclient and ipykernel are not installed: pip install -e '.[notebook]'",
+)
 def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
     from nbclient import NotebookClient
 
     notebook = notebooks["solutions"]
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     printed = ["".join(output.get("text", "") for output in cell.get("outputs", [])) for cell in notebook.cells]
-    for step, text in zip(FILE_STEPS, printed[4::3]):
+    for step, text in zip(FILE_STEPS, printed[4::3], strict=False):
         assert "All checks passed. Well done!" in text, (step.name, text)
         assert "/tmp" not in text  # The scratch folder is named "this notebook".
     accuracy_in(printed[-1], r"test_acc: (\d\.\d{4})")
@@ -86,10 +97,12 @@ def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
 
 def student_notebook(path, cells):
     """Write a notebook of markdown ("# …") and code cells, as a student's Jupyter would."""
-    notebook = v4.new_notebook(cells=[
-        v4.new_markdown_cell(text[2:]) if text.startswith("# ") and "\n" not in text else v4.new_code_cell(text)
-        for text in cells
-    ])
+    notebook = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell(text[2:]) if text.startswith("# ") and "\n" not in text else v4.new_code_cell(text)
+            for text in cells
+        ]
+    )
     nbformat.write(notebook, path)
     return path
 
@@ -114,8 +127,10 @@ def test_a_notebook_is_graded_like_a_folder(tmp_path):
     run = mnist_grade(str(path))
     assert (run.returncode, run.stderr) == (0, ""), run.stdout
     assert run.stdout.startswith(f"Grading {path} (the fit step trains a real model: allow a minute)\n")
-    assert run.stdout.endswith(f"✓ accuracy   20/20  test accuracy {accuracy_in(run.stdout)}\n\n"
-                               "Score: 100/100 (7 of 7 steps done)\nAll checks passed. Well done!\n")
+    assert run.stdout.endswith(
+        f"✓ accuracy   20/20  test accuracy {accuracy_in(run.stdout)}\n\n"
+        "Score: 100/100 (7 of 7 steps done)\nAll checks passed. Well done!\n"
+    )
     assert path.read_bytes() == before
 
 
@@ -127,8 +142,10 @@ def test_the_last_definition_wins_and_a_missing_function_is_named(tmp_path):
     run = mnist_grade(str(path))
     assert run.returncode == 1
     assert "✗ normalize  7/10\n" in run.stdout and "    ✗ normalize returns float32\n" in run.stdout
-    assert (f"✗ fit        0/15\n    {path} has no function fit_model()\n"
-            "    Help: keep the name the exercise gives: def fit_model(...).\n") in run.stdout
+    assert (
+        f"✗ fit        0/15\n    {path} has no function fit_model()\n"
+        "    Help: keep the name the exercise gives: def fit_model(...).\n"
+    ) in run.stdout
     assert f"Next: fix normalize in {path}, then grade again." in run.stdout
 
 
@@ -143,11 +160,14 @@ def test_a_syntax_error_where_a_function_is_defined_is_shown(tmp_path):
 
 def test_a_file_that_is_not_a_notebook_exits_2(tmp_path):
     path = tmp_path / "work.ipynb"
-    path.write_text("{\"cells\": 3}")
+    path.write_text('{"cells": 3}')
     run = mnist_grade(str(path))
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.startswith(f"mnist-grade: {path} is not a valid notebook (")
     assert run.stderr.endswith("). Save it again from Jupyter, or grade a folder of .py files.\n")
     missing = mnist_grade(str(tmp_path / "nowhere.ipynb"))
-    assert (missing.returncode, missing.stderr) == (2, f"mnist-grade: There is no notebook {tmp_path / 'nowhere.ipynb'}.\n")
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        f"mnist-grade: There is no notebook {tmp_path / 'nowhere.ipynb'}.\n",
+    )
     assert json.loads(path.read_text()) == {"cells": 3}

@@ -72,24 +72,36 @@ def test_each_worker_trains_on_the_cpu_and_sees_no_gpu_by_default(backend, submi
     run = mnist_grade(str(submission(build=DEVICE_PROBE.format(marker=str(marker)))), "--step", "build")
     assert "✗ build      0/20\n    not attempted yet: build_model()" in run.stdout, run.stdout + run.stderr
     assert json.loads(marker.read_text()) == {
-        "CUDA_VISIBLE_DEVICES": "-1", "JAX_PLATFORMS": "cpu" if backend == "jax" else "cuda,cpu",
-        "NVIDIA_TF32_OVERRIDE": None, "XLA_PYTHON_CLIENT_PREALLOCATE": None, "devices": ["CPU" if backend == "tensorflow" else "cpu"]}
+        "CUDA_VISIBLE_DEVICES": "-1",
+        "JAX_PLATFORMS": "cpu" if backend == "jax" else "cuda,cpu",
+        "NVIDIA_TF32_OVERRIDE": None,
+        "XLA_PYTHON_CLIENT_PREALLOCATE": None,
+        "devices": ["CPU" if backend == "tensorflow" else "cpu"],
+    }
 
 
 def test_a_gpu_that_is_not_there_is_bad_usage(monkeypatch):
     """--device gpu (or MNIST_DEVICE=gpu) without a GPU exits 2 before grading, saying what to do; so does a
     device that does not exist. (On a machine with a GPU this test is skipped.)"""
-    if subprocess.run([sys.executable, "-c", runtime.PROBE, runtime.backend()],
-                      env={**os.environ, **runtime.environment("gpu")}, capture_output=True).returncode == 0:
+    if (
+        subprocess.run(
+            [sys.executable, "-c", runtime.PROBE, runtime.backend()],
+            env={**os.environ, **runtime.environment("gpu")},
+            capture_output=True,
+        ).returncode
+        == 0
+    ):
         pytest.skip("this machine has a GPU")
     run = mnist_grade(str(SOLUTIONS), "--device", "gpu")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         f"mnist-grade: --device gpu: {runtime.backend()} finds no GPU here. Grade on the CPU (leave out --device and "
-        f"unset MNIST_DEVICE), or install {runtime.backend()} with GPU support (for JAX: pip install 'jax[cuda12]').\n")
+        f"unset MNIST_DEVICE), or install {runtime.backend()} with GPU support (for JAX: pip install 'jax[cuda12]').\n"
+    )
     monkeypatch.setenv("MNIST_DEVICE", "gpu")
     assert mnist_grade("batch", str(SOLUTIONS.parent / "tests"), "--out", "unused").stderr == (
-        "mnist-grade batch: " + run.stderr.removeprefix("mnist-grade: "))
+        "mnist-grade batch: " + run.stderr.removeprefix("mnist-grade: ")
+    )
     monkeypatch.setenv("MNIST_DEVICE", "tpu")
     run = mnist_grade(str(SOLUTIONS))
     assert (run.returncode, run.stderr) == (2, "mnist-grade: MNIST_DEVICE is tpu; it can be cpu or gpu.\n")

@@ -49,7 +49,7 @@ def test_grader_and_pytest_files_inside_a_submission_are_never_used(tmp_path):
     )
     for path in (work / "conftest.py", work / "grader" / "conftest.py"):
         path.write_text(always_passed)
-    for path in (work / "grader").glob("test_*.py"):
+    for path in (work / "grader" / "checks").glob("test_*.py"):
         path.write_text("STEP = 'reshape'\n\n\ndef test_passes():\n    pass\n")
     (work / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
     marker = tmp_path / "customized"
@@ -120,8 +120,10 @@ def test_a_model_dressed_up_by_patching_keras_gets_no_build_points(tmp_path):
     assert run.returncode == 1
     assert (
         "✗ build      0/20\n"
-        "    build's model says it is Dense 512 relu → Dense 10 softmax, but its weights and outputs are not those of that network\n"
-        "    Help: return the Keras model itself, and leave Keras as it is: do not change how it describes or runs models.\n"
+        "    build's model says it is Dense 512 relu → Dense 10 softmax, but its weights "
+        "and outputs are not those of that network\n"
+        "    Help: return the Keras model itself, and leave Keras as it is: do not "
+        "change how it describes or runs models.\n"
         "– compile    0/15  skipped: fix build first\n"
     ) in run.stdout
     assert HONEST_SCORE in run.stdout
@@ -175,15 +177,18 @@ def test_exiting_early_gains_nothing(tmp_path):
         run = grade(work)
         assert run.returncode == 1
         assert "Score: 0/100 (0 of 7 steps done)" in run.stdout
-        assert {"os_exit": "    the process running reshape ended before your code returned (exit code 0)\n",
-                "sys_exit": "    reshape_images() called sys.exit(0), which would end the program\n"}[name] in run.stdout
+        expected = {"os_exit": "    the process running reshape ended before your code returned (exit code 0)\n",
+                    "sys_exit": "    reshape_images() called sys.exit(0), which would end the program\n"}[name]
+        assert expected in run.stdout
 
 
 def test_no_process_of_a_submission_outlives_its_grading(tmp_path):
     """A process started in a session of its own, and one that a forked child starts after its parent ended."""
     work = arrays_done(tmp_path / "work")
     pids = tmp_path / "pids"
-    prepend(work, f"""\
+    prepend(
+        work,
+        f"""\
 import os, subprocess
 with open({str(pids)!r}, "a") as file:
     file.write(f"{{subprocess.Popen(['sleep', '600'], start_new_session=True).pid}}\\n")
@@ -197,7 +202,9 @@ if os.fork() == 0:
 import time
 while len(open({str(pids)!r}).read().split()) < 2:  # Both are running before the step goes on.
     time.sleep(0.01)
-""", files={"reshape"})
+""",
+        files={"reshape"},
+    )
     run = grade(work)
     assert HONEST_SCORE in run.stdout
     started = [int(line) for line in pids.read_text().split()]
@@ -206,9 +213,12 @@ while len(open({str(pids)!r}).read().split()) < 2:  # Both are running before th
 
 
 def test_flooding_the_report_pipe_costs_only_that_step(tmp_path):
-    """Endless bytes on every open file descriptor: the step that did it fails, in its time, and the others are graded."""
+    """Endless bytes on every open file descriptor: the step that did it fails, in its time, and the others are
+    graded."""
     work = arrays_done(tmp_path / "work")
-    prepend(work, """\
+    prepend(
+        work,
+        """\
 import os, threading
 def flood(chunk=b"x" * 65536):
     while True:
@@ -223,7 +233,9 @@ for fd in range(3, 64):
     except OSError:
         pass
 threading.Thread(target=flood, daemon=True).start()
-""", files={"reshape"})
+""",
+        files={"reshape"},
+    )
     run = grade(work, "--step-timeout", "20")
     assert run.returncode == 1
     # Its report is lost in the flood (crashed), or, read between two floods, the right answer's own.

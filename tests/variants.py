@@ -88,7 +88,13 @@ WRONG = {
     ),
     "build_sigmoid_output": (
         "build",
-        {"build": "import keras\nfrom keras import layers\n\n\ndef build_model():\n    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dense(10, activation='sigmoid')])\n"},
+        {"build": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_model():\n"
+            "    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, "
+            "activation='relu'), layers.Dense(10, activation='sigmoid')])\n")},
         "✗ build      17/20\n"
         "    ✓ build returns a Keras model\n"
         "    ✓ build makes a model that takes 784 inputs\n"
@@ -101,7 +107,13 @@ WRONG = {
     ),
     "build_no_input": (
         "build",
-        {"build": "import keras\nfrom keras import layers\n\n\ndef build_model():\n    return keras.Sequential([layers.Dense(512, activation='relu'), layers.Dense(10, activation='softmax')])\n"},
+        {"build": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_model():\n"
+            "    return keras.Sequential([layers.Dense(512, activation='relu'), layers.Dense(10, "
+            "activation='softmax')])\n")},
         "✗ build      14/20\n"
         "    ✓ build returns a Keras model\n"
         "    ✗ build makes a model that takes 784 inputs\n"
@@ -116,7 +128,13 @@ WRONG = {
     ),
     "build_extra_dropout": (
         "build",
-        {"build": "import keras\nfrom keras import layers\n\n\ndef build_model():\n    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dropout(0.5), layers.Dense(10, activation='softmax')])\n"},
+        {"build": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_model():\n"
+            "    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, "
+            "activation='relu'), layers.Dropout(0.5), layers.Dense(10, activation='softmax')])\n")},
         "✗ build      16/20\n"
         "    ✓ build returns a Keras model\n"
         "    ✓ build makes a model that takes 784 inputs\n"
@@ -136,7 +154,9 @@ WRONG = {
     ),
     "compile_sparse_loss": (
         "compile",
-        {"compile": "def compile_model(model):\n    model.compile(optimizer='rmsprop', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n    return model\n"},
+        {"compile": ("def compile_model(model):\n"
+            "    model.compile(optimizer='rmsprop', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return model\n")},
         "✗ compile    11/15\n"
         "    ✓ compile returns the compiled model\n"
         "    ✓ compile uses the rmsprop optimizer\n"
@@ -147,7 +167,9 @@ WRONG = {
     ),
     "compile_adam_mse": (
         "compile",
-        {"compile": "def compile_model(model):\n    model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\n    return model\n"},
+        {"compile": ("def compile_model(model):\n"
+            "    model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\n"
+            "    return model\n")},
         "✗ compile    7/15\n"
         "    ✓ compile returns the compiled model\n"
         "    ✗ compile uses the rmsprop optimizer\n"
@@ -160,14 +182,21 @@ WRONG = {
     ),
     "compile_missing_return": (
         "compile",
-        {"compile": "def compile_model(model):\n    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n"},
+        {"compile": ("def compile_model(model):\n"
+            "    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n")},
         "✗ compile    0/15\n"
         "    expected the compiled model, got None\n"
         "    Help: end compile_model with `return model`.",
     ),
     "compile_accuracy_object": (
         "compile",
-        {"compile": "import keras\n\n\ndef compile_model(model):\n    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=[keras.metrics.Accuracy()])\n    return model\n"},
+        {"compile": ("import keras\n"
+            "\n"
+            "\n"
+            "def compile_model(model):\n"
+            "    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', "
+            "metrics=[keras.metrics.Accuracy()])\n"
+            "    return model\n")},
         "✗ compile    11/15\n"
         "    ✓ compile returns the compiled model\n"
         "    ✓ compile uses the rmsprop optimizer\n"
@@ -178,7 +207,8 @@ WRONG = {
     ),
     "fit_one_epoch": (
         "fit",
-        {"fit": "def fit_model(model, images, labels):\n    return model.fit(images, labels, epochs=1, batch_size=128, verbose=0)\n"},
+        {"fit": ("def fit_model(model, images, labels):\n"
+            "    return model.fit(images, labels, epochs=1, batch_size=128, verbose=0)\n")},
         "✗ fit        9/15\n"
         "    ✓ fit returns the History of training\n"
         "    ✗ fit trains for 5 epochs\n"
@@ -190,35 +220,70 @@ WRONG = {
     # model fit_model is given, which the program then tests. Each of these earned full marks once.
     "compile_returns_another_model": (
         "compile",
-        {"compile": "import keras\nfrom keras import layers\n\n\ndef compile_model(model):\n    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dense(10, activation='softmax')])\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n    return other\n"},
+        {"compile": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def compile_model(model):\n"
+            "    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, "
+            "activation='relu'), layers.Dense(10, activation='softmax')])\n"
+            "    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return other\n")},
         "✗ compile    0/15\n"
         "    expected the model compile_model is given, compiled, got another Sequential\n"
         "    Help: call model.compile(...) on the model you are given, then return that model.",
     ),
     "fit_trains_another_model": (
         "fit",
-        {"fit": "import keras\nfrom keras import layers\n\n\ndef fit_model(model, images, labels):\n    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'), layers.Dense(10, activation='softmax')])\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n    return other.fit(images, labels, epochs=5, batch_size=128, verbose=0)\n"},
+        {"fit": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def fit_model(model, images, labels):\n"
+            "    other = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, "
+            "activation='relu'), layers.Dense(10, activation='softmax')])\n"
+            "    other.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return other.fit(images, labels, epochs=5, batch_size=128, verbose=0)\n")},
         "✗ fit        0/15\n"
-        "    expected the History of training the model fit_model is given, got the History of another model, or one made by hand\n"
+        "    expected the History of training the model fit_model is given, got the "
+        "History of another model, or one made by hand\n"
         "    Help: train the model you are given, and return what its fit returns: return model.fit(...).",
     ),
     "fit_returns_another_history": (
         "fit",
-        {"fit": "import keras\n\n\ndef fit_model(model, images, labels):\n    model.fit(images, labels, epochs=1, batch_size=128, verbose=0)\n    other = keras.models.clone_model(model)\n    other.compile(optimizer='rmsprop', loss='categorical_crossentropy')\n    return other.fit(images[:1280], labels[:1280], epochs=5, batch_size=128, verbose=0)\n"},
+        {"fit": ("import keras\n"
+            "\n"
+            "\n"
+            "def fit_model(model, images, labels):\n"
+            "    model.fit(images, labels, epochs=1, batch_size=128, verbose=0)\n"
+            "    other = keras.models.clone_model(model)\n"
+            "    other.compile(optimizer='rmsprop', loss='categorical_crossentropy')\n"
+            "    return other.fit(images[:1280], labels[:1280], epochs=5, batch_size=128, verbose=0)\n")},
         "✗ fit        0/15\n"
-        "    expected the History of training the model fit_model is given, got the History of another model, or one made by hand\n"
+        "    expected the History of training the model fit_model is given, got the "
+        "History of another model, or one made by hand\n"
         "    Help: train the model you are given, and return what its fit returns: return model.fit(...).",
     ),
     "fit_history_made_by_hand": (
         "fit",
-        {"fit": "import keras\n\n\ndef fit_model(model, images, labels):\n    history = keras.callbacks.History()\n    history.set_model(model)\n    history.set_params({'epochs': 5, 'steps': 469, 'verbose': 1})\n    history.epoch = [0, 1, 2, 3, 4]\n    return history\n"},
+        {"fit": ("import keras\n"
+            "\n"
+            "\n"
+            "def fit_model(model, images, labels):\n"
+            "    history = keras.callbacks.History()\n"
+            "    history.set_model(model)\n"
+            "    history.set_params({'epochs': 5, 'steps': 469, 'verbose': 1})\n"
+            "    history.epoch = [0, 1, 2, 3, 4]\n"
+            "    return history\n")},
         "✗ fit        0/15\n"
         "    expected 2345 training steps of the model you are given, as its History says, got 0\n"
         "    Help: call model.fit once, on the model you are given, and return what it returns.",
     ),
     "fit_recompiles": (
         "fit",
-        {"fit": "def fit_model(model, images, labels):\n    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n    return model.fit(images[:256], labels[:256], epochs=5, batch_size=128, verbose=0)\n"},
+        {"fit": ("def fit_model(model, images, labels):\n"
+            "    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return model.fit(images[:256], labels[:256], epochs=5, batch_size=128, verbose=0)\n")},
         "✗ fit        0/15\n"
         "    expected the model as compile_model compiled it, got a model compiled again in fit_model\n"
         "    Help: do not call model.compile in fit_model: train the model as it is given.",
@@ -227,12 +292,54 @@ WRONG = {
 
 # Written differently from the solutions, and right: each must pass its step in full.
 CORRECT = {
-    "reshape_minus_one": ("reshape", {"reshape": "import numpy as np\n\n\ndef reshape_images(images):\n    return np.reshape(images, (-1, 28 * 28))\n"}),
-    "reshape_prints": ("reshape", {"reshape": "def reshape_images(images):\n    print('shape before:', images.shape)\n    print('x' * 100000)\n    return images.reshape(images.shape[0], 784)\n"}),
-    "normalize_divide_float": ("normalize", {"normalize": "import numpy as np\n\n\ndef normalize_images(images):\n    return np.float32(images) / np.float32(255.0)\n"}),
-    "one_hot_eye": ("one_hot", {"one_hot": "import numpy as np\n\n\ndef one_hot_labels(labels):\n    return np.eye(10)[labels]\n"}),
-    "build_functional": ("build", {"build": "import keras\nfrom keras import activations, layers\n\n\ndef build_model():\n    inputs = keras.Input(shape=(784,))\n    x = layers.Dense(512, activation=activations.relu)(inputs)\n    outputs = layers.Dense(10, activation=activations.softmax)(x)\n    return keras.Model(inputs, outputs)\n"}),
-    "build_seed_style": ("build", {"build": "from keras import layers, models\n\n\ndef build_model():\n    network = models.Sequential()\n    network.add(layers.Dense(512, activation='relu', input_shape=(28 * 28,)))\n    network.add(layers.Dense(10, activation='softmax'))\n    return network\n"}),
-    "compile_objects": ("compile", {"compile": "import keras\n\n\ndef compile_model(model):\n    model.compile(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.CategoricalCrossentropy(), metrics=['acc'])\n    return model\n"}),
-    "compile_function_loss": ("compile", {"compile": "import keras\n\n\ndef compile_model(model):\n    model.compile(optimizer='rmsprop', loss=keras.losses.categorical_crossentropy, metrics=[keras.metrics.CategoricalAccuracy()])\n    return model\n"}),
+    "reshape_minus_one": ("reshape", {"reshape": ("import numpy as np\n"
+        "\n"
+        "\n"
+        "def reshape_images(images):\n"
+        "    return np.reshape(images, (-1, 28 * 28))\n")}),
+    "reshape_prints": ("reshape", {"reshape": ("def reshape_images(images):\n"
+        "    print('shape before:', images.shape)\n"
+        "    print('x' * 100000)\n"
+        "    return images.reshape(images.shape[0], 784)\n")}),
+    "normalize_divide_float": ("normalize", {"normalize": ("import numpy as np\n"
+        "\n"
+        "\n"
+        "def normalize_images(images):\n"
+        "    return np.float32(images) / np.float32(255.0)\n")}),
+    "one_hot_eye": ("one_hot", {"one_hot": ("import numpy as np\n"
+        "\n"
+        "\n"
+        "def one_hot_labels(labels):\n"
+        "    return np.eye(10)[labels]\n")}),
+    "build_functional": ("build", {"build": ("import keras\n"
+        "from keras import activations, layers\n"
+        "\n"
+        "\n"
+        "def build_model():\n"
+        "    inputs = keras.Input(shape=(784,))\n"
+        "    x = layers.Dense(512, activation=activations.relu)(inputs)\n"
+        "    outputs = layers.Dense(10, activation=activations.softmax)(x)\n"
+        "    return keras.Model(inputs, outputs)\n")}),
+    "build_seed_style": ("build", {"build": ("from keras import layers, models\n"
+        "\n"
+        "\n"
+        "def build_model():\n"
+        "    network = models.Sequential()\n"
+        "    network.add(layers.Dense(512, activation='relu', input_shape=(28 * 28,)))\n"
+        "    network.add(layers.Dense(10, activation='softmax'))\n"
+        "    return network\n")}),
+    "compile_objects": ("compile", {"compile": ("import keras\n"
+        "\n"
+        "\n"
+        "def compile_model(model):\n"
+        "    model.compile(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.CategoricalCrossentropy(), "
+        "metrics=['acc'])\n"
+        "    return model\n")}),
+    "compile_function_loss": ("compile", {"compile": ("import keras\n"
+        "\n"
+        "\n"
+        "def compile_model(model):\n"
+        "    model.compile(optimizer='rmsprop', loss=keras.losses.categorical_crossentropy, "
+        "metrics=[keras.metrics.CategoricalAccuracy()])\n"
+        "    return model\n")}),
 }

@@ -7,5 +7,14 @@ from grader.data.formats import ARRAYS, SPLITS, DataError
 from grader.data.sources import cache_file, ensure, import_from, keras_cache, load_data, load_split, locate
 
 __all__ = [
-    "ARRAYS", "SPLITS", "DataError", "cache_file", "ensure", "import_from", "keras_cache", "load_data", "load_split", "locate",
+    "ARRAYS",
+    "SPLITS",
+    "DataError",
+    "cache_file",
+    "ensure",
+    "import_from",
+    "keras_cache",
+    "load_data",
+    "load_split",
+    "locate",
 ]

@@ -44,7 +44,6 @@ ARRAYS = {array.key: array for array in (
           "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 )}
 SPLITS = {"train": ("x_train", "y_train"), "test": ("x_test", "y_test")}
-IDX_FILES = ", ".join(f"{array.idx}.gz" for array in ARRAYS.values())
 
 
 class DataError(Exception):

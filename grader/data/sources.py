@@ -16,6 +16,7 @@ import numpy as np
 
 from grader.data import download
 from grader.data.formats import ARRAYS, SPLITS, BadFile, DataError, read_idx, read_npz
+from grader.folders import user_folder
 from grader.i18n import N_, _
 
 USE_A_FOLDER = N_(
@@ -24,7 +25,9 @@ USE_A_FOLDER = N_(
     "the cache and the download."
 )
 REPLACE_IT = N_("Replace it with a good copy, or unset MNIST_DATA to use the cache and the download.")
-IMPORT_A_GOOD_COPY = N_("Import a good copy: an npz file like Keras's mnist.npz, or a folder with it or the four IDX files.")
+IMPORT_A_GOOD_COPY = N_(
+    "Import a good copy: an npz file like Keras's mnist.npz, or a folder with it or the four IDX files."
+)
 
 
 @dataclass
@@ -57,13 +60,13 @@ class Source:
             if candidate.exists():
                 return candidate
         label = f"{self.name}={self.path}" if self.name == "MNIST_DATA" else str(self.path)
-        raise DataError(_("{where} has neither mnist.npz nor {name}.gz.", where=label, name=name) + " " + _(self.missing_fix))
+        raise DataError(
+            _("{where} has neither mnist.npz nor {name}.gz.", where=label, name=name) + " " + _(self.missing_fix)
+        )
 
 
 def cache_file():
     """The project's cache: $MNIST_CACHE/mnist.npz, by default in the user's cache folder."""
-    from grader.runtime import user_folder
-
     return user_folder("MNIST_CACHE", "cache") / "mnist.npz"
 
 
@@ -160,10 +163,13 @@ def _cache_folder():
 
 
 def _unwritable(folder, error):
-    return DataError(_(
-        "Cannot write to the cache folder {folder} ({reason}). Set MNIST_CACHE to a folder you can write to.",
-        folder=folder, reason=error.strerror or error,
-    ))
+    return DataError(
+        _(
+            "Cannot write to the cache folder {folder} ({reason}). Set MNIST_CACHE to a folder you can write to.",
+            folder=folder,
+            reason=error.strerror or error,
+        )
+    )
 
 
 def _checked(read, path, what, fix):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.expect import facts, fail
+from grader.checks.expect import facts, fail
 from grader.i18n import _
 
 STEP = "fit"
@@ -20,17 +20,28 @@ def history(run):
     found = facts(run)
     history, trained = found["history"], found["trained"]
     if history is None:
-        fail(_("the History that model.fit returns"), found["returned"], _("end fit_model with `return model.fit(...)`."))
+        fail(
+            _("the History that model.fit returns"), found["returned"], _("end fit_model with `return model.fit(...)`.")
+        )
     if not history["of_model"]:
-        fail(_("the History of training the model fit_model is given"), _("the History of another model, or one made by hand"),
-             _("train the model you are given, and return what its fit returns: return model.fit(...)."))
+        fail(
+            _("the History of training the model fit_model is given"),
+            _("the History of another model, or one made by hand"),
+            _("train the model you are given, and return what its fit returns: return model.fit(...)."),
+        )
     if trained["recompiled"]:
-        fail(_("the model as compile_model compiled it"), _("a model compiled again in fit_model"),
-             _("do not call model.compile in fit_model: train the model as it is given."))
+        fail(
+            _("the model as compile_model compiled it"),
+            _("a model compiled again in fit_model"),
+            _("do not call model.compile in fit_model: train the model as it is given."),
+        )
     told = (history["steps"] or 0) * len(history["epoch"])
     if trained["iterations"] != told:
-        fail(_("{count} training steps of the model you are given, as its History says", count=told),
-             trained["iterations"], _("call model.fit once, on the model you are given, and return what it returns."))
+        fail(
+            _("{count} training steps of the model you are given, as its History says", count=told),
+            trained["iterations"],
+            _("call model.fit once, on the model you are given, and return what it returns."),
+        )
     return history
 
 
@@ -55,6 +66,8 @@ def test_batch_size(run):
     steps = found["steps"]
     if steps != STEPS_PER_EPOCH:
         size = _("about {count} images", count=TRAIN_IMAGES // steps) if steps else _("an unknown size")
-        fail(_("{steps} steps an epoch (batches of {size})", steps=STEPS_PER_EPOCH, size=BATCH_SIZE),
-             _("{steps} ({size} a batch)", steps=steps, size=size),
-             _("pass batch_size=128 to model.fit, and train on all the images you are given."))
+        fail(
+            _("{steps} steps an epoch (batches of {size})", steps=STEPS_PER_EPOCH, size=BATCH_SIZE),
+            _("{steps} ({size} a batch)", steps=steps, size=size),
+            _("pass batch_size=128 to model.fit, and train on all the images you are given."),
+        )

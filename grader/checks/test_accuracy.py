@@ -2,23 +2,22 @@
 
 import pytest
 
-from grader import network
-from grader.expect import facts, fail
+from grader import network, protocol
+from grader.checks.expect import facts, fail
 from grader.i18n import _
 from grader.steps import ACCURACY_BAR, REFERENCE_ACCURACY
-from grader.test_build import seed_network
 
 STEP = "accuracy"
 
 
 @pytest.mark.points(20)
-def test_accuracy(runs, mnist_test, record_property):
+def test_accuracy(step_runs, mnist_test, record_property):
     """accuracy of the trained model on the 10,000 test images is at least 0.97"""
-    run = runs("fit")
+    run = step_runs("fit")
     trained = facts(run)["trained"]  # The model fit_model was given, after training: the one the program tests.
-    if not seed_network(trained["model"]):
+    if not network.describes_seed_network(trained["model"]):
         fail(_("the trained 784 → 512 → 10 model"), _("another model"), _("fit the model you are given, as it is."))
-    weights = run.arrays("weights") or []
+    weights = run.arrays(protocol.WEIGHTS) or []
     if not network.has_seed_shapes(weights):
         fail(_("weights of shapes (784, 512), (512,), (512, 10), (10,)"), [w.shape for w in weights],
              _("fit the model you are given."))

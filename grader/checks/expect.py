@@ -1,15 +1,24 @@
-"""Helpers for checks: each failure reads "expected X, got Y" plus one help line."""
+"""Helpers for checks: each failure is a Failure (grader/grade.py), "expected X, got Y" plus one help line."""
 
 import pytest
 
+from grader import protocol
+from grader.grade import Failure
 from grader.i18n import _
 
 
+class CheckFailed(pytest.fail.Exception):
+    """A check's failure, as pytest fails a test, carrying the Failure for the Grade."""
+
+    def __init__(self, failure):
+        super().__init__(failure.text(), pytrace=False)
+        self.failure = failure
+
+
 def fail(expected, got, help):
-    """Fail the current check with the message a student reads."""
+    """Fail the current check: it expected `expected` and got `got`; `help` says what to do."""
     __tracebackhide__ = True
-    pytest.fail(_("expected {expected}, got {got}", expected=expected, got=got) + "\n" + _("Help: {help}", help=help),
-                pytrace=False)
+    raise CheckFailed(Failure(expected=str(expected), got=str(got), help=help))
 
 
 def facts(run):
@@ -17,7 +26,7 @@ def facts(run):
     __tracebackhide__ = True
     problem = run.problem()
     if problem:
-        pytest.fail(problem, pytrace=False)
+        raise CheckFailed(problem)
     return run.facts
 
 
@@ -25,7 +34,7 @@ def returned_array(run):
     """The array the student's function returned; fails the check when it returned something else."""
     __tracebackhide__ = True
     returned = facts(run)["returned"]
-    output = run.array("output")
+    output = run.array(protocol.OUTPUT)
     if output is None:
         fail(_("an array"), returned, _("end the function with `return` and the result."))
     return output
@@ -40,6 +49,10 @@ def input_untouched(run, given, help):
     """Fail unless the student's function left the array it was given as it was."""
     __tracebackhide__ = True
     returned_array(run)
-    after = run.array("input_after")
+    after = run.array(protocol.INPUT_AFTER)
     if after is None or after.shape != given.shape or after.dtype != given.dtype or not (after == given).all():
-        fail(_("the input to stay {shape} {dtype} and unchanged", shape=shape(given), dtype=given.dtype), _("it changed"), help)
+        fail(
+            _("the input to stay {shape} {dtype} and unchanged", shape=shape(given), dtype=given.dtype),
+            _("it changed"),
+            help,
+        )

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.expect import fail, input_untouched, returned_array, shape
+from grader.checks.expect import fail, input_untouched, returned_array, shape
 from grader.i18n import _
 
 STEP = "reshape"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.expect import fail, returned_array, shape
+from grader.checks.expect import fail, returned_array, shape
 from grader.i18n import _
 
 STEP = "one_hot"
@@ -16,7 +16,9 @@ def test_shape(run, sample):
     labels = sample[1]
     output = returned_array(run)
     if output.shape != (len(labels), NUM_CLASSES):
-        fail(f"({len(labels)}, {NUM_CLASSES})", shape(output), _("there are 10 digits, so each label needs 10 columns."))
+        fail(
+            f"({len(labels)}, {NUM_CLASSES})", shape(output), _("there are 10 digits, so each label needs 10 columns.")
+        )
 
 
 @pytest.mark.points(2)
@@ -33,11 +35,17 @@ def test_values(run, sample):
     labels = sample[1]
     output = returned_array(run)
     if output.shape != (len(labels), NUM_CLASSES):
-        fail(_("values in shape {shape}", shape=(len(labels), NUM_CLASSES)), _("shape {shape}", shape=shape(output)),
-             _("fix the shape first."))
+        fail(
+            _("values in shape {shape}", shape=(len(labels), NUM_CLASSES)),
+            _("shape {shape}", shape=shape(output)),
+            _("fix the shape first."),
+        )
     expected = np.eye(NUM_CLASSES)[labels]
     wrong = np.flatnonzero((output != expected).any(axis=1))
     if wrong.size:
         i = wrong[0]
-        fail(_("{row} for label {label}", row=expected[i].astype(int).tolist(), label=labels[i]),
-             _("{row} (row {i})", row=output[i].tolist(), i=i), _("row i must be all 0 except a 1 in column labels[i]."))
+        fail(
+            _("{row} for label {label}", row=expected[i].astype(int).tolist(), label=labels[i]),
+            _("{row} (row {i})", row=output[i].tolist(), i=i),
+            _("row i must be all 0 except a 1 in column labels[i]."),
+        )

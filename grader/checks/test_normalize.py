@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.expect import fail, input_untouched, returned_array, shape
+from grader.checks.expect import fail, input_untouched, returned_array, shape
 from grader.i18n import _
 
 STEP = "normalize"
@@ -36,12 +36,18 @@ def test_values(run, sample):
         fail(_("values in shape {shape}", shape=shape(expected)), _("shape {shape}", shape=shape(output)),
              _("fix the shape first."))
     if output.max() > 1 or output.min() < 0:
-        fail(_("values between 0 and 1"), _("values from {low} to {high}", low=f"{output.min():g}", high=f"{output.max():g}"),
-             _("divide by 255, the largest value a pixel can have."))
+        fail(
+            _("values between 0 and 1"),
+            _("values from {low} to {high}", low=f"{output.min():g}", high=f"{output.max():g}"),
+            _("divide by 255, the largest value a pixel can have."),
+        )
     if not np.allclose(output, expected, rtol=0, atol=1e-6):
         worst = np.abs(output.astype("float64") - expected).max()
-        fail("images / 255", _("values that differ from it by up to {worst}", worst=f"{worst:.3g}"),
-             _("divide every pixel by 255, nothing else."))
+        fail(
+            "images / 255",
+            _("values that differ from it by up to {worst}", worst=f"{worst:.3g}"),
+            _("divide every pixel by 255, nothing else."),
+        )
 
 
 @pytest.mark.points(2)

@@ -1,0 +1,257 @@
+"""The grader as a pytest plugin: options, the session's data, the steps' runs, order, dependencies, and the Grade.
+
+`pytest grader --submission PATH` and `mnist-grade PATH` both run the checks in grader/checks/test_*.py
+through this file (grader/conftest.py imports it). Each check's result is recorded into the Grade
+(grader/grade.py) in config.stash; grader/render.py shows it.
+"""
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import protocol, render, runtime, terminal
+from grader.data import SPLITS, DataError, load_split
+from grader.grade import CheckResult, Failure, Grade
+from grader.i18n import _
+from grader.processes import become_subreaper
+from grader.sandbox import Worker, WorkerUserError, check_worker_user, stop_escaped
+from grader.steps import SEED, STEPS, prerequisites
+from grader.submission import SubmissionError, check_folder
+
+ORDER = list(STEPS)
+# What the plugin shares with its hooks and fixtures, and with mnist-grade (grader/cli.py).
+GRADE = pytest.StashKey[Grade]()  # The checks' results, recorded as they are graded.
+FOLDER = pytest.StashKey[Path]()  # The submission.
+DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
+PRELOADED = pytest.StashKey[dict]()  # MNIST as mnist-grade loaded and checked it, when it did.
+CHECK = pytest.StashKey[CheckResult]()  # An item's own result.
+SAMPLE_SIZE = 1000  # Not 60,000, so a hard-coded count shows.
+PROBE_SIZE = 32
+# The steps each worker process runs: the model's steps build on each other, in one process.
+WORKER_STEPS = [("build", "compile", "fit"), ("reshape",), ("normalize",), ("one_hot",)]
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("mnist-grade", "grading a submission of the MNIST course")
+    group.addoption("--submission", default="exercises", metavar="PATH",
+                    help="the folder to grade (default: exercises)")
+    group.addoption("--json", dest="grade_json", metavar="FILE",
+                    help="also write the grade as Gradescope results.json to FILE")
+    group.addoption("--grade", dest="grade_file", metavar="FILE",
+                    help="also write the Grade itself as JSON to FILE (what batch and Gradescope read)")
+    group.addoption("--step-timeout", type=float, metavar="SECONDS",
+                    help="a time limit for every step, instead of each step's own")
+    group.addoption("--live", action="store_true",
+                    help="print each step's result as soon as it is graded (what mnist-grade shows)")
+    group.addoption("--step", dest="only_step", metavar="NAME",
+                    help="grade only this step and the steps it needs")
+    group.addoption("--shown-as", metavar="PATH",
+                    help="the path messages name instead of the step files (a notebook the submission was read from)")
+    group.addoption("--compact", action="store_true",
+                    help="at the end, show only progress, the first failing step and what to do next")
+    group.addoption("--device", choices=runtime.DEVICES,
+                    help="train on the CPU (the default) or a GPU (default: MNIST_DEVICE, else cpu)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what a check is worth")
+    try:
+        folder = check_folder(config.getoption("submission"))
+    except SubmissionError as error:
+        raise pytest.UsageError(str(error)) from None
+    only = config.getoption("only_step")
+    if only and only not in STEPS:
+        raise pytest.UsageError(_("There is no step {step}. The steps: {steps}.", step=only, steps=", ".join(STEPS)))
+    try:
+        check_worker_user()
+        config.stash[DEVICE] = runtime.device(config.getoption("device"))
+        runtime.check_device(config.stash[DEVICE])
+    except (WorkerUserError, runtime.DeviceError) as error:
+        raise pytest.UsageError(str(error)) from None
+    become_subreaper()  # Processes student code leaves behind come back to this one, to be stopped.
+    config.stash[FOLDER] = folder
+    config.stash[GRADE] = Grade(str(config.getoption("submission")), config.getoption("shown_as"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Grade in course order (only --step and what it needs, when given); each check gets a time limit backstop."""
+    only = config.getoption("only_step")
+    if only:
+        wanted = {only, *prerequisites(only)}
+        config.hook.pytest_deselected(items=[item for item in items if step_of(item) not in wanted])
+        items[:] = [item for item in items if step_of(item) in wanted]
+    items.sort(key=lambda item: ORDER.index(step_of(item)))
+    limit = config.getoption("step_timeout")
+    for item in items:
+        step = STEPS[step_of(item)]
+        item.add_marker(pytest.mark.timeout((limit or step.timeout) + 60))
+
+
+def step_of(item):
+    return item.module.STEP
+
+
+def pytest_collection_finish(session):
+    """Each check to grade becomes a pending CheckResult of the Grade: its step, label and points."""
+    grade = session.config.stash[GRADE]
+    for item in session.items:
+        marker = item.get_closest_marker("points")
+        label = (item.function.__doc__ or item.name).strip().splitlines()[0]
+        item.stash[CHECK] = CheckResult(step_of(item), label, marker.args[0] if marker else 1)
+        grade.checks.append(item.stash[CHECK])
+
+
+def pytest_runtest_setup(item):
+    """Skip a check whose prerequisite step failed, naming the step to fix first."""
+    blocker = item.config.stash[GRADE].blocker(step_of(item))
+    if blocker:
+        item.stash[CHECK].blocked_by = blocker
+        pytest.skip(_("fix {step} first", step=blocker))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Record how each check ended; show each step as soon as all its checks are graded."""
+    report = yield
+    check, grade = item.stash[CHECK], item.config.stash[GRADE]
+    if check.outcome in ("pending", "passed") and (report.when == "call" or not report.passed):
+        check.outcome = report.outcome
+        if report.passed:
+            check.note = dict(report.user_properties).get("note", "")
+        elif report.failed or not check.blocked_by:
+            check.failure = _failure(call, report)
+    steps_done = all(c.outcome != "pending" for c in grade.checks if c.step == check.step)
+    if report.when == "teardown" and streaming(item.config) and steps_done:
+        terminal.write(item.config, render.step_block(grade, check.step))
+    return report
+
+
+def _failure(call, report):
+    """Why a check did not pass: the Failure it raised, the reason pytest was given, or the grader's own error."""
+    error = call.excinfo and call.excinfo.value
+    if getattr(error, "failure", None):
+        return error.failure
+    if isinstance(error, (pytest.fail.Exception, pytest.skip.Exception)):
+        return Failure(problem=error.msg)
+    return Failure(problem=_("the grader itself failed; this is not your fault. Please report it:")
+                   + f"\n{report.longreprtext}")
+
+
+def streaming(config):
+    """Whether each step is shown as soon as it is graded: mnist-grade's own view, but not --compact."""
+    return config.getoption("live") and not config.getoption("compact")
+
+
+def pytest_sessionstart(session):
+    if streaming(session.config):
+        shown = session.config.getoption("shown_as")
+        what = shown if shown else f"{session.config.stash[FOLDER]}/"
+        terminal.write(session.config,
+                       _("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    grade = config.stash[GRADE]
+    if grade.checks and exitstatus in (0, 1) and not config.getoption("live") and not config.getoption("compact"):
+        terminalreporter.write_sep("=", "grade")
+        terminalreporter.write_line(render.report(grade))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config, grade = session.config, session.config.stash[GRADE]
+    if exitstatus not in (0, 1) or not grade.checks:
+        return
+    if config.getoption("compact"):
+        terminal.write(config, render.compact(grade))
+    elif config.getoption("live"):
+        terminal.write(config, "\n" + render.total(grade))
+    if config.getoption("grade_json"):
+        Path(config.getoption("grade_json")).write_text(
+            json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
+    if config.getoption("grade_file"):
+        Path(config.getoption("grade_file")).write_text(grade.to_json() + "\n")
+
+
+@pytest.fixture(scope="session")
+def folder(pytestconfig):
+    return pytestconfig.stash[FOLDER]
+
+
+@pytest.fixture(scope="session")
+def mnist_train(pytestconfig):
+    return _load("train", pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def mnist_test(pytestconfig):
+    return _load("test", pytestconfig)
+
+
+def _load(split, config):
+    """A split of MNIST; without the data nothing can be graded, so the session stops with exit code 2."""
+    preloaded = config.stash.get(PRELOADED, None)  # What mnist-grade loaded before the session.
+    if preloaded:
+        return tuple(preloaded[key] for key in SPLITS[split])
+    try:
+        return load_split(split)
+    except DataError as error:
+        terminal.write(config, "\n" + _("MNIST data unavailable: {error}", error=error))
+        pytest.exit(_("MNIST data unavailable; the message above says why and what to do."), returncode=2)
+
+
+@pytest.fixture(scope="session")
+def sample(mnist_train):
+    """A fixed sample of training images and labels: what the array steps are given."""
+    images, labels = mnist_train
+    picked = np.random.default_rng(SEED).choice(len(images), SAMPLE_SIZE, replace=False)
+    return images[picked], labels[picked]
+
+
+@pytest.fixture(scope="session")
+def step_runs(folder, sample, mnist_train, pytestconfig, request):
+    """The workers start together, the model's first: a check waits only for its own step's facts."""
+    # Each worker's folder has a name no other worker can list (the folder holding them is not readable).
+    base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
+    base.chmod(0o711)
+    images, labels = sample
+    given = {protocol.IMAGES: images, protocol.LABELS: labels}
+    inputs = {step: {name: given[name]} for step, name in protocol.INPUT_OF.items()}
+    # Inputs the built model is run on, for build's checks to compute its outputs again: drawn from the
+    # seed, so that every grading of a submission checks the same outputs.
+    inputs["build"] = {protocol.PROBE: np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)}
+    timeout = pytestconfig.getoption("step_timeout")
+    wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
+    workers = {}
+    try:
+        for group in WORKER_STEPS:
+            if wanted & set(group):
+                given = inputs.get(group[0], {})
+                if "fit" in group:  # The 60,000 training images, for fit's worker to map rather than load again.
+                    given = {**given, protocol.TRAIN_IMAGES: mnist_train[0], protocol.TRAIN_LABELS: mnist_train[1]}
+                # The model's worker is the longest: the others, short, yield the processor to it.
+                niceness = 0 if "fit" in group else 10
+                worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
+                                shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE])
+                workers.update(dict.fromkeys(group, worker))
+        def result(step):
+            if step != "fit":
+                return workers[step].result(step)
+            with terminal.training(pytestconfig, streaming(pytestconfig)) as watch:  # A bar while the model trains.
+                return workers[step].result(step, watch)
+
+        yield result
+    finally:
+        for worker in set(workers.values()):
+            worker.close()
+        stop_escaped()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def run(step_runs, request):
+    """The Run of the step the requesting check belongs to."""
+    return step_runs(request.module.STEP)

@@ -1,0 +1,125 @@
+"""Each output of a Grade (grader/grade.py): the terminal report, full or compact, Gradescope's
+results.json, GitHub Classroom's reporter result and a gradebook row. Texts are in the student's
+language (grader/i18n.py); none of these is ever read back.
+"""
+
+from grader.i18n import _
+from grader.steps import STEPS
+
+MARKS = {"passed": "✓", "failed": "✗", "skipped": "–"}
+
+
+def message(check):
+    """What the student reads for one check: why it failed, why it was skipped, or its note."""
+    if check.outcome == "skipped" and check.blocked_by:
+        return _("fix {step} first", step=check.blocked_by)
+    if check.failure is not None:
+        return check.failure.text()
+    return check.note
+
+
+def step_block(grade, step):
+    """One step's lines: its mark, name and points, then what failed, as the student reads it."""
+    checks = grade.steps()[step]
+    outcome = grade.step_outcome(step)
+    head = f"{MARKS[outcome]} {step:<10} {grade.step_score(step):g}/{sum(c.points for c in checks):g}"
+    if outcome == "passed":
+        return "  ".join([head, *(c.note for c in checks if c.note)])
+    if outcome == "skipped":
+        return head + "  " + _("skipped: {reason}", reason=message(checks[0]))
+    messages = {message(c) for c in checks}
+    if len(messages) == 1 and all(c.outcome == "failed" for c in checks):
+        return head + _indent(messages.pop(), 4)
+    lines = [head]
+    for check in checks:
+        lines.append(f"    {MARKS[check.outcome]} {_(check.label)}")
+        if check.outcome != "passed":
+            lines.append(_indent(message(check), 6).lstrip("\n"))
+    return "\n".join(lines)
+
+
+def total(grade):
+    """The score, and what to do next."""
+    graded, done = grade.steps(), grade.done()
+    line = _("Score: {score}/{points} ({done} of {steps} steps done)",
+             score=f"{grade.score:g}", points=f"{grade.max_score:g}", done=len(done), steps=len(graded))
+    first = grade.first_failed()
+    if first is None:
+        return line + "\n" + _("All checks passed. Well done!") if len(done) == len(graded) else line
+    if STEPS[first].file:
+        return line + "\n" + _("Next: fix {step} in {path}, then grade again.", step=first, path=grade.path(first))
+    return line + "\n" + _("Next: fix {step}, then grade again.", step=first)
+
+
+def report(grade):
+    """The whole report: every step, then the total."""
+    return "\n".join([*(step_block(grade, step) for step in grade.steps()), "", total(grade)])
+
+
+def compact(grade):
+    """What watch mode shows: the steps done, the first failing step in full, and what to do next."""
+    graded, done = grade.steps(), grade.done()
+    lines = [_("{done}/{steps} steps done", done=len(done), steps=len(graded))
+             + ("  " + " ".join(f"{MARKS['passed']} {step}" for step in done) if done else "")]
+    first = grade.first_failed()
+    if first:
+        lines.append(step_block(grade, first))
+    return "\n".join([*lines, "", total(grade)])
+
+
+def gradescope(grade):
+    """Gradescope's results.json: the score, the report, and one test per check, named by its label."""
+    return {
+        "score": grade.score,
+        "output": report(grade),
+        "visibility": "visible",
+        "tests": [
+            {
+                "name": check.label,
+                "score": check.score,
+                "max_score": check.points,
+                "status": "passed" if check.outcome == "passed" else "failed",
+                "output": _("skipped: {reason}", reason=message(check))
+                if check.outcome == "skipped"
+                else message(check),
+            }
+            for check in grade.checks
+        ],
+    }
+
+
+def classroom(grade):
+    """One runner's result for GitHub Classroom's grading reporter
+    (classroom-resources/autograding-grading-reporter)."""
+    tests = [
+        {
+            "name": test["name"],
+            "status": "pass" if test["status"] == "passed" else "fail",
+            "score": test["score"],
+            "message": test["output"],
+            "test_code": "",
+            "filename": "",
+            "line_no": 0,
+            "duration": 0,
+        }
+        for test in gradescope(grade)["tests"]
+    ]
+    return {
+        "version": 1,
+        "status": "pass" if grade.score == grade.max_score else "fail",
+        "max_score": grade.max_score,
+        "tests": tests,
+    }
+
+
+def gradebook_row(grade, student, status="graded"):
+    """A row of grades.csv: the points of each step, the total and the maximum."""
+    row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
+    if grade is not None:
+        row.update({step: grade.step_score(step) for step in grade.steps()})
+        row.update(total=grade.score, max=grade.max_score)
+    return row
+
+
+def _indent(text, spaces):
+    return "".join(f"\n{' ' * spaces}{line}" for line in text.splitlines())
