@@ -1,0 +1,57 @@
+"""The Grade is data: it survives JSON unchanged, and every output is rendered from it, never parsed back."""
+
+import json
+
+import pytest
+
+from grader import render
+from grader.grade import VERSION, CheckResult, Failure, Grade
+
+
+def a_grade():
+    return Grade("work", checks=[
+        CheckResult("reshape", "reshape returns (N, 784) for any number of images N", 4, "passed"),
+        CheckResult("reshape", "reshape keeps the pixels' dtype (uint8)", 6, "failed",
+                    Failure(expected="uint8", got="float64", help="reshape only changes the shape.")),
+        CheckResult("build", "build returns a Keras model", 20, "failed",
+                    Failure(problem="not attempted yet", help="open work/build.py.")),
+        CheckResult("compile", "compile returns the compiled model", 15, "skipped", blocked_by="build"),
+    ])
+
+
+def test_a_grade_survives_json_as_it_was():
+    grade = a_grade()
+    assert Grade.from_json(grade.to_json()) == grade
+    assert json.loads(grade.to_json())["version"] == VERSION
+
+
+def test_a_grade_of_another_version_is_refused():
+    data = json.loads(a_grade().to_json())
+    data["version"] = VERSION + 1
+    with pytest.raises(ValueError, match="a grade of version 2, not 1"):
+        Grade.from_json(json.dumps(data))
+
+
+def test_each_output_renders_the_same_facts():
+    grade = a_grade()
+    assert render.report(grade) == (
+        "✗ reshape    4/10\n"
+        "    ✓ reshape returns (N, 784) for any number of images N\n"
+        "    ✗ reshape keeps the pixels' dtype (uint8)\n"
+        "      expected uint8, got float64\n"
+        "      Help: reshape only changes the shape.\n"
+        "✗ build      0/20\n"
+        "    not attempted yet\n"
+        "    Help: open work/build.py.\n"
+        "– compile    0/15  skipped: fix build first\n"
+        "\n"
+        "Score: 4/45 (0 of 3 steps done)\n"
+        "Next: fix reshape in work/reshape.py, then grade again."
+    )
+    results = render.gradescope(grade)
+    assert (results["score"], [test["score"] for test in results["tests"]]) == (4, [4, 0, 0, 0])
+    assert results["tests"][3]["output"] == "skipped: fix build first"
+    assert render.classroom(grade)["max_score"] == 45
+    assert render.gradebook_row(grade, "ana") == {
+        "student": "ana", "reshape": 4, "normalize": 0, "one_hot": 0, "build": 0, "compile": 0, "fit": 0,
+        "accuracy": 0, "total": 4, "max": 45, "status": "graded"}
