@@ -7,6 +7,7 @@ format) and feedback.txt (what the student would have seen). One broken entry ne
 """
 
 import csv
+import hashlib
 import json
 import os
 import subprocess
@@ -24,47 +25,121 @@ from grader.processes import kill_tree, popen_options, tree_memory_kb
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
+CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
+SKIPPED_IN_COPIES = ("__pycache__", ".git", ".ipynb_checkpoints")
+
+
+class BatchError(Exception):
+    """The batch cannot start; the message says why and what to do."""
 
 
 def entries(folder):
-    """The submissions in `folder`, by student id: sub-folders, .zip files and notebooks, in name order."""
-    found = {}
+    """The submissions in `folder`, by student id: sub-folders, .zip files and notebooks, in name order.
+
+    Raises BatchError when two entries would be the same student (bob/ and bob.zip): neither is dropped.
+    """
+    found, clashes = {}, {}
     for path in sorted(Path(folder).iterdir()):
         if path.name.startswith("."):
             continue
         if path.is_dir() or path.suffix in (".zip", ".ipynb"):
-            found[path.stem if path.is_file() else path.name] = path
+            student = path.stem if path.is_file() else path.name
+            clashes.setdefault(student, []).append(path.name)
+            found[student] = path
+    clashes = {student: names for student, names in clashes.items() if len(names) > 1}
+    if clashes:
+        raise BatchError(_("{names} would be graded as the same student; rename or remove all but one of each, "
+                           "then run the batch again.", names="; ".join(" and ".join(n) for n in clashes.values())))
     return found
 
 
-def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None):
-    """Grade every entry of `folder` into `out`; return the gradebook's rows (dicts of COLUMNS)."""
+def checked_entries(folder, only=None):
+    """entries(folder), once every student in `only` is one of them; else BatchError."""
+    found = entries(folder)
+    unknown = sorted(set(only or ()) - set(found))
+    if unknown:
+        raise BatchError(_("{names}: no such student in {folder}.", names=", ".join(unknown), folder=folder))
+    return found
+
+
+def fingerprint(path):
+    """A SHA-256 of a submission's content: its files' names and bytes (a zip's members), not their dates."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()
+                           and not set(p.relative_to(path).parts) & set(SKIPPED_IN_COPIES)):
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    elif path.suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for name in sorted(archive.namelist()):
+                    digest.update(name.encode() + b"\0" + archive.read(name) + b"\0")
+        except (zipfile.BadZipFile, OSError):
+            digest.update(path.read_bytes())
+    else:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None, only=None):
+    """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
+    with `force`, or the students in `only`); return the gradebook's rows (dicts of COLUMNS).
+
+    Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
+    checks.csv (one row per check) and identical.txt (groups of byte-identical submissions).
+    """
     out = Path(out)
+    found = checked_entries(folder, only)
     out.mkdir(parents=True, exist_ok=True)
-    todo = {student: path for student, path in entries(folder).items()
-            if force or not (out / student / "row.json").exists()}
+    prints = {student: fingerprint(path) for student, path in found.items()}
+
+    def due(student):
+        if only:
+            return student in only
+        return force or _stored(out / student).get("fingerprint") != prints[student]
+
+    todo = {student: path for student, path in found.items() if due(student)}
+    if progress:
+        progress(total=len(todo))
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        futures = [
-            pool.submit(grade_one, student, path, out / student, timeout, memory_mb) for student, path in todo.items()
-        ]
+        futures = [pool.submit(grade_one, student, path, out / student, timeout, memory_mb, prints[student])
+                   for student, path in todo.items()]
         for done in as_completed(futures):
             done.result()
             if progress:
                 progress()
-    rows = [
-        json.loads((out / student / "row.json").read_text())
-        for student in entries(folder)
-        if (out / student / "row.json").exists()
-    ]
-    with open(out / "grades.csv", "w", newline="") as file:
+    rows, checks = [], []
+    for student in found:
+        stored = _stored(out / student)
+        if stored:
+            rows.append(stored["row"])
+            checks += stored["checks"]
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8-sig") as file:
         writer = csv.DictWriter(file, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    with open(out / "checks.csv", "w", newline="", encoding="utf-8-sig") as file:
+        writer = csv.DictWriter(file, CHECK_COLUMNS)
+        writer.writeheader()
+        writer.writerows(checks)
+    groups = {}
+    for student, digest in prints.items():
+        groups.setdefault(digest, []).append(student)
+    (out / "identical.txt").write_text("".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
     return rows
 
 
-def grade_one(student, path, out, timeout, memory_mb):
-    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row (row.json).
+def _stored(folder):
+    """What grade_one stored for a student (row.json): the row, the checks and the fingerprint; {} if none."""
+    try:
+        return json.loads((folder / "row.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def grade_one(student, path, out, timeout, memory_mb, digest=None):
+    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
 
     Return (the row, the Grade or None when there is none: a bad zip, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -84,22 +159,31 @@ def grade_one(student, path, out, timeout, memory_mb):
                 _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error),
             )
         if target is not None:
-            graded = Path(scratch) / "grade.json"
+            graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
             status, printed = run_limited(
-                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded)],
-                timeout,
-                memory_mb,
-                env={**os.environ, "TMPDIR": str(temporary)},
-            )
-            if status == "graded":
-                grade = Grade.from_json(graded.read_text()) if graded.exists() else None
-                status = "graded" if grade else "error"
+                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded),
+                 "--time-budget", f"{time_budget(timeout):g}"], timeout, memory_mb,
+                env={**os.environ, "TMPDIR": str(temporary)})
+            grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
+            if status == "timeout" and grade:
+                grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{timeout:g}"))
+            elif status == "memory" and grade:
+                grade.stop(_("stopped: grading used more than {mb} MB of memory", mb=memory_mb))
+            elif status == "graded" and grade is None:
+                status = "error"
         (out / "feedback.txt").write_text(printed)
     if grade is not None:
         (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
     row = render.gradebook_row(grade, student, status)
-    (out / "row.json").write_text(json.dumps(row))
+    checks = [{"student": student, "step": c.step, "check": c.label, "points": c.points, "score": c.score,
+               "outcome": c.outcome} for c in (grade.checks if grade else [])]
+    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": digest}))
     return row, grade
+
+
+def time_budget(timeout):
+    """What a grading may take so that it ends by itself, with its grade, before the wall-clock stop."""
+    return timeout - max(10, timeout * 0.2)
 
 
 def unpacked(path, scratch):

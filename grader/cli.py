@@ -33,6 +33,7 @@ def parse(argv):
     parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)  # What --watch shows.
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
     parser.add_argument("--grade", metavar="FILE", help=argparse.SUPPRESS)  # The Grade as JSON, for batch.
+    parser.add_argument("--time-budget", type=float, help=argparse.SUPPRESS)  # Batch's limit, less a margin.
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
@@ -110,6 +111,7 @@ def grade(folder, args, shown=None, handover=None):
     options += [f"--step={args.step}"] * bool(args.step) + ["--compact"] * args.compact
     options += [f"--shown-as={shown}"] if shown else []
     options += [f"--grade={args.grade}"] if getattr(args, "grade", None) else []
+    options += [f"--time-budget={args.time_budget}"] if getattr(args, "time_budget", None) else []
     handover = handover or Handover()
     handover.arrays = found[1]
     code = pytest.main(options, plugins=[handover])
@@ -234,7 +236,9 @@ def batch_command(argv):
     parser.add_argument(
         "--jobs", type=int, metavar="N", help=_("submissions graded at once (default: the number of cores)")
     )
-    parser.add_argument("--force", action="store_true", help=_("grade again the entries already graded"))
+    parser.add_argument("--force", action="store_true",
+                        help=_("grade every entry again, not only those new or changed since they were graded"))
+    parser.add_argument("--only", nargs="+", metavar="NAME", help=_("grade only these students again"))
     parser.add_argument(
         "--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission")
     )
@@ -243,6 +247,13 @@ def batch_command(argv):
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
         print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
+        return 2
+    from grader.batch import BatchError, checked_entries
+
+    try:
+        checked_entries(args.submissions, args.only)  # Before anything is graded.
+    except BatchError as error:
+        print(f"mnist-grade batch: {error}", file=sys.stderr)
         return 2
     if checked_device(args.device, "mnist-grade batch") is None:  # Once, rather than as every student's error.
         return 2
@@ -261,33 +272,23 @@ def batch_command(argv):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from grader.batch import entries, grade_all
+    from grader.batch import grade_all
 
-    total = len(entries(args.submissions))
     with Progress(
         TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True)
     ) as bar:
-        task = bar.add_task("batch", total=total)
-        rows = grade_all(
-            args.submissions,
-            args.out,
-            args.jobs,
-            args.force,
-            args.timeout,
-            args.memory,
-            progress=lambda: bar.advance(task),
-        )
+        task = bar.add_task("batch", total=None)
+        rows = grade_all(args.submissions, args.out, args.jobs, args.force, args.timeout, args.memory,
+                         progress=lambda total=None: bar.update(task, total=total) if total is not None
+                         else bar.advance(task), only=args.only)
     counts = {
         status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")
     }
-    print(
-        _(
-            "{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
-            count=len(rows),
-            path=Path(args.out) / "grades.csv",
-            **counts,
-        )
-    )
+    print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
+            count=len(rows), path=Path(args.out) / "grades.csv", **counts))
+    failed = [row["student"] for row in rows if row["status"] != "graded"]
+    if failed:
+        print(_("Not graded in full: {students} (their feedback.txt says why).", students=", ".join(failed)))
     return 0
 
 
@@ -299,6 +300,9 @@ def gradescope_command(argv):
     parser.add_argument(
         "--out", default="autograder.zip", metavar="FILE", help=_("where to write it (default: autograder.zip)")
     )
+    parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help=_(
+        "the autograder timeout set in Gradescope for the assignment (default: 600); grading stops 2 minutes "
+        "before it, keeping the points already earned"))
     args = parser.parse_args(argv)
     from grader.data import ensure
     from grader.gradescope import write_zip
@@ -307,7 +311,7 @@ def gradescope_command(argv):
     code, found = get_data(lambda bar: ensure(progress=bar))
     if code:
         return code
-    write_zip(args.out, args.lang or lang(), found[1])
+    write_zip(args.out, args.lang or lang(), found[1], args.timeout)
     print(_("wrote {path}: upload it as the autograder of a Gradescope programming assignment.", path=args.out))
     return 0
 

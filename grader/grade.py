@@ -40,10 +40,11 @@ class CheckResult:
     step: str
     label: str
     points: float
-    outcome: str = "pending"  # "passed", "failed" or "skipped".
+    outcome: str = "pending"  # "passed", "failed", "skipped", or "stopped" with the grading.
     failure: Failure | None = None  # Why it failed.
     blocked_by: str | None = None  # The step to fix first, when it was skipped.
     note: str = ""  # What a passed check adds: "test accuracy 0.9782".
+    value: float | None = None  # What it measured, when it measures: the test accuracy.
 
     @property
     def score(self):
@@ -57,6 +58,7 @@ class Grade:
     submission: str  # The folder, as given.
     shown: str | None = None  # The notebook the folder was read from, named instead of its files.
     checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0  # How long the grading took.
     version: int = VERSION
 
     @property
@@ -75,9 +77,15 @@ class Grade:
         return graded
 
     def step_outcome(self, step):
-        """"passed" when all its checks passed, "skipped" when all were skipped, else "failed"."""
+        """"passed", "skipped" or "stopped" when all its checks were, else "failed"."""
         outcomes = {check.outcome for check in self.checks if check.step == step}
-        return outcomes.pop() if outcomes in ({"passed"}, {"skipped"}) else "failed"
+        return outcomes.pop() if outcomes in ({"passed"}, {"skipped"}, {"stopped"}) else "failed"
+
+    def stop(self, reason):
+        """The grading was stopped from outside: each check not graded yet is "stopped", for `reason`."""
+        for check in self.checks:
+            if check.outcome == "pending":
+                check.outcome, check.failure = "stopped", Failure(problem=reason)
 
     def step_score(self, step):
         return sum(check.score for check in self.checks if check.step == step)

@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
+import traceback
 import zipfile
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
@@ -30,7 +31,9 @@ from grader.sandbox import PACKAGE_ROOT, not_copied
 from grader.steps import FILE_STEPS
 
 GRADER_DIR = PACKAGE_ROOT / "grader"
-TIMEOUT, MEMORY_MB = 480, 3072  # Gradescope stops an autograder at 10 minutes by default: stop first, and say so.
+# Gradescope stops an autograder at the assignment's timeout (10 minutes unless the instructor sets another):
+# grading stops MARGIN seconds before it, keeping what it graded, so that results.json is always written.
+GRADESCOPE_TIMEOUT, MARGIN, MEMORY_MB = 600, 120, 3072
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -57,7 +60,8 @@ RUN = """\
 AUTOGRADER="${{AUTOGRADER:-/autograder}}"
 export PYTHONPATH="$AUTOGRADER/source" MNIST_DATA="$AUTOGRADER/source/data" MNIST_LANG="${{MNIST_LANG:-{lang}}}"
 export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}"
-cd "$AUTOGRADER/source" && exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope run "$AUTOGRADER"
+cd "$AUTOGRADER/source" || exit
+exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope run "$AUTOGRADER" --timeout {timeout}
 """
 
 
@@ -89,14 +93,14 @@ def requirements():
     return "".join(pinned[name] + "\n" for name in order)
 
 
-def write_zip(out, lang, arrays):
+def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT):
     """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays."""
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
         data = Path(scratch) / "mnist.npz"
         np.savez_compressed(data, **arrays)
         with zipfile.ZipFile(out.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lang=lang))):
+            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lang=lang, timeout=f"{timeout:g}"))):
                 info = zipfile.ZipInfo(name)
                 info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
                 archive.writestr(info, text, zipfile.ZIP_DEFLATED)
@@ -108,7 +112,7 @@ def write_zip(out, lang, arrays):
     out.with_suffix(".tmp").replace(out)
 
 
-def run(autograder, timeout=TIMEOUT):
+def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN):
     """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json; return the score.
 
     Whatever happens, results.json is written: Gradescope shows nothing of an autograder that left none.
@@ -119,6 +123,7 @@ def run(autograder, timeout=TIMEOUT):
     try:
         graded = graded_submission(autograder, timeout, memory_limit_mb())
     except Exception as error:
+        traceback.print_exc(file=sys.stdout)  # The instructor's view of the run (results/stdout), not the student's.
         graded = {
             "score": 0,
             "tests": [],
@@ -161,6 +166,7 @@ def graded_submission(autograder, timeout, memory_mb):
                 graded = render.gradescope(grade)
             else:
                 feedback = (out / "feedback.txt").read_text()
+                print(feedback)  # For the instructor too: why this submission has no grade.
                 graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
     return graded
 
@@ -192,8 +198,9 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("autograder", nargs="?", default="/autograder")
+    parser.add_argument("--timeout", type=float, default=GRADESCOPE_TIMEOUT, help="the assignment's autograder timeout")
     args = parser.parse_args(argv)
-    run(args.autograder)
+    run(args.autograder, max(60.0, args.timeout - MARGIN))
     return 0
 
 

@@ -6,7 +6,7 @@ language (grader/i18n.py); none of these is ever read back.
 from grader.i18n import _
 from grader.steps import STEPS
 
-MARKS = {"passed": "✓", "failed": "✗", "skipped": "–"}
+MARKS = {"passed": "✓", "failed": "✗", "skipped": "–", "stopped": "–"}
 
 
 def message(check):
@@ -27,6 +27,8 @@ def step_block(grade, step):
         return "  ".join([head, *(c.note for c in checks if c.note)])
     if outcome == "skipped":
         return head + "  " + _("skipped: {reason}", reason=message(checks[0]))
+    if outcome == "stopped":
+        return head + "  " + message(checks[0])
     messages = {message(c) for c in checks}
     if len(messages) == 1 and all(c.outcome == "failed" for c in checks):
         return head + _indent(messages.pop(), 4)
@@ -68,10 +70,15 @@ def compact(grade):
 
 
 def gradescope(grade):
-    """Gradescope's results.json: the score, the report, and one test per check, named by its label."""
-    return {
+    """Gradescope's results.json: the score, the report (Markdown: a code block keeps its columns), one test per
+    check, named by its label and tagged with its step, the grading's time and the test accuracy for the
+    leaderboard."""
+    results = {
         "score": grade.score,
-        "output": report(grade),
+        "execution_time": grade.seconds,
+        "output": "```\n" + report(grade) + "\n```",
+        "output_format": "md",
+        "test_output_format": "text",
         "visibility": "visible",
         "tests": [
             {
@@ -79,13 +86,21 @@ def gradescope(grade):
                 "score": check.score,
                 "max_score": check.points,
                 "status": "passed" if check.outcome == "passed" else "failed",
-                "output": _("skipped: {reason}", reason=message(check))
-                if check.outcome == "skipped"
-                else message(check),
+                "output": check_output(check),
+                "tags": [check.step],
             }
             for check in grade.checks
         ],
     }
+    measured = [check.value for check in grade.checks if check.value is not None]
+    if measured:
+        results["leaderboard"] = [{"name": _("Test accuracy"), "value": measured[0]}]
+    return results
+
+
+def check_output(check):
+    """What one check's entry in results.json and in Classroom's result says."""
+    return _("skipped: {reason}", reason=message(check)) if check.outcome == "skipped" else message(check)
 
 
 def classroom(grade):
@@ -113,11 +128,13 @@ def classroom(grade):
 
 
 def gradebook_row(grade, student, status="graded"):
-    """A row of grades.csv: the points of each step, the total and the maximum."""
+    """A row of grades.csv: the points of each step, the total and the maximum; without a grade (an error),
+    empty points, which a gradebook cannot take for a real zero."""
+    if grade is None:
+        return {"student": student, **dict.fromkeys(STEPS, ""), "total": "", "max": 100, "status": status}
     row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
-    if grade is not None:
-        row.update({step: grade.step_score(step) for step in grade.steps()})
-        row.update(total=grade.score, max=grade.max_score)
+    row.update({step: grade.step_score(step) for step in grade.steps()})
+    row.update(total=grade.score, max=grade.max_score)
     return row
 
 

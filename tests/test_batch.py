@@ -1,6 +1,8 @@
 """`mnist-grade batch`: a class graded at once, each submission in its own process and limits."""
 
 import csv
+import json
+import re
 import shutil
 import zipfile
 
@@ -21,7 +23,7 @@ def copy(source, target, **files):
 
 
 def grades(out):
-    with open(out / "grades.csv") as file:
+    with open(out / "grades.csv", encoding="utf-8-sig") as file:  # With a BOM, for spreadsheets.
         return list(csv.reader(file))
 
 
@@ -46,8 +48,10 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     run = mnist_grade("batch", str(class_), "--out", str(out), "--jobs", "2")
     assert (run.returncode, run.stdout) == (
         0,
-        f"6 submissions in {out / 'grades.csv'}: 4 graded, 2 errors, 0 timeouts, 0 over memory.\n",
+        f"6 submissions in {out / 'grades.csv'}: 4 graded, 2 errors, 0 timeouts, 0 over memory.\n"
+        "Not graded in full: erin, frank (their feedback.txt says why).\n",
     )
+    assert (out / "grades.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,")
     assert "grading" in run.stderr and "6/6" in run.stderr  # The progress bar, with its count and time left.
     assert grades(out) == [
         ["student", "reshape", "normalize", "one_hot", "build", "compile", "fit", "accuracy", "total", "max", "status"],
@@ -55,9 +59,16 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
         ["bob", "0", "0", "0", "0", "0", "0", "0", "0", "100", "graded"],
         ["carol", "10", "7", "10", "20", "15", "0", "0", "62", "100", "graded"],
         ["dave", "10", "10", "10", "0", "0", "0", "0", "30", "100", "graded"],
-        ["erin", "0", "0", "0", "0", "0", "0", "0", "0", "100", "error"],
-        ["frank", "0", "0", "0", "0", "0", "0", "0", "0", "100", "error"],
+        ["erin", "", "", "", "", "", "", "", "", "100", "error"],  # No grade: empty, not a zero.
+        ["frank", "", "", "", "", "", "", "", "", "100", "error"],
     ]
+    with open(out / "checks.csv", encoding="utf-8-sig") as file:
+        checks = list(csv.DictReader(file))
+    assert len(checks) == 4 * 25 and {row["student"] for row in checks} == {"alice", "bob", "carol", "dave"}
+    assert checks[0] == {"student": "alice", "step": "reshape", "check": "reshape returns (N, 784) for any number "
+                         "of images N", "points": "3", "score": "3", "outcome": "passed"}
+    assert {(row["step"], row["outcome"]) for row in checks if row["student"] == "bob"} >= {
+        ("reshape", "failed"), ("compile", "skipped")}
     assert (out / "alice" / "results.json").exists()
     assert "All checks passed. Well done!" in (out / "alice" / "feedback.txt").read_text()
     assert "is missing reshape.py" in (out / "erin" / "feedback.txt").read_text()
@@ -72,23 +83,70 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     assert forced.returncode == 0 and (out / "alice" / "results.json").stat().st_mtime_ns != before
 
 
-def test_limits_stop_a_submission_and_the_batch_goes_on(tmp_path):
+def test_limits_stop_a_submission_keep_its_points_and_the_batch_goes_on(tmp_path):
+    """A step that hangs is stopped within the time limit and costs only its points; a grading stopped for
+    memory keeps the points of every check graded before, and its other checks say why they were stopped."""
+    class_, out = tmp_path / "class", tmp_path / "results"
+    class_.mkdir()
+    copy(EXERCISES, class_ / "hang", reshape="def reshape_images(images):\n    while True:\n        pass\n",
+         normalize=(SOLUTIONS / "normalize.py").read_text(), one_hot=(SOLUTIONS / "one_hot.py").read_text())
+    run = mnist_grade("batch", str(class_), "--out", str(out), "--timeout", "20")
+    assert run.returncode == 0, run.stderr
+    assert grades(out)[1:] == [["hang", "0", "10", "10", "0", "0", "0", "0", "20", "100", "graded"]]  # Ended in time.
+    copy(SOLUTIONS, class_ / "hog",
+         fit="def fit_model(model, images, labels):\n    block = b'x' * 3_000_000_000\n    while True:\n        pass\n")
+    run = mnist_grade("batch", str(class_), "--out", str(out), "--timeout", "300", "--memory", "1500", "--only", "hog")
+    assert run.returncode == 0, run.stderr
+    assert grades(out)[2:] == [["hog", "10", "10", "10", "20", "15", "0", "0", "65", "100", "memory"]]
+    assert re.search(r"reshape did not finish within \d s and was stopped", (out / "hang" / "feedback.txt").read_text())
+    assert "Stopped: grading used more than 1500 MB of memory." in (out / "hog" / "feedback.txt").read_text()
+    results = json.loads((out / "hog" / "results.json").read_text())
+    assert results["score"] == 65
+    assert "– fit        0/15  stopped: grading used more than 1500 MB of memory\n" in results["output"]
+    assert [test["output"] for test in results["tests"] if test["name"].startswith("accuracy")] == [
+        "stopped: grading used more than 1500 MB of memory"]
+    assert not [pid for pid in running_workers() if str(class_) in pid]  # Nothing of theirs runs on.
+
+
+def test_entries_that_would_be_one_student_stop_the_batch_before_it_grades(tmp_path):
     class_ = tmp_path / "class"
     class_.mkdir()
-    copy(SOLUTIONS, class_ / "hang", reshape="def reshape_images(images):\n    while True:\n        pass\n")
-    copy(
-        SOLUTIONS,
-        class_ / "hog",
-        reshape=("def reshape_images(images):\n    block = b'x' * 3_000_000_000\n    while True:\n        pass\n"),
-    )
-    out = tmp_path / "results"
-    run = mnist_grade("batch", str(class_), "--out", str(out), "--timeout", "15", "--memory", "1500")
-    assert run.returncode == 0, run.stderr
-    rows = {row[0]: row[-1] for row in grades(out)[1:]}
-    assert rows == {"hang": "timeout", "hog": "memory"}
-    assert "Stopped: grading took longer than 15 s." in (out / "hang" / "feedback.txt").read_text()
-    assert "Stopped: grading used more than 1500 MB of memory." in (out / "hog" / "feedback.txt").read_text()
-    assert not [pid for pid in running_workers() if str(class_) in pid]  # Nothing of theirs runs on.
+    copy(EXERCISES, class_ / "bob")
+    shutil.make_archive(str(class_ / "bob"), "zip", class_ / "bob")
+    run = mnist_grade("batch", str(class_), "--out", str(tmp_path / "out"))
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.endswith("mnist-grade batch: bob and bob.zip would be graded as the same student; rename or "
+                               "remove all but one of each, then run the batch again.\n")
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_a_rerun_grades_what_changed_and_only_the_students_named(tmp_path):
+    """Each result keeps its submission's fingerprint: a re-run grades the new and the changed, --only the named;
+    identical.txt groups byte-identical submissions."""
+    class_ = tmp_path / "class"
+    class_.mkdir()
+    for name in ("ann", "ben", "cat"):
+        copy(EXERCISES, class_ / name)
+    out = tmp_path / "out"
+    assert mnist_grade("batch", str(class_), "--out", str(out)).returncode == 0
+    assert (out / "identical.txt").read_text() == "ann ben cat\n"
+
+    def stamps():
+        return {name: (out / name / "results.json").stat().st_mtime_ns for name in ("ann", "ben", "cat")}
+
+    first = stamps()
+    (class_ / "ben" / "reshape.py").write_text((SOLUTIONS / "reshape.py").read_text())
+    assert mnist_grade("batch", str(class_), "--out", str(out)).returncode == 0
+    second = stamps()
+    assert [name for name in first if first[name] != second[name]] == ["ben"]
+    assert grades(out)[2][:2] == ["ben", "10"]
+    assert (out / "identical.txt").read_text() == "ann cat\n"
+    only = mnist_grade("batch", str(class_), "--out", str(out), "--only", "cat")
+    assert only.returncode == 0
+    assert [name for name, stamp in stamps().items() if stamp != second[name]] == ["cat"]
+    unknown = mnist_grade("batch", str(class_), "--out", str(out), "--only", "dan")
+    assert unknown.returncode == 2
+    assert unknown.stderr.splitlines()[-1] == f"mnist-grade batch: dan: no such student in {class_}."
 
 
 def running_workers():

@@ -107,7 +107,7 @@ def test_three_gradings_of_a_submission_give_the_same_points(tmp_path):
                 (folder / f"{step}.py").write_text(code)
     run = mnist_grade("batch", str(class_), "--out", str(tmp_path / "out"), "--jobs", "2")
     assert run.returncode == 0, run.stdout + run.stderr
-    with open(tmp_path / "out" / "grades.csv") as file:
+    with open(tmp_path / "out" / "grades.csv", encoding="utf-8-sig") as file:
         rows = {row.pop("student"): row for row in csv.DictReader(file)}
     points = {name: [rows[f"{name}-{copy}"] for copy in range(3)] for name in submissions}
     expected = {

@@ -51,7 +51,29 @@ def test_each_output_renders_the_same_facts():
     results = render.gradescope(grade)
     assert (results["score"], [test["score"] for test in results["tests"]]) == (4, [4, 0, 0, 0])
     assert results["tests"][3]["output"] == "skipped: fix build first"
+    assert [test["tags"] for test in results["tests"]] == [["reshape"], ["reshape"], ["build"], ["compile"]]
+    # Markdown with the report in a code block keeps its columns; each check's output is plain text.
+    assert (results["output_format"], results["test_output_format"]) == ("md", "text")
+    assert results["output"] == "```\n" + render.report(grade) + "\n```"
+    assert "leaderboard" not in results  # Nothing was measured.
     assert render.classroom(grade)["max_score"] == 45
     assert render.gradebook_row(grade, "ana") == {
         "student": "ana", "reshape": 4, "normalize": 0, "one_hot": 0, "build": 0, "compile": 0, "fit": 0,
         "accuracy": 0, "total": 4, "max": 45, "status": "graded"}
+
+
+def test_a_stopped_grading_keeps_its_points_and_says_why_the_rest_stopped():
+    grade = a_grade()
+    grade.checks.append(CheckResult("accuracy", "accuracy of the trained model", 20))
+    grade.stop("stopped: grading took longer than 900 s")
+    assert grade.score == 4 and grade.checks[-1].outcome == "stopped"
+    assert render.step_block(grade, "accuracy") == "– accuracy   0/20  stopped: grading took longer than 900 s"
+    assert render.gradescope(grade)["tests"][-1]["output"] == "stopped: grading took longer than 900 s"
+
+
+def test_the_test_accuracy_goes_to_gradescope_s_leaderboard():
+    grade = Grade("work", checks=[CheckResult("accuracy", "accuracy …", 20, "passed", note="test accuracy 0.9782",
+                                              value=0.9782)], seconds=12.5)
+    results = render.gradescope(grade)
+    assert results["leaderboard"] == [{"name": "Test accuracy", "value": 0.9782}]
+    assert results["execution_time"] == 12.5

@@ -8,6 +8,7 @@ through this file (grader/conftest.py imports it). Each check's result is record
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ FOLDER = pytest.StashKey[Path]()  # The submission.
 DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
 PRELOADED = pytest.StashKey[dict]()  # MNIST as mnist-grade loaded and checked it, when it did.
 CHECK = pytest.StashKey[CheckResult]()  # An item's own result.
+STARTED = pytest.StashKey[float]()  # When grading started (time.monotonic()).
 SAMPLE_SIZE = 1000  # Not 60,000, so a hard-coded count shows.
 PROBE_SIZE = 32
 # The steps each worker process runs: the model's steps build on each other, in one process.
@@ -43,6 +45,8 @@ def pytest_addoption(parser):
                     help="also write the grade as Gradescope results.json to FILE")
     group.addoption("--grade", dest="grade_file", metavar="FILE",
                     help="also write the Grade itself as JSON to FILE (what batch and Gradescope read)")
+    group.addoption("--time-budget", type=float, metavar="SECONDS",
+                    help="end every step in time for the whole grading to end within SECONDS, with a grade")
     group.addoption("--step-timeout", type=float, metavar="SECONDS",
                     help="a time limit for every step, instead of each step's own")
     group.addoption("--live", action="store_true",
@@ -103,6 +107,17 @@ def pytest_collection_finish(session):
         label = (item.function.__doc__ or item.name).strip().splitlines()[0]
         item.stash[CHECK] = CheckResult(step_of(item), label, marker.args[0] if marker else 1)
         grade.checks.append(item.stash[CHECK])
+    _save(session.config)
+
+
+def _save(config):
+    """Write the Grade so far to --grade FILE, whole or not at all: a grading stopped from outside keeps what
+    it had graded."""
+    path = config.getoption("grade_file")
+    if path:
+        scratch = Path(f"{path}.tmp")
+        scratch.write_text(config.stash[GRADE].to_json() + "\n")
+        scratch.replace(path)
 
 
 def pytest_runtest_setup(item):
@@ -120,10 +135,14 @@ def pytest_runtest_makereport(item, call):
     check, grade = item.stash[CHECK], item.config.stash[GRADE]
     if check.outcome in ("pending", "passed") and (report.when == "call" or not report.passed):
         check.outcome = report.outcome
+        properties = dict(report.user_properties)
+        check.value = properties.get("value")
         if report.passed:
-            check.note = dict(report.user_properties).get("note", "")
+            check.note = properties.get("note", "")
         elif report.failed or not check.blocked_by:
             check.failure = _failure(call, report)
+    if report.when == "teardown":
+        _save(item.config)
     steps_done = all(c.outcome != "pending" for c in grade.checks if c.step == check.step)
     if report.when == "teardown" and streaming(item.config) and steps_done:
         terminal.write(item.config, render.step_block(grade, check.step))
@@ -147,6 +166,7 @@ def streaming(config):
 
 
 def pytest_sessionstart(session):
+    session.config.stash[STARTED] = time.monotonic()
     if streaming(session.config):
         shown = session.config.getoption("shown_as")
         what = shown if shown else f"{session.config.stash[FOLDER]}/"
@@ -163,6 +183,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def pytest_sessionfinish(session, exitstatus):
     config, grade = session.config, session.config.stash[GRADE]
+    grade.seconds = round(time.monotonic() - config.stash[STARTED], 1)
     if exitstatus not in (0, 1) or not grade.checks:
         return
     if config.getoption("compact"):
@@ -172,8 +193,7 @@ def pytest_sessionfinish(session, exitstatus):
     if config.getoption("grade_json"):
         Path(config.getoption("grade_json")).write_text(
             json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
-    if config.getoption("grade_file"):
-        Path(config.getoption("grade_file")).write_text(grade.to_json() + "\n")
+    _save(config)
 
 
 @pytest.fixture(scope="session")
@@ -224,6 +244,8 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
     # seed, so that every grading of a submission checks the same outputs.
     inputs["build"] = {protocol.PROBE: np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)}
     timeout = pytestconfig.getoption("step_timeout")
+    budget = pytestconfig.getoption("time_budget")
+    deadline = time.monotonic() + budget if budget else None
     wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
     workers = {}
     try:
@@ -235,7 +257,8 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                 # The model's worker is the longest: the others, short, yield the processor to it.
                 niceness = 0 if "fit" in group else 10
                 worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
-                                shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE])
+                                shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
+                                deadline=deadline)
                 workers.update(dict.fromkeys(group, worker))
         def result(step):
             if step != "fit":
