@@ -138,10 +138,12 @@ def _stored(folder):
         return {}
 
 
-def grade_one(student, path, out, timeout, memory_mb, digest=None):
+def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None):
     """Grade one entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
 
-    Return (the row, the Grade or None when there is none: a bad zip, a stop, an error)."""
+    Messages name the work as the student knows it: `shown`, by default the entry's name (a folder, a notebook)
+    or, in a zip, the folder of the step files in it. Return (the row, the Grade or None when there is none:
+    a bad zip, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
@@ -159,9 +161,11 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None):
                 _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error),
             )
         if target is not None:
+            if shown is None:
+                shown = target.relative_to(Path(scratch) / "unpacked").as_posix() if target != path else path.name
             graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
             status, printed = run_limited(
-                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded),
+                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded), "--shown-path", shown,
                  "--time-budget", f"{time_budget(timeout):g}"], timeout, memory_mb,
                 env={**os.environ, "TMPDIR": str(temporary)})
             grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None

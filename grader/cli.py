@@ -34,6 +34,7 @@ def parse(argv):
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
     parser.add_argument("--grade", metavar="FILE", help=argparse.SUPPRESS)  # The Grade as JSON, for batch.
     parser.add_argument("--time-budget", type=float, help=argparse.SUPPRESS)  # Batch's limit, less a margin.
+    parser.add_argument("--shown-path", help=argparse.SUPPRESS)  # PATH as the student knows it (batch, Gradescope).
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
@@ -86,7 +87,7 @@ def main(argv=None):
     if args.path.endswith(".ipynb"):
         return grade_notebook(args)
     try:
-        check_folder(args.path)
+        check_folder(args.path, args.shown_path)
     except SubmissionError as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
@@ -110,6 +111,7 @@ def grade(folder, args, shown=None, handover=None):
     options = pytest_options(str(folder), args.json, args.step_timeout)
     options += [f"--step={args.step}"] * bool(args.step) + ["--compact"] * args.compact
     options += [f"--shown-as={shown}"] if shown else []
+    options += [f"--shown-folder={args.shown_path}"] if getattr(args, "shown_path", None) and not shown else []
     options += [f"--grade={args.grade}"] if getattr(args, "grade", None) else []
     options += [f"--time-budget={args.time_budget}"] if getattr(args, "time_budget", None) else []
     handover = handover or Handover()
@@ -133,7 +135,8 @@ def grade_notebook(args, handover=None):
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
-        return grade(submission(sources, Path(scratch) / "notebook"), args, shown=args.path, handover=handover)
+        return grade(submission(sources, Path(scratch) / "notebook"), args, shown=args.shown_path or args.path,
+                     handover=handover)
 
 
 def notebook_command(argv):

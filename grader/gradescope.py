@@ -161,7 +161,8 @@ def graded_submission(autograder, timeout, memory_mb):
             graded = {"score": 0, "output": problem, "tests": []}
         else:
             out = Path(scratch) / "graded"
-            _row, grade = grade_one("submission", work, out, timeout, memory_mb)
+            shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
+            _row, grade = grade_one("submission", work, out, timeout, memory_mb, shown=shown)
             if grade is not None:
                 graded = render.gradescope(grade)
             else:

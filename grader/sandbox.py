@@ -45,7 +45,7 @@ class Run:
     """What happened when one step's worker ran: its facts, or why there are none."""
 
     step: str
-    folder: Path
+    folder: Path  # The submission, as messages name it.
     workdir: Path
     facts: dict = field(default_factory=dict)
     seconds: float = 0.0
@@ -90,10 +90,10 @@ class Worker:
     """
 
     def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
-                 deadline=None):
+                 deadline=None, shown_folder=None):
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
         self.deadline = deadline  # time.monotonic() by which every step must have ended, whatever its own limit.
-        self.shown = shown
+        self.shown, self.shown_folder = shown, Path(shown_folder or folder)  # What messages name.
         workdir.mkdir(parents=True, exist_ok=True)
         user = worker_user()
         # What the worker imports: a copy, so the student's files stay as they are. Links stay links: the
@@ -167,7 +167,7 @@ class Worker:
                     watch(self.printed_text())
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
+        run = Run(step, self.shown_folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
                   printed=self.printed_text(), given=self.given)
         self.clock = time.monotonic()
         return run

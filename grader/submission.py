@@ -16,9 +16,10 @@ class MissingFunction(Exception):
     """The student's file does not define the step's function."""
 
 
-def check_folder(path):
-    """Return the submission folder as a Path, or raise SubmissionError saying what is wrong."""
-    folder = Path(path)
+def check_folder(path, shown=None):
+    """Return the submission folder as a Path, or raise SubmissionError saying what is wrong (naming the
+    folder `shown`, when given, as the student knows it)."""
+    folder, path = Path(path), shown or path
     if not folder.is_dir():
         raise SubmissionError(_(
             "There is no folder {path}. Give the folder that holds your six step files, "

@@ -74,6 +74,13 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     assert "is missing reshape.py" in (out / "erin" / "feedback.txt").read_text()
     assert "frank.zip is not a readable zip file" in (out / "frank" / "feedback.txt").read_text()
     assert "dave.ipynb has no function build_model()" in (out / "dave" / "feedback.txt").read_text()
+    # What students read names their own work: never the instructor's folders or the batch's scratch ones.
+    assert "Next: fix reshape in bob/reshape.py, then grade again." in (out / "bob" / "feedback.txt").read_text()
+    assert "in carol/fit.py still raises NotImplementedError" in (out / "carol" / "feedback.txt").read_text()
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        for name in ("feedback.txt", "results.json"):
+            text = (out / student / name).read_text() if (out / student / name).exists() else ""
+            assert str(tmp_path) not in text and "mnist-batch-" not in text, (student, name)
 
     before = (out / "alice" / "results.json").stat().st_mtime_ns
     again = mnist_grade("batch", str(class_), "--out", str(out))

@@ -117,6 +117,8 @@ def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_z
         "failed",
     )
     assert reshape["output"].startswith("尚未作答")  # The language set for the course: a student's view in Chinese.
+    # Paths are the student's, inside what they uploaded: never the grader's scratch folders.
+    assert "exercises/reshape.py" in reshape["output"] and "/tmp" not in json.dumps(results, ensure_ascii=False)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ ORDER = list(STEPS)
 # What the plugin shares with its hooks and fixtures, and with mnist-grade (grader/cli.py).
 GRADE = pytest.StashKey[Grade]()  # The checks' results, recorded as they are graded.
 FOLDER = pytest.StashKey[Path]()  # The submission.
+SHOWN_FOLDER = pytest.StashKey[Path]()  # The submission as messages name it.
 DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
 PRELOADED = pytest.StashKey[dict]()  # MNIST as mnist-grade loaded and checked it, when it did.
 CHECK = pytest.StashKey[CheckResult]()  # An item's own result.
@@ -53,6 +54,8 @@ def pytest_addoption(parser):
                     help="print each step's result as soon as it is graded (what mnist-grade shows)")
     group.addoption("--step", dest="only_step", metavar="NAME",
                     help="grade only this step and the steps it needs")
+    group.addoption("--shown-folder", metavar="PATH",
+                    help="the folder messages name instead of --submission (its path as the student knows it)")
     group.addoption("--shown-as", metavar="PATH",
                     help="the path messages name instead of the step files (a notebook the submission was read from)")
     group.addoption("--compact", action="store_true",
@@ -64,7 +67,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what a check is worth")
     try:
-        folder = check_folder(config.getoption("submission"))
+        folder = check_folder(config.getoption("submission"), config.getoption("shown_folder"))
     except SubmissionError as error:
         raise pytest.UsageError(str(error)) from None
     only = config.getoption("only_step")
@@ -78,7 +81,9 @@ def pytest_configure(config):
         raise pytest.UsageError(str(error)) from None
     become_subreaper()  # Processes student code leaves behind come back to this one, to be stopped.
     config.stash[FOLDER] = folder
-    config.stash[GRADE] = Grade(str(config.getoption("submission")), config.getoption("shown_as"))
+    shown = config.getoption("shown_folder")
+    config.stash[SHOWN_FOLDER] = Path(shown) if shown else folder
+    config.stash[GRADE] = Grade(str(shown or config.getoption("submission")), config.getoption("shown_as"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -169,7 +174,7 @@ def pytest_sessionstart(session):
     session.config.stash[STARTED] = time.monotonic()
     if streaming(session.config):
         shown = session.config.getoption("shown_as")
-        what = shown if shown else f"{session.config.stash[FOLDER]}/"
+        what = shown if shown else f"{session.config.stash[SHOWN_FOLDER]}/"
         terminal.write(session.config,
                        _("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) + "\n")
 
@@ -258,6 +263,7 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                 niceness = 0 if "fit" in group else 10
                 worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
                                 shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
+                                shown_folder=pytestconfig.stash[SHOWN_FOLDER],
                                 deadline=deadline)
                 workers.update(dict.fromkeys(group, worker))
         def result(step):
