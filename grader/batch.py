@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,15 @@ from pathlib import Path
 from grader import render
 from grader.grade import Grade
 from grader.i18n import _
-from grader.processes import kill_tree, popen_options, tree_memory_kb
+from grader.processes import (
+    kill_tree,
+    pin,
+    popen_options,
+    share_cores,
+    thread_environment,
+    tree_memory_kb,
+    usable_cores,
+)
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
@@ -102,9 +111,20 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
     todo = {student: path for student, path in found.items() if due(student)}
     if progress:
         progress(total=len(todo))
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-        futures = [pool.submit(grade_one, student, path, out / student, timeout, memory_mb, prints[student])
-                   for student, path in todo.items()]
+    jobs = jobs or len(usable_cores())
+    slots = queue.SimpleQueue()  # Each grading runs on cores of its own, and sizes its thread pools to them.
+    for cores in share_cores(jobs):
+        slots.put(cores)
+
+    def graded(student, path):
+        cores = slots.get()
+        try:
+            return grade_one(student, path, out / student, timeout, memory_mb, prints[student], cores=cores)
+        finally:
+            slots.put(cores)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(graded, student, path) for student, path in todo.items()]
         for done in as_completed(futures):
             done.result()
             if progress:
@@ -138,12 +158,12 @@ def _stored(folder):
         return {}
 
 
-def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None):
+def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, cores=None):
     """Grade one entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
 
     Messages name the work as the student knows it: `shown`, by default the entry's name (a folder, a notebook)
-    or, in a zip, the folder of the step files in it. Return (the row, the Grade or None when there is none:
-    a bad zip, a stop, an error)."""
+    or, in a zip, the folder of the step files in it. With `cores`, the grading runs on those alone.
+    Return (the row, the Grade or None when there is none: a bad zip, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
@@ -167,7 +187,8 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None):
             status, printed = run_limited(
                 [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded), "--shown-path", shown,
                  "--time-budget", f"{time_budget(timeout):g}"], timeout, memory_mb,
-                env={**os.environ, "TMPDIR": str(temporary)})
+                env={**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})},
+                cores=cores)
             grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
             if status == "timeout" and grade:
                 grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{timeout:g}"))
@@ -207,13 +228,15 @@ def holding_steps(folder):
     return None
 
 
-def run_limited(command, timeout, memory_mb, env=None):
+def run_limited(command, timeout, memory_mb, env=None, cores=None):
     """Run a grading; stop it when it passes the wall-clock or memory limit. Return (status, what it printed)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as printed:
         process = subprocess.Popen(
             command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, **popen_options()
         )
+        if cores:
+            pin(process.pid, cores)
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:

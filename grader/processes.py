@@ -90,6 +90,49 @@ def lower_priority(pid, niceness):
         pass
 
 
+def usable_cores():
+    """The cores this process may run on (its affinity where the OS has one), in order."""
+    try:
+        return sorted(psutil.Process().cpu_affinity())
+    except (AttributeError, psutil.Error):  # macOS has no affinity.
+        return list(range(os.cpu_count() or 1))
+
+
+def share_cores(jobs, cores=None):
+    """The cores of each of `jobs` slots: disjoint, as even as can be, every core used; one core each when
+    there are more jobs than cores (then slots share them round the table)."""
+    cores = usable_cores() if cores is None else list(cores)
+    if jobs >= len(cores):
+        return [[cores[slot % len(cores)]] for slot in range(jobs)]
+    size, extra = divmod(len(cores), jobs)
+    slots, start = [], 0
+    for slot in range(jobs):
+        end = start + size + (slot < extra)
+        slots.append(cores[start:end])
+        start = end
+    return slots
+
+
+def thread_environment(threads):
+    """Variables that size a grading's thread pools to `threads`: OpenMP and the BLAS libraries, TensorFlow's
+    intra- and inter-op pools, and XLA's CPU runtime (single-threaded Eigen when there is one thread)."""
+    env = {name: str(threads) for name in (
+        "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")}
+    env["TF_NUM_INTEROP_THREADS"] = "1"
+    if threads == 1:
+        flags = os.environ.get("XLA_FLAGS", "")
+        env["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+    return env
+
+
+def pin(pid, cores):
+    """Keep a process (and what it starts from now on) to `cores`, where the OS allows it."""
+    try:
+        psutil.Process(pid).cpu_affinity(cores)
+    except (AttributeError, ValueError, psutil.Error):
+        pass
+
+
 def tree_memory_kb(pid):
     """The memory of a process and all its descendants, in kB: PSS where the OS has it, else USS."""
     total = 0

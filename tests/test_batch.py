@@ -4,14 +4,17 @@ import csv
 import json
 import re
 import shutil
+import sys
 import zipfile
 
 import nbformat
 import psutil
+import pytest
 from conftest import EXERCISES, SOLUTIONS, mnist_grade
 from nbformat import v4
 
 from grader.assign import solution
+from grader.processes import share_cores, thread_environment
 from grader.steps import FILE_STEPS
 
 
@@ -169,3 +172,28 @@ def running_workers():
 def test_batch_of_a_missing_folder_is_bad_usage(tmp_path):
     run = mnist_grade("batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert (run.returncode, run.stderr) == (2, f"mnist-grade batch: There is no folder {tmp_path / 'nowhere'}.\n")
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS has no CPU affinity")
+def test_each_grading_of_a_batch_gets_cores_of_its_own_and_thread_pools_to_match(tmp_path):
+    """N jobs on C cores: disjoint core sets, every core used, and thread pools sized to them, so that a batch
+    never runs N gradings each with pools for the whole machine."""
+    assert share_cores(4, range(16)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+    assert share_cores(3, range(8)) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    assert share_cores(3, range(2)) == [[0], [1], [0]]
+    assert thread_environment(4)["OMP_NUM_THREADS"] == "4" and "XLA_FLAGS" not in thread_environment(4)
+    assert "--xla_cpu_multi_thread_eigen=false" in thread_environment(1)["XLA_FLAGS"]
+    # What a worker of a batch of two on this machine sees.
+    class_ = tmp_path / "class"
+    seen = tmp_path / "seen.json"
+    copy(EXERCISES, class_ / "ann", reshape=(
+        "import json, os\n\nimport psutil\n\n\ndef reshape_images(images):\n"
+        f"    json.dump({{'cores': len(psutil.Process().cpu_affinity()), 'omp': os.environ.get('OMP_NUM_THREADS'),"
+        f" 'xla': os.environ.get('XLA_FLAGS', '')}}, open({str(seen)!r}, 'w'))\n"
+        "    return images.reshape(len(images), 784)\n"))
+    run = mnist_grade("batch", str(class_), "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    found = json.loads(seen.read_text())
+    cores = len(share_cores(2)[0])
+    assert found == {"cores": cores, "omp": str(cores),
+                     "xla": "--xla_cpu_multi_thread_eigen=false" if cores == 1 else found["xla"]}
