@@ -31,11 +31,11 @@ from grader.processes import (
     tree_memory_kb,
     usable_cores,
 )
+from grader.sandbox import NOT_COPIED
 from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
 CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
-SKIPPED_IN_COPIES = ("__pycache__", ".git", ".ipynb_checkpoints")
 
 
 class BatchError(Exception):
@@ -77,7 +77,7 @@ def fingerprint(path):
     path = Path(path)
     if path.is_dir():
         for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()
-                           and not set(p.relative_to(path).parts) & set(SKIPPED_IN_COPIES)):
+                           and not set(p.relative_to(path).parts) & set(NOT_COPIED)):
             digest.update(file.relative_to(path).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     elif path.suffix == ".zip":
         try:
@@ -151,11 +151,13 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
 
 
 def _stored(folder):
-    """What grade_one stored for a student (row.json): the row, the checks and the fingerprint; {} if none."""
+    """What grade_one stored for a student (row.json): the row, the checks and the fingerprint; {} if none
+    (or only a row, as an older version stored it: that student is graded again)."""
     try:
-        return json.loads((folder / "row.json").read_text())
+        stored = json.loads((folder / "row.json").read_text())
     except (OSError, ValueError):
         return {}
+    return stored if isinstance(stored, dict) and "row" in stored else {}
 
 
 def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, cores=None):
