@@ -36,6 +36,9 @@ from grader.steps import FILE_STEPS, STEPS
 
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
 CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
+# Canvas's gradebook import: a row is matched by one of the first three columns or by SIS Login ID, which is
+# each entry's name here; then Section, then one column per assignment.
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 class BatchError(Exception):
@@ -91,12 +94,14 @@ def fingerprint(path):
     return digest.hexdigest()
 
 
-def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None, only=None):
+def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None, only=None,
+              assignment="MNIST"):
     """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
     with `force`, or the students in `only`); return the gradebook's rows (dicts of COLUMNS).
 
     Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
-    checks.csv (one row per check) and identical.txt (groups of byte-identical submissions).
+    checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
+    `assignment`) and identical.txt (groups of byte-identical submissions).
     """
     out = Path(out)
     found = checked_entries(folder, only)
@@ -143,6 +148,10 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
         writer = csv.DictWriter(file, CHECK_COLUMNS)
         writer.writeheader()
         writer.writerows(checks)
+    with open(out / "canvas.csv", "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow([*CANVAS_COLUMNS, assignment])
+        writer.writerows(["", "", "", row["student"], "", row["total"]] for row in rows)  # No grade: left blank.
     groups = {}
     for student, digest in prints.items():
         groups.setdefault(digest, []).append(student)

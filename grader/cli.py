@@ -242,6 +242,8 @@ def batch_command(argv):
     parser.add_argument("--force", action="store_true",
                         help=_("grade every entry again, not only those new or changed since they were graded"))
     parser.add_argument("--only", nargs="+", metavar="NAME", help=_("grade only these students again"))
+    parser.add_argument("--assignment", default="MNIST", metavar="NAME",
+                        help=_("the assignment's column in canvas.csv, as it is named in Canvas (default: MNIST)"))
     parser.add_argument(
         "--timeout", type=float, default=900, metavar="SECONDS", help=_("wall-clock limit per submission")
     )
@@ -283,7 +285,7 @@ def batch_command(argv):
         task = bar.add_task("batch", total=None)
         rows = grade_all(args.submissions, args.out, args.jobs, args.force, args.timeout, args.memory,
                          progress=lambda total=None: bar.update(task, total=total) if total is not None
-                         else bar.advance(task), only=args.only)
+                         else bar.advance(task), only=args.only, assignment=args.assignment)
     counts = {
         status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")
     }

@@ -151,6 +151,8 @@ def test_a_rerun_grades_what_changed_and_only_the_students_named(tmp_path):
     assert [name for name in first if first[name] != second[name]] == ["ben"]
     assert grades(out)[2][:2] == ["ben", "10"]
     assert (out / "identical.txt").read_text() == "ann cat\n"
+    assert (out / "canvas.csv").read_text().splitlines() == [  # Canvas matches each row by SIS Login ID.
+        "Student,ID,SIS User ID,SIS Login ID,Section,MNIST", ",,,ann,,0", ",,,ben,,10", ",,,cat,,0"]
     only = mnist_grade("batch", str(class_), "--out", str(out), "--only", "cat")
     assert only.returncode == 0
     assert [name for name, stamp in stamps().items() if stamp != second[name]] == ["cat"]
