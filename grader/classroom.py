@@ -1,10 +1,10 @@
 """GitHub Classroom: `mnist-grade classroom [PATH]` grades PATH and hands the points to Classroom.
 
 .github/workflows/classroom.yml runs it on every push. It prints the usual report (students read
-it in the Actions log) and writes the grade as the step output `result`, in the format of
-classroom-resources/autograding-grading-reporter: base64 of {"version": 1, "status", "max_score",
-"tests": [{"name", "status", "score", "message", ...}]}. The reporter adds up the tests' scores
-and shows "Points 30/100", which is what Classroom records.
+it in the Actions log) and writes one step output per check, named as its runner (reshape1, …,
+accuracy1; render.runner_name), each in the format of classroom-resources/autograding-grading-reporter:
+base64 of {"version": 1, "status", "max_score", "tests": [{"name", "status", "score", "message", ...}]}.
+One check a runner makes the reporter's log and what Classroom records the same points: "Points 30/100".
 """
 
 import base64
@@ -19,18 +19,18 @@ def encoded(result):
 
 def classroom(path, graded):
     """Grade `path` with graded(path), which returns (mnist-grade's exit code, the Grade); write the reporter's
-    result to $GITHUB_OUTPUT, or print it when that is not set. Exit 0 once graded, whatever the score: the
+    results to $GITHUB_OUTPUT, or print it when that is not set. Exit 0 once graded, whatever the score: the
     reporter turns the run red when points are missing."""
     from grader import render
 
     code, grade = graded(path)
     if code not in (0, 1) or grade is None:
         return code or 2
-    line = f"result={encoded(render.classroom(grade))}\n"
+    lines = "".join(f"{runner}={encoded(result)}\n" for runner, result in render.classroom(grade).items())
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a") as file:
-            file.write(line)
+            file.write(lines)
     else:
-        sys.stdout.write(line)
+        sys.stdout.write(lines)
     return 0
