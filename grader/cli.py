@@ -301,7 +301,7 @@ def gradescope_command(argv):
     """`mnist-grade gradescope [--out FILE]`: write the autograder.zip to upload to Gradescope."""
     parser = command_parser("gradescope", _(
         "Write autograder.zip for a Gradescope programming assignment: it grades each submission with this "
-        "grader, the package versions installed here and MNIST, which it carries."))
+        "grader, the package versions pinned in grader/constraints.txt and MNIST, which it carries."))
     parser.add_argument(
         "--out", default="autograder.zip", metavar="FILE", help=_("where to write it (default: autograder.zip)")
     )

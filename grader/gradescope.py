@@ -34,6 +34,10 @@ GRADER_DIR = PACKAGE_ROOT / "grader"
 # Gradescope stops an autograder at the assignment's timeout (10 minutes unless the instructor sets another):
 # grading stops MARGIN seconds before it, keeping what it graded, so that results.json is always written.
 GRADESCOPE_TIMEOUT, MARGIN, MEMORY_MB = 600, 120, 3072
+CONSTRAINTS_HEADER = """\
+# The versions Gradescope's bundle and the Classroom workflow install: the grader's dependencies and
+# theirs, as installed where they were last measured. Written by: python -m grader.gradescope constraints
+"""
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -65,9 +69,13 @@ exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope run "
 """
 
 
+CONSTRAINTS = GRADER_DIR / "constraints.txt"
+
+
 def requirements():
     """The grader's dependencies and theirs, each pinned to the version installed here: the grader's
-    own first, then the rest by name.
+    own first, then the rest by name. `python -m grader.gradescope constraints` prints them, to write
+    grader/constraints.txt, which Gradescope's bundle and the Classroom workflow install.
 
     The grader's are read from pyproject.toml in a checkout (an editable install's metadata is as old
     as the install), else from the installed package's metadata.
@@ -104,7 +112,7 @@ def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT):
                 info = zipfile.ZipInfo(name)
                 info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
                 archive.writestr(info, text, zipfile.ZIP_DEFLATED)
-            archive.writestr("requirements.txt", requirements())
+            archive.writestr("requirements.txt", CONSTRAINTS.read_text())  # The same pins as Classroom's.
             for path in sorted(GRADER_DIR.rglob("*")):
                 if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
                     archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
@@ -197,10 +205,13 @@ def find_work(folder):
 
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
-    parser.add_argument("command", choices=["run"])
+    parser.add_argument("command", choices=["run", "constraints"])
     parser.add_argument("autograder", nargs="?", default="/autograder")
     parser.add_argument("--timeout", type=float, default=GRADESCOPE_TIMEOUT, help="the assignment's autograder timeout")
     args = parser.parse_args(argv)
+    if args.command == "constraints":
+        sys.stdout.write(CONSTRAINTS_HEADER + requirements())
+        return 0
     run(args.autograder, max(60.0, args.timeout - MARGIN))
     return 0
 

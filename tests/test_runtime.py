@@ -1,5 +1,6 @@
 """The environment the grader owns: the Keras backend it picks, no needless TensorFlow, training only when due."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -63,7 +64,11 @@ def build_model():
 """
 
 
-@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+NO_TENSORFLOW = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                                   reason="TensorFlow is an extra: pip install -e '.[tensorflow]'")
+
+
+@pytest.mark.parametrize("backend", ["jax", pytest.param("tensorflow", marks=NO_TENSORFLOW)])
 def test_each_worker_trains_on_the_cpu_and_sees_no_gpu_by_default(backend, submission, tmp_path, monkeypatch):
     """What a worker's Keras sees, on either backend: the CPU alone, whatever JAX_PLATFORMS the user set."""
     monkeypatch.setenv("KERAS_BACKEND", backend)
@@ -107,6 +112,7 @@ def test_a_gpu_that_is_not_there_is_bad_usage(monkeypatch):
     assert (run.returncode, run.stderr) == (2, "mnist-grade: MNIST_DEVICE is tpu; it can be cpu or gpu.\n")
 
 
+@NO_TENSORFLOW
 def test_solutions_pass_on_tensorflow_too(monkeypatch):
     """The grader keeps TensorFlow supported: the reference passes on it, inside the measured band."""
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
