@@ -277,3 +277,14 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         assert [row.split(",")[0] + " " + row.split(",")[-3] for row in rows[1:]] == ["alice 100", "bob 30", "carol 30"]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_when_the_grader_itself_fails_the_instructor_sees_why_and_the_student_gets_a_result(tmp_path, capsys):
+    """No submission folder at all: results.json still says what happened, and stdout (which Gradescope shows
+    the instructor) has the traceback."""
+    from grader.gradescope import run
+
+    assert run(tmp_path) == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["output"].startswith("The autograder failed, not your submission")
+    assert "Traceback (most recent call last)" in capsys.readouterr().out
