@@ -211,8 +211,7 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, c
     if grade is not None:
         (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
     row = render.gradebook_row(grade, student, status)
-    checks = [{"student": student, "step": c.step, "check": c.label, "points": c.points, "score": c.score,
-               "outcome": c.outcome} for c in (grade.checks if grade else [])]
+    checks = render.check_rows(grade, student)
     (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": digest}))
     return row, grade
 

@@ -84,14 +84,19 @@ def main(argv=None):
         from grader.watch import watch
 
         return watch(args.path, pass_on(args))
+    return grade_path(args)
+
+
+def grade_path(args, handover=None):
+    """Grade args.path, a notebook or a folder; return mnist-grade's exit code. `handover` gets the Grade."""
     if args.path.endswith(".ipynb"):
-        return grade_notebook(args)
+        return grade_notebook(args, handover)
     try:
         check_folder(args.path, args.shown_path)
     except SubmissionError as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
-    return grade(args.path, args)
+    return grade(args.path, args, handover=handover)
 
 
 def grade(folder, args, shown=None, handover=None):
@@ -334,15 +339,8 @@ def classroom_command(argv):
 
     def graded(path):
         """(mnist-grade's exit code, the Grade or None) for `path`, graded as mnist-grade PATH grades it."""
-        try:
-            path.endswith(".ipynb") or check_folder(path)
-        except SubmissionError as error:
-            print(f"mnist-grade: {error}", file=sys.stderr)
-            return 2, None
         handover = Handover()
-        args = parse([path])
-        code = grade_notebook(args, handover) if path.endswith(".ipynb") else grade(path, args, handover=handover)
-        return code, handover.grade
+        return grade_path(parse([path]), handover), handover.grade
 
     return classroom(args.path, graded)
 

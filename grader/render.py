@@ -140,5 +140,11 @@ def gradebook_row(grade, student, status="graded"):
     return row
 
 
+def check_rows(grade, student):
+    """The rows of checks.csv: one per check, with its step, label, points, score and outcome."""
+    return [{"student": student, "step": c.step, "check": c.label, "points": c.points, "score": c.score,
+             "outcome": c.outcome} for c in (grade.checks if grade else [])]
+
+
 def _indent(text, spaces):
     return "".join(f"\n{' ' * spaces}{line}" for line in text.splitlines())

@@ -148,9 +148,9 @@ def pytest_runtest_makereport(item, call):
             check.failure = _failure(call, report)
     if report.when == "teardown":
         _save(item.config)
-    steps_done = all(c.outcome != "pending" for c in grade.checks if c.step == check.step)
-    if report.when == "teardown" and streaming(item.config) and steps_done:
-        terminal.write(item.config, render.step_block(grade, check.step))
+        step_done = all(c.outcome != "pending" for c in grade.checks if c.step == check.step)
+        if streaming(item.config) and step_done:
+            terminal.write(item.config, render.step_block(grade, check.step))
     return report
 
 
@@ -243,8 +243,8 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
     base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
     base.chmod(0o711)
     images, labels = sample
-    given = {protocol.IMAGES: images, protocol.LABELS: labels}
-    inputs = {step: {name: given[name]} for step, name in protocol.INPUT_OF.items()}
+    arrays = {protocol.IMAGES: images, protocol.LABELS: labels}
+    inputs = {step: {name: arrays[name]} for step, name in protocol.INPUT_OF.items()}
     # Inputs the built model is run on, for build's checks to compute its outputs again: drawn from the
     # seed, so that every grading of a submission checks the same outputs.
     inputs["build"] = {protocol.PROBE: np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)}
@@ -266,6 +266,7 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                                 shown_folder=pytestconfig.stash[SHOWN_FOLDER],
                                 deadline=deadline)
                 workers.update(dict.fromkeys(group, worker))
+
         def result(step):
             if step != "fit":
                 return workers[step].result(step)
