@@ -67,3 +67,10 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_every_module_says_what_it_is_for():
     undocumented = [name for name, path in modules().items() if not ast.get_docstring(ast.parse(path.read_text()))]
     assert undocumented == []
+
+
+def test_shared_state_goes_through_the_stash_and_outputs_never_parse_labels():
+    """The plugin's state is in config.stash, not found by plugin name; no output reads a step back from a label."""
+    sources = {name: path.read_text() for name, path in modules().items()}
+    assert [name for name, text in sources.items() if 'get_plugin("mnist' in text] == []
+    assert [name for name, text in sources.items() if "removesuffix(\"'s\")" in text] == []
