@@ -1,13 +1,17 @@
 """How many submissions a minute `mnist-grade batch` grades on this machine, against the ideal.
 
-Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N]
-Grades a batch of N copies of the solutions, one of N failing submissions (stubs: nothing trains)
-and one of both, and prints submissions per minute and the ratio to what perfect use of the cores
-would give: cores / (time to grade one correct submission alone).
+Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N] [ROUNDS]
+Grades batches of N copies of the solutions, with one correct submission graded alone before and
+after each, and prints the ratio of the batch's throughput to what perfect use of the cores would
+give: cores / (time to grade one correct submission alone, the mean of the two around it). Shared
+machines change speed from minute to minute, so each batch is compared with gradings next to it, and
+the ratio is given per round and as their median. Then one batch of N failing submissions (stubs:
+nothing trains) and one of both, for the scale of a class.
 """
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,40 +27,46 @@ def seconds(command):
     return time.perf_counter() - started
 
 
-def main(count=8):
+def main(count=8, rounds=3):
     if not os.environ.get("MNIST_DATA"):
         sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
     grade = [sys.executable, "-m", "grader.cli"]
+    cores = os.cpu_count()
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["MNIST_CACHE"] = scratch  # JAX's compilations too: the first grading fills the cache.
         seconds([*grade, "solutions"])
-        alone = min(seconds([*grade, "solutions"]) for _ in range(2))
         kinds = {"correct": ROOT / "solutions", "failing": ROOT / "exercises"}
         for kind, source in kinds.items():
             for i in range(count):
                 shutil.copytree(source, Path(scratch) / kind / f"{kind}{i:02d}")
                 shutil.copytree(source, Path(scratch) / "mixed" / f"{kind}{i:02d}")
-        walls = {
-            name: seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(Path(scratch) / f"results-{name}")])
-            for name in ("correct", "failing", "mixed")
-        }
-    cores = os.cpu_count()
-    rates = {name: (count * (2 if name == "mixed" else 1)) / wall * 60 for name, wall in walls.items()}
-    ideal = cores / alone * 60
-    print(f"machine: {cores} cores; one correct submission alone: {alone:.1f} s (ideal: {ideal:.1f} a minute)")
-    for name, label in (
-        ("correct", f"{count} correct"),
-        ("failing", f"{count} failing"),
-        ("mixed", f"{count} correct + {count} failing"),
-    ):
-        print(f"batch of {label}: {walls[name]:.1f} s, {rates[name]:.1f} submissions a minute")
-    print(f"ratio of the correct batch to cores / one submission's time: {rates['correct'] / ideal:.2f}")
-    print(
-        f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
-        f"half correct about {300 / rates['mixed']:.0f} minutes, none training about "
-        f"{300 / rates['failing']:.0f} minutes"
-    )
+
+        def batch(name):
+            out = Path(scratch) / f"results-{name}"
+            shutil.rmtree(out, ignore_errors=True)
+            return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out)])
+
+        alone = [seconds([*grade, "solutions"])]
+        ratios = []
+        print(f"machine: {cores} cores; batches of {count} correct submissions, each between two gradings alone")
+        for round_ in range(rounds):
+            wall = batch("correct")
+            alone.append(seconds([*grade, "solutions"]))
+            around = (alone[-2] + alone[-1]) / 2
+            rate, ideal = count / wall * 60, cores / around * 60
+            ratios.append(rate / ideal)
+            print(f"round {round_ + 1}: alone {alone[-2]:.1f} s and {alone[-1]:.1f} s (ideal {ideal:.1f} a minute); "
+                  f"batch {wall:.1f} s, {rate:.1f} a minute; ratio {ratios[-1]:.2f}")
+        failing, mixed = batch("failing"), batch("mixed")
+    print(f"ratio of a correct batch's throughput to cores / one submission's time: "
+          f"median {statistics.median(ratios):.2f} (rounds: {' '.join(f'{ratio:.2f}' for ratio in ratios)})")
+    rates = {"correct": count / wall * 60, "failing": count / failing * 60, "mixed": 2 * count / mixed * 60}
+    print(f"batch of {count} failing: {failing:.1f} s, {rates['failing']:.1f} a minute; "
+          f"{count} correct + {count} failing: {mixed:.1f} s, {rates['mixed']:.1f} a minute")
+    print(f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
+          f"half correct about {300 / rates['mixed']:.0f} minutes, none training about "
+          f"{300 / rates['failing']:.0f} minutes")
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:2]))
+    main(*map(int, sys.argv[1:3]))

@@ -11,29 +11,28 @@ import hashlib
 import json
 import os
 import queue
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from grader import render
+from grader import gradings, render, runtime
 from grader.grade import Grade
 from grader.i18n import _
 from grader.processes import (
     kill_tree,
     pin,
-    popen_options,
     share_cores,
     thread_environment,
     tree_memory_kb,
     usable_cores,
 )
+from grader.quiet import QUIET_ENV
 from grader.sandbox import NOT_COPIED
 from grader.steps import FILE_STEPS, STEPS
 
+POLL = 0.5  # Seconds between looks at a grading's time and memory: PSS costs the batch 4 ms of CPU a look.
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
 CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
 # Canvas's gradebook import: a row is matched by one of the first three columns or by SIS Login ID, which is
@@ -120,6 +119,11 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
     slots = queue.SimpleQueue()  # Each grading runs on cores of its own, and sizes its thread pools to them.
     for cores in share_cores(jobs):
         slots.put(cores)
+    if gradings.usable():
+        smallest = min(len(cores) for cores in share_cores(jobs))
+        gradings.prepare({**QUIET_ENV, **runtime.environment(runtime.device()),
+                          **{name: value for name, value in thread_environment(smallest).items()
+                             if name.endswith("_NUM_THREADS")}})
 
     def graded(student, path):
         cores = slots.get()
@@ -196,7 +200,7 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, c
                 shown = target.relative_to(Path(scratch) / "unpacked").as_posix() if target != path else path.name
             graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
             status, printed = run_limited(
-                [sys.executable, "-m", "grader.cli", str(target), "--grade", str(graded), "--shown-path", shown,
+                [str(target), "--grade", str(graded), "--shown-path", shown,
                  "--time-budget", f"{time_budget(timeout):g}"], timeout, memory_mb,
                 env={**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})},
                 cores=cores)
@@ -238,13 +242,14 @@ def holding_steps(folder):
     return None
 
 
-def run_limited(command, timeout, memory_mb, env=None, cores=None):
-    """Run a grading; stop it when it passes the wall-clock or memory limit. Return (status, what it printed)."""
+def run_limited(argv, timeout, memory_mb, env=None, cores=None):
+    """Run `mnist-grade ARGV` (grader/gradings.py); stop it when it passes the wall-clock or memory limit.
+
+    Return (status, what it printed).
+    """
     started = time.monotonic()
-    with tempfile.TemporaryFile() as printed:
-        process = subprocess.Popen(
-            command, stdout=printed, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, **popen_options()
-        )
+    with tempfile.NamedTemporaryFile() as printed:
+        process = gradings.start(argv, printed, env or dict(os.environ))
         if cores:
             pin(process.pid, cores)
         status = None
@@ -256,7 +261,7 @@ def run_limited(command, timeout, memory_mb, env=None, cores=None):
             if status:
                 kill_tree(process)
                 break
-            time.sleep(0.2)
+            time.sleep(POLL)
         printed.seek(0)
         text = printed.read().decode(errors="replace")
     if status == "timeout":

@@ -41,6 +41,19 @@ def become_subreaper():
         pass
 
 
+def is_subreaper():
+    """Whether orphans of this process's descendants come back to it (become_subreaper() worked; Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        flag = ctypes.c_int(0)
+        return ctypes.CDLL(None, use_errno=True).prctl(37, ctypes.byref(flag), 0, 0, 0) == 0 and flag.value == 1
+    except (OSError, AttributeError):  # PR_GET_CHILD_SUBREAPER
+        return False
+
+
 def tree(pid):
     """The process `pid` and all its descendants (psutil.Process objects), the process first; [] if it is gone."""
     try:

@@ -77,8 +77,22 @@ class Run:
         return problem(self)
 
 
+def start(workers):
+    """Start `workers` together, in order: forked from one host that imported Keras once where that works
+    (grader/host.py), else each as a new process. Returns them."""
+    from grader import host
+
+    forked = None
+    if workers and host.usable():
+        first = workers[0]
+        forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
+    for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
+        worker.launch(process)
+    return workers
+
+
 class Worker:
-    """A worker process running one or more steps of the submission in `folder`, in order, started at once.
+    """A worker process running one or more steps of the submission in `folder`, in order, started by start().
 
     result(step) waits for that step's facts and returns its Run. Each step has its time limit,
     counted from when it could start: when the worker started, or when the step before it ended, or
@@ -118,21 +132,34 @@ class Worker:
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir)]
+        self.env, self.user, self.niceness = env, user, niceness
+        self.command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir)]
         self.clock = time.monotonic()  # When the step being waited for could start.
-        self.process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            bufsize=0, **processes.popen_options(),
-            **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
-        )
-        processes.lower_priority(self.process.pid, niceness)
+        self.process = None
         self.runs, self.reported, self.printed = {}, {}, bytearray()
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+
+    def spec(self):
+        """What grader.host needs to fork this worker."""
+        return {"steps": ",".join(self.steps), "folder": self.command[-2], "workdir": str(self.workdir),
+                "niceness": self.niceness}
+
+    def launch(self, process=None):
+        """Start the worker as a new process, or take `process`, the worker a host forked; then send the token."""
+        if process is None:
+            process = subprocess.Popen(
+                self.command, cwd=self.workdir, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=0, **processes.popen_options(),
+                **({"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []} if self.user else {}),
+            )
+            processes.lower_priority(process.pid, self.niceness)
+        self.process = process
         self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
                         ((self._read_reports, self.process.stdout), (self._read_printed, self.process.stderr))]
         for reader in self.readers:
             reader.start()
         self._send(self.token)
+        return self
 
     def result(self, step, watch=None):
         """The Run of `step`: its facts once the worker writes them, or why there are none.
@@ -213,6 +240,8 @@ class Worker:
 
     def stop(self):
         """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
+        if self.process is None:
+            return
         processes.kill_tree(self.process)
         try:
             self.process.stdin.close()
@@ -222,7 +251,7 @@ class Worker:
     def close(self):
         """stop(), and let the readers finish what is left in the pipes."""
         self.stop()
-        for reader in self.readers:
+        for reader in getattr(self, "readers", []):
             reader.join(timeout=1)
 
 

@@ -19,7 +19,7 @@ from grader.data import SPLITS, DataError, load_split
 from grader.grade import CheckResult, Failure, Grade
 from grader.i18n import _
 from grader.processes import become_subreaper
-from grader.sandbox import Worker, WorkerUserError, check_worker_user, stop_escaped
+from grader.sandbox import Worker, WorkerUserError, check_worker_user, start, stop_escaped
 from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
@@ -266,6 +266,7 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                                 shown_folder=pytestconfig.stash[SHOWN_FOLDER],
                                 deadline=deadline)
                 workers.update(dict.fromkeys(group, worker))
+        start(list(dict.fromkeys(workers.values())))
 
         def result(step):
             if step != "fit":

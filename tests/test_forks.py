@@ -1,0 +1,86 @@
+"""Workers, and a batch's gradings, forked from processes that imported Keras once (grader/host.py,
+grader/gradings.py): they grade as new processes do, see only their own files, and survive a killed server."""
+
+import json
+import os
+import sys
+
+import pytest
+from conftest import EXERCISES, SOLUTIONS, mnist_grade
+from test_batch import copy, grades
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+OPEN_FILES = """import json, os
+
+
+def reshape_images(images):
+    opened = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            opened.append(os.readlink(f"/proc/self/fd/{{fd}}"))
+        except OSError:
+            pass  # The folder listing's own, closed since.
+    json.dump({{"files": sorted(opened), "own_session": os.getsid(0) == os.getpid()}}, open({seen!r}, "w"))
+    return images.reshape(len(images), 784)
+"""
+
+
+def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
+    """Forked alone (from a host) or in a batch (from the grading itself): no file of the grader's, no other
+    worker's pipe; only its stdin, stdout, stderr and report, in a session of its own."""
+    for command in ("grade", "batch"):
+        seen = tmp_path / f"{command}.json"
+        submission = copy(EXERCISES, tmp_path / command / "ann", reshape=OPEN_FILES.format(seen=str(seen)))
+        if command == "grade":
+            run = mnist_grade(str(submission))
+        else:
+            run = mnist_grade("batch", str(submission.parent), "--out", str(tmp_path / "out"))
+        assert run.returncode in (0, 1), run.stderr
+        found = json.loads(seen.read_text())
+        assert found["own_session"]
+        # stdin, stdout and stderr (both the pipe of what it prints) and the reports' pipe; nothing else.
+        assert [name.startswith("pipe:") for name in found["files"]] == [True] * 4, found["files"]
+        assert len(set(found["files"])) == 3
+
+
+def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path):
+    class_ = tmp_path / "class"
+    copy(SOLUTIONS, class_ / "ann")
+    copy(EXERCISES, class_ / "ben", reshape=(SOLUTIONS / "reshape.py").read_text())
+    forked = mnist_grade("batch", str(class_), "--out", str(tmp_path / "forked"))
+    os.environ["MNIST_PORTABLE"] = "1"  # New processes, as on macOS and Windows.
+    try:
+        new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"))
+    finally:
+        del os.environ["MNIST_PORTABLE"]
+    assert (forked.returncode, new.returncode) == (0, 0), forked.stderr + new.stderr
+    assert grades(tmp_path / "forked") == grades(tmp_path / "new")
+    assert [row[-3] for row in grades(tmp_path / "forked")[1:]] == ["100", "10"]
+
+
+KILL_SERVER = """import psutil
+
+
+def reshape_images(images):
+    worker = psutil.Process()
+    server = worker.parent().parent()  # The worker's parent is the grading, whose parent is the server.
+    if "forkserver" in " ".join(server.cmdline()):
+        server.kill()
+        open({killed!r}, "w").write(str(server.pid))
+    return images.reshape(len(images), 784)
+"""
+
+
+def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path):
+    """The grading of the student who did it goes on and keeps its points; the next one gets a new server."""
+    class_ = tmp_path / "class"
+    killed = tmp_path / "killed"
+    copy(EXERCISES, class_ / "ann", reshape=KILL_SERVER.format(killed=str(killed)))
+    copy(SOLUTIONS, class_ / "ben")
+    out = tmp_path / "out"
+    run = mnist_grade("batch", str(class_), "--out", str(out), "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    assert killed.exists()  # ann's code did kill the server.
+    rows = [(row[0], row[-3], row[-1]) for row in grades(out)[1:]]
+    assert rows == [("ann", "10", "graded"), ("ben", "100", "graded")]
