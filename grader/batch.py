@@ -25,14 +25,14 @@ from grader.processes import (
     pin,
     share_cores,
     thread_environment,
-    tree_memory_kb,
+    tree_memory_over,
     usable_cores,
 )
 from grader.quiet import QUIET_ENV
 from grader.sandbox import NOT_COPIED
 from grader.steps import FILE_STEPS, STEPS
 
-POLL = 0.5  # Seconds between looks at a grading's time and memory: PSS costs the batch 4 ms of CPU a look.
+POLL = 0.5  # Seconds between looks at a grading's time and memory.
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
 CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
 # Canvas's gradebook import: a row is matched by one of the first three columns or by SIS Login ID, which is
@@ -256,7 +256,7 @@ def run_limited(argv, timeout, memory_mb, env=None, cores=None):
         while process.poll() is None:
             if time.monotonic() - started > timeout:
                 status = "timeout"
-            elif tree_memory_kb(process.pid) > memory_mb * 1024:
+            elif tree_memory_over(process.pid, memory_mb * 1024):
                 status = "memory"
             if status:
                 kill_tree(process)

@@ -158,6 +158,21 @@ def tree_memory_kb(pid):
     return total // 1024
 
 
+def tree_memory_over(pid, limit_kb):
+    """Whether a process tree uses more than `limit_kb` of memory, as tree_memory_kb() counts it.
+
+    The resident sizes come first: they cost little to read and their sum is never below PSS or USS
+    (shared pages count once per process), so the costly count is needed only above the limit.
+    """
+    resident = 0
+    for process in tree(pid):
+        try:
+            resident += process.memory_info().rss
+        except psutil.Error:
+            continue
+    return resident > limit_kb * 1024 and tree_memory_kb(pid) > limit_kb
+
+
 def running(pid):
     """Whether a process is alive: not gone, and not a zombie that has ended and awaits its parent."""
     try:

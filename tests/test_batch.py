@@ -4,6 +4,7 @@ import csv
 import json
 import re
 import shutil
+import subprocess
 import sys
 import zipfile
 
@@ -14,7 +15,7 @@ from conftest import EXERCISES, SOLUTIONS, mnist_grade
 from nbformat import v4
 
 from grader.assign import solution
-from grader.processes import share_cores, thread_environment
+from grader.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
 from grader.steps import FILE_STEPS
 
 
@@ -199,3 +200,18 @@ def test_each_grading_of_a_batch_gets_cores_of_its_own_and_thread_pools_to_match
     cores = len(share_cores(2)[0])
     assert found == {"cores": cores, "omp": str(cores),
                      "xla": "--xla_cpu_multi_thread_eigen=false" if cores == 1 else found["xla"]}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PSS, which counts a shared page once, is Linux's")
+def test_memory_is_counted_once_per_page_and_read_cheaply_below_the_limit():
+    """A child holding 200 MB is over a 100 MB limit and under a 10 GB one; below the limit only resident sizes,
+    which cost little, are read, and a forked page shared by two processes is not counted twice."""
+    holder = subprocess.Popen([sys.executable, "-c", "import os, sys, time\nblock = bytearray(200 << 20)\n"
+                               "os.fork()\nprint(flush=True)\ntime.sleep(60)"], stdout=subprocess.PIPE)
+    try:
+        holder.stdout.readline()  # Both processes hold the block now, in shared pages.
+        assert tree_memory_over(holder.pid, 100 * 1024)
+        assert not tree_memory_over(holder.pid, 10 << 20)
+        assert 200 * 1024 < tree_memory_kb(holder.pid) < 300 * 1024  # Not 400 MB: each shared page once.
+    finally:
+        kill_tree(holder)

@@ -256,3 +256,21 @@ def test_cache_default_is_the_user_cache_folder(monkeypatch):
 
     monkeypatch.delenv("MNIST_CACHE")
     assert data.cache_file() == Path(platformdirs.user_cache_dir("mnist-grade", appauthor=False)) / "mnist.npz"
+
+
+def test_what_a_fork_server_kept_is_read_once_for_the_same_places_only(tmp_path, monkeypatch, mnist):
+    """ensure(keep=True), as a batch's fork server calls it: later calls that look in the same places get the
+    same arrays without reading the files again; elsewhere, or without keep, the files are read."""
+    monkeypatch.setattr(data.sources, "KEPT", {})
+    first, second = tmp_path / "first", tmp_path / "second"
+    save_npz(first / "mnist.npz", mnist)
+    save_npz(second / "mnist.npz", mnist)
+    monkeypatch.setenv("MNIST_DATA", str(first))
+    kept = data.ensure(keep=True)
+    (first / "mnist.npz").unlink()
+    assert data.ensure() is kept  # Not read again: the file is gone.
+    monkeypatch.setenv("MNIST_DATA", str(second))
+    assert data.ensure()[0].path == second
+    (second / "mnist.npz").unlink()
+    with pytest.raises(DataError):
+        data.ensure()  # Nothing was kept for this place.

@@ -88,8 +88,25 @@ def load_split(split, progress=None):
     return tuple(arrays[key] for key in keys)
 
 
-def ensure(keys=tuple(ARRAYS), progress=None):
-    """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays)."""
+KEPT = {}  # What ensure(keep=True) read, by where it looked: a batch's fork server reads MNIST once for all.
+
+
+def ensure(keys=tuple(ARRAYS), progress=None, keep=False):
+    """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays).
+
+    With keep, the answer is kept in this process, and a later call that would look in the same places
+    gets it again (the processes forked from this one too) without reading and checking the files again.
+    """
+    place = (os.environ.get("MNIST_DATA"), str(cache_file()), tuple(keys))
+    if place in KEPT:
+        return KEPT[place]
+    found = _ensure(keys, progress)
+    if keep:
+        KEPT[place] = found
+    return found
+
+
+def _ensure(keys, progress):
     source = locate(progress)
     try:
         return source, source.read(keys)
