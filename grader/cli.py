@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.i18n import LANGUAGES, _
+from grader.i18n import FLAG, LANGUAGES, _
 from grader.steps import STEPS
 from grader.submission import SubmissionError, check_folder
 
@@ -177,18 +177,20 @@ def language():
 
 
 def choose_language(argv):
-    """Apply --lang for this command and the processes it starts (as MNIST_LANG); return argv."""
-    for i, arg in enumerate(argv):
-        value = (
-            argv[i + 1]
-            if arg == "--lang" and i + 1 < len(argv)
-            else arg.partition("=")[2]
-            if arg.startswith("--lang=")
-            else None
-        )
+    """Apply --lang, wherever it is on the command line, for this command and the processes it starts (as
+    MNIST_LANG); return argv without it. A value that is not a language stays, for argparse to refuse."""
+    rest, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.partition("=")[2] if arg.startswith(
+            "--lang=") else None
         if value in LANGUAGES:
-            os.environ["MNIST_LANG"] = value
-    return argv
+            os.environ["MNIST_LANG"] = FLAG["lang"] = value
+            i += 2 if arg == "--lang" else 1
+            continue
+        rest.append(arg)
+        i += 1
+    return rest
 
 
 def pass_on(args):

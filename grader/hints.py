@@ -7,7 +7,7 @@ $MNIST_STATE, by default the user's state folder.
 import json
 
 from grader.folders import user_folder
-from grader.i18n import _, pick
+from grader.i18n import _, again, pick
 from grader.steps import STEPS
 
 
@@ -33,7 +33,7 @@ def remember(levels):
 
 
 def next_hint(name, reset=False):
-    """The text `mnist-grade hint NAME` prints: the step's explanation, then its next hint."""
+    """The text `mnist-grade hint NAME` prints: its next hint, after the step's explanation the first time."""
     step = STEPS[name]
     levels = shown()
     if reset:
@@ -43,15 +43,15 @@ def next_hint(name, reset=False):
     level = min(levels.get(name, 0) + 1, len(step.hints))
     levels[name] = level
     remember(levels)
-    lines = [
-        f"{name}: {step.text('title')}",
-        step.text("explain"),
-        "",
+    # The step's explanation comes with the first hint only: each later one shows just what is new.
+    lines = [f"{name}: {step.text('title')}", step.text("explain"), ""] if level == 1 else []
+    lines += [
         _("Hint {level} of {count}: {hint}", level=level, count=len(step.hints), hint=pick(step.hints[level - 1])),
         "",
     ]
     if level < len(step.hints):
-        lines.append(_("Ask again for the next hint: mnist-grade hint {step}", step=name))
+        lines.append(_("Ask again for the next hint: {command}", command=again(f"mnist-grade hint {name}")))
     else:
-        lines.append(_("That was the last hint. `mnist-grade --step {step}` shows what is still wrong.", step=name))
+        lines.append(_("That was the last hint. `{command}` shows what is still wrong.",
+                       command=again(f"mnist-grade --step {name}")))
     return "\n".join(lines)

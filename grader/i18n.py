@@ -37,6 +37,14 @@ def _(text, **params):
     return text.format(**params) if params else text
 
 
+FLAG = {}  # The language given with --lang on this command line, as {"lang": "zh"} (grader/cli.py).
+
+
+def again(command):
+    """A command the student is told to run next, with the --lang this command was given."""
+    return f"{command} --lang {FLAG['lang']}" if "lang" in FLAG else command
+
+
 def N_(text):
     """Mark `text` as a message to translate where it is used, with _(); return it unchanged."""
     return text

@@ -40,17 +40,21 @@ def step_block(grade, step):
     return "\n".join(lines)
 
 
-def total(grade):
-    """The score, and what to do next."""
+def total(grade, watching=False):
+    """The score, and what to do next (while watching, saving grades again)."""
     graded, done = grade.steps(), grade.done()
-    line = _("Score: {score}/{points} ({done} of {steps} steps done)",
-             score=f"{grade.score:g}", points=f"{grade.max_score:g}", done=len(done), steps=len(graded))
+    counts = dict(score=f"{grade.score:g}", points=f"{grade.max_score:g}", done=len(done), steps=len(graded))
+    line = (_("Score: {score}/{points} ({done} of {steps} step done)", **counts) if len(graded) == 1
+            else _("Score: {score}/{points} ({done} of {steps} steps done)", **counts))
     first = grade.first_failed()
     if first is None:
         return line + "\n" + _("All checks passed. Well done!") if len(done) == len(graded) else line
     if STEPS[first].file:
-        return line + "\n" + _("Next: fix {step} in {path}, then grade again.", step=first, path=grade.path(first))
-    return line + "\n" + _("Next: fix {step}, then grade again.", step=first)
+        next_ = (_("Next: fix {step} in {path}, then save again.", step=first, path=grade.path(first)) if watching
+                 else _("Next: fix {step} in {path}, then grade again.", step=first, path=grade.path(first)))
+        return line + "\n" + next_
+    return line + "\n" + (_("Next: fix {step}, then save again.", step=first) if watching
+                          else _("Next: fix {step}, then grade again.", step=first))
 
 
 def report(grade):
@@ -61,12 +65,13 @@ def report(grade):
 def compact(grade):
     """What watch mode shows: the steps done, the first failing step in full, and what to do next."""
     graded, done = grade.steps(), grade.done()
-    lines = [_("{done}/{steps} steps done", done=len(done), steps=len(graded))
+    counts = dict(done=len(done), steps=len(graded))
+    lines = [(_("{done}/{steps} step done", **counts) if len(graded) == 1 else _("{done}/{steps} steps done", **counts))
              + ("  " + " ".join(f"{MARKS['passed']} {step}" for step in done) if done else "")]
     first = grade.first_failed()
     if first:
         lines.append(step_block(grade, first))
-    return "\n".join([*lines, "", total(grade)])
+    return "\n".join([*lines, "", total(grade, watching=True)])
 
 
 def gradescope(grade):

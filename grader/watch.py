@@ -48,10 +48,14 @@ def watch(folder, options):
         return 0
 
 
+RULE = "─" * 60  # Above each grading, so that a new one never reads as part of the last.
+
+
 def grade(folder, options, changed):
     stamp = datetime.now().strftime("%H:%M:%S")
     if changed:
-        print("\n" + _("[{time}] {files} saved: grading again", time=stamp, files=", ".join(changed)), flush=True)
+        print("\n" + RULE + "\n" + _("[{time}] {files} saved: grading again", time=stamp, files=", ".join(changed)),
+              flush=True)
     else:
-        print("\n" + _("[{time}] grading", time=stamp), flush=True)
+        print("\n" + RULE + "\n" + _("[{time}] grading", time=stamp), flush=True)
     subprocess.run([sys.executable, "-m", "grader.cli", str(folder), "--compact", *options], stdin=subprocess.DEVNULL)

@@ -14,18 +14,21 @@ from conftest import ROOT, SOLUTIONS, mnist_grade
 
 from grader.steps import STEPS
 from grader.terminal import epochs
+from grader.watch import RULE
 
 NORMALIZE_ONLY = """\
 ✓ normalize  10/10
 
-Score: 10/10 (1 of 1 steps done)
+Score: 10/10 (1 of 1 step done)
 All checks passed. Well done!
 """
 
 
 def test_one_step_grades_only_it():
+    """Nothing about training is said when nothing trains, and one step is one step."""
     run = mnist_grade(str(SOLUTIONS), "--step", "normalize")
     assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.startswith(f"Grading {SOLUTIONS}/\n")
     assert run.stdout.endswith(NORMALIZE_ONLY)
 
 
@@ -59,23 +62,30 @@ def state(tmp_path, monkeypatch):
 
 
 def test_hints_come_one_level_at_a_time_and_stay_at_the_last(state):
+    """The first hint comes after the step's explanation; each later one shows only what is new."""
     step = STEPS["normalize"]
     shown = [mnist_grade("hint", "normalize").stdout for _ in range(4)]
-    for level, text in enumerate(shown[:3], start=1):
-        assert text.startswith(
-            (
-                f"normalize: {step.title['en']}\n"
-                f"{step.explain['en']}\n"
-                f"\n"
-                f"Hint {level} of 3: {step.hints[level - 1]['en']}\n"
-            )
-        )
-    assert shown[0].endswith("Ask again for the next hint: mnist-grade hint normalize\n")
-    assert shown[2].endswith("That was the last hint. `mnist-grade --step normalize` shows what is still wrong.\n")
+    assert shown[0] == (
+        f"normalize: {step.title['en']}\n{step.explain['en']}\n\nHint 1 of 3: {step.hints[0]['en']}\n\n"
+        "Ask again for the next hint: mnist-grade hint normalize\n")
+    assert shown[1] == (f"Hint 2 of 3: {step.hints[1]['en']}\n\n"
+                        "Ask again for the next hint: mnist-grade hint normalize\n")
+    assert shown[2] == (f"Hint 3 of 3: {step.hints[2]['en']}\n\n"
+                        "That was the last hint. `mnist-grade --step normalize` shows what is still wrong.\n")
     assert shown[3] == shown[2]
     assert mnist_grade("hint", "reshape").stdout.count("Hint 1 of 3") == 1  # Each step keeps its own level.
     assert mnist_grade("hint", "normalize", "--reset").stdout == "Hints for normalize start again from the first.\n"
     assert "Hint 1 of 3" in mnist_grade("hint", "normalize").stdout
+
+
+def test_lang_works_anywhere_and_is_kept_in_what_to_run_next(state):
+    step = STEPS["fit"]
+    before, after = mnist_grade("--lang", "zh", "hint", "fit"), mnist_grade("hint", "fit", "--lang=zh")
+    assert (before.returncode, before.stderr) == (0, "")
+    assert before.stdout.startswith(f"fit: {step.title['zh']}\n{step.explain['zh']}\n\n")
+    assert before.stdout.endswith("再次运行可以看到下一条提示：mnist-grade hint fit --lang zh\n")
+    assert after.stdout == (f"第 2 条提示（共 3 条）：{step.hints[1]['zh']}\n\n"
+                            "再次运行可以看到下一条提示：mnist-grade hint fit --lang zh\n")
 
 
 def test_hints_survive_a_damaged_state_file(state):
@@ -166,11 +176,12 @@ def test_watch_grades_again_on_every_save(submission):
         assert first.startswith(f"Watching {folder}/: save a file to grade again; Ctrl-C stops.\n")
         assert "4/7 steps done  ✓ reshape ✓ one_hot ✓ build ✓ compile" in first
         assert "✗ normalize  0/10\n    not attempted yet: normalize_images()" in first
-        assert f"Next: fix normalize in {folder / 'normalize.py'}, then grade again." in first
+        assert f"Next: fix normalize in {folder / 'normalize.py'}, then save again." in first
+        assert first.count(RULE) == 1  # Each grading starts under a rule of its own.
 
         (folder / "normalize.py").write_text("def normalize_images(images):\n    return images.astype(")  # Half saved.
         broken = watcher.until("Next: fix")
-        assert "normalize.py saved: grading again" in broken
+        assert f"{RULE}\n[" in broken and "] normalize.py saved: grading again\n" in broken
         assert "importing " in broken and "raised SyntaxError" in broken
 
         (folder / "normalize.py").write_text(
@@ -178,7 +189,7 @@ def test_watch_grades_again_on_every_save(submission):
         )
         fixed = watcher.until("Next: fix")
         assert "5/7 steps done  ✓ reshape ✓ normalize ✓ one_hot ✓ build ✓ compile" in fixed
-        assert f"Next: fix fit in {folder / 'fit.py'}, then grade again." in fixed
+        assert f"Next: fix fit in {folder / 'fit.py'}, then save again." in fixed
     finally:
         code = watcher.stop()
     assert code == 0

@@ -113,6 +113,7 @@ def pytest_collection_finish(session):
         item.stash[CHECK] = CheckResult(step_of(item), label, marker.args[0] if marker else 1)
         grade.checks.append(item.stash[CHECK])
     _save(session.config)
+    announce(session)
 
 
 def _save(config):
@@ -172,11 +173,19 @@ def streaming(config):
 
 def pytest_sessionstart(session):
     session.config.stash[STARTED] = time.monotonic()
-    if streaming(session.config):
-        shown = session.config.getoption("shown_as")
-        what = shown if shown else f"{session.config.stash[SHOWN_FOLDER]}/"
-        terminal.write(session.config,
-                       _("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) + "\n")
+
+
+def announce(session):
+    """Say what is graded, and that training takes a while when fit is among the steps."""
+    if not streaming(session.config):
+        return
+    shown = session.config.getoption("shown_as")
+    folder = session.config.stash[SHOWN_FOLDER]
+    what = shown if shown else f"{folder}/" if folder.is_dir() else str(folder)
+    trains = any(step_of(item) == "fit" for item in session.items)
+    text = (_("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) if trains
+            else _("Grading {folder}", folder=what))
+    terminal.write(session.config, text + "\n")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
