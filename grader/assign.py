@@ -2,7 +2,8 @@
 
 In solutions/, each answer stands between `# BEGIN SOLUTION` and `# END SOLUTION` (nbgrader's
 convention). Inside a function, the region becomes `# TODO: <what the BEGIN line says>` and
-`raise NotImplementedError`; at the top of a file (imports the answer uses), it is left out.
+`raise NotImplementedError`; at the top of a file (names the answer defines), it is left out. The
+imports a step needs stay outside the markers, so that the exercise has them too.
 Everything else is kept as it is.
 """
 
@@ -41,7 +42,7 @@ def exercise(source, name="<solution>"):
             region = None
     if region is not None:
         raise MarkerError(f"{name}, line {region[0]}: # BEGIN SOLUTION is never closed")
-    return "\n".join(out) + "\n"
+    return re.sub(r"\n{4,}", "\n\n\n", "\n".join(out) + "\n")  # A region left out leaves no gap wider than PEP 8's.
 
 
 def solution(source):

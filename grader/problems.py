@@ -27,20 +27,17 @@ def problem(run):
                                  function=function, code=run.facts["code"]),
                        help=_("return the result instead of exiting."))
     if status == "error":
-        where = "".join(
-            "\n" + (_("  {path}, in {name}", path=run.shown, name=name) if run.shown else
-                    _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name)) + (f"\n"
-                        f"    {code}")
-            for file, line, name, code in run.facts.get("frames", [])
-        )
+        where = _frames(run, run.facts.get("frames", []))
         if run.facts.get("when") == "import":
             return Failure(problem=_("importing {path} raised {exception}", path=path, exception=run.facts["exception"])
-                           + where, help=_("Python stops at the first error in a file; fix the line shown."))
+                           + where, help=error_help(run, path)
+                           or _("Python stops at the first error in a file; fix the line shown."))
         return Failure(problem=_("{function} raised {exception}", function=function, exception=run.facts["exception"])
-                       + where, help=step.text("on_error"))
+                       + where, help=error_help(run, path) or step.text("on_error"))
     if status == "timeout":
         return Failure(problem=_("{step} did not finish within {limit} s and was stopped",
-                                 step=step.name, limit=f"{run.facts['limit']:g}"),
+                                 step=step.name, limit=f"{run.facts['limit']:g}")
+                       + _frames(run, run.facts.get("where") or []),  # Where its code was when stopped.
                        help=_("look for a loop that never ends, or a call that waits for input.") + _tail(run))
     if status == "crashed":
         return Failure(
@@ -55,6 +52,48 @@ def problem(run):
     return Failure(
         problem=_("the grader itself failed; this is not your fault. Please report it:")
         + f"\n{run.facts.get('exception')}"
+    )
+
+
+# What a beginner most often forgets to import, and the line that imports it.
+IMPORTS = {
+    "np": "import numpy as np",
+    "numpy": "import numpy",
+    "keras": "import keras",
+    "layers": "from keras import layers",
+    "to_categorical": "from keras.utils import to_categorical",
+    "Sequential": "from keras import Sequential",
+    "Input": "from keras import Input",
+    "Dense": "from keras.layers import Dense",
+}
+
+
+def error_help(run, path):
+    """One line on how to fix the error the student's code raised, for the errors that say what it is (an
+    undefined name, TensorFlow); None for the others, which get the step's own help."""
+    name = run.facts.get("name")
+    if name in IMPORTS:
+        return _("{name} is not imported: add `{line}` at the top of {path}.", name=name, line=IMPORTS[name],
+                 path=path)
+    if name and run.facts.get("suggestion"):
+        return _("check the spelling: there is no {name} here, but there is {suggestion}.", name=name,
+                 suggestion=run.facts["suggestion"])
+    if name:
+        return _("{name} is not defined here: check its spelling, or define or import it before this line.",
+                 name=name)
+    if run.facts.get("exception", "").startswith("ModuleNotFoundError: No module named 'tensorflow'"):
+        return _("TensorFlow is not installed, and this course does not need it: `import keras` and write "
+                 "keras.… instead of tensorflow.keras.….")
+    return None
+
+
+def _frames(run, frames):
+    """Frames of the student's files ([file, line, function, code]), as a traceback shows them."""
+    return "".join(
+        "\n" + (_("  {path}, in {name}", path=run.shown, name=name) if run.shown else
+                _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name))
+        + f"\n    {code}"
+        for file, line, name, code in frames
     )
 
 

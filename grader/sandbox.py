@@ -16,6 +16,7 @@ grading process, and every process of that user is stopped when grading ends.
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -37,6 +38,10 @@ from grader.steps import STEPS
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
+STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one takes ~1 s).
+# How faulthandler starts a thread's stack (grader/worker.py asks for it on SIGUSR1), and prints a frame.
+STACK_START = "(most recent call first):"
+STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)', re.MULTILINE)
 PRINTED_KEPT = 1 << 20  # Bytes of what a worker prints that are kept: its last.
 
 
@@ -136,7 +141,7 @@ class Worker:
         self.command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir)]
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
-        self.runs, self.reported, self.printed = {}, {}, bytearray()
+        self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
 
     def spec(self):
@@ -154,6 +159,7 @@ class Worker:
             )
             processes.lower_priority(process.pid, self.niceness)
         self.process = process
+        self.clock = time.monotonic()  # A step's time counts from here: a host's imports are the grader's.
         self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
                         ((self._read_reports, self.process.stdout), (self._read_printed, self.process.stderr))]
         for reader in self.readers:
@@ -161,18 +167,20 @@ class Worker:
         self._send(self.token)
         return self
 
-    def result(self, step, watch=None):
+    def result(self, step, watch=None, slow=None):
         """The Run of `step`: its facts once the worker writes them, or why there are none.
 
-        While waiting for `step` itself, watch(what the worker printed so far) is called now and then.
+        While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
+        and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds.
         """
         if step not in self.runs:
             for earlier in self.steps[: self.steps.index(step) + 1]:
                 if earlier not in self.runs:
-                    self.runs[earlier] = self._wait(earlier, watch if earlier == step else None)
+                    mine = earlier == step
+                    self.runs[earlier] = self._wait(earlier, watch if mine else None, slow if mine else None)
         return self.runs[step]
 
-    def _wait(self, step, watch=None):
+    def _wait(self, step, watch=None, slow=None):
         if step in protocol.GATED:
             self._let_go()
         limit = self.timeout or STEPS[step].timeout
@@ -186,18 +194,48 @@ class Worker:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
                 facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
-                facts = {"status": "timeout", "limit": limit}
+                facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
             else:
                 time.sleep(0.01)
                 if watch and time.monotonic() - watched > 0.25:
                     watched = time.monotonic()
                     watch(self.printed_text())
+                if slow and time.monotonic() - self.clock > STILL_RUNNING:
+                    slow(step, STILL_RUNNING, limit)
+                    slow = None
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
         run = Run(step, self.shown_folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
                   printed=self.printed_text(), given=self.given)
         self.clock = time.monotonic()
         return run
+
+    def _where_stuck(self):
+        """The student's frames the worker's main thread was in when its step ran out of time, innermost last, as
+        [file, line, function, code]: the worker's faulthandler prints its stack on SIGUSR1 (POSIX only)."""
+        if not hasattr(signal, "SIGUSR1") or self.process.poll() is not None:
+            return []
+        try:
+            os.kill(self.process.pid, signal.SIGUSR1)
+        except OSError:
+            return []
+        self.dumped, waited, size = True, time.monotonic(), -1
+        while time.monotonic() - waited < 1:  # Until the dump has come and stopped growing.
+            time.sleep(0.1)
+            text = self.printed_text(dump=True)
+            if STACK_START in text and len(text) == size:
+                break
+            size = len(text)
+        dump = text[text.rfind(STACK_START):] if STACK_START in text else ""
+        copy = (self.workdir / "submission").resolve()
+        frames = []
+        for path, line, name in STACK_FRAME.findall(dump):
+            if Path(path).parent == copy:
+                with opened(copy / Path(path).name) as file:
+                    lines = file.read().decode(errors="replace").splitlines() if file else []
+                code = lines[int(line) - 1].strip() if 0 < int(line) <= len(lines) else ""
+                frames.append([Path(path).name, int(line), name, code])
+        return frames[::-1]  # faulthandler lists the innermost first.
 
     def _let_go(self):
         self._send(protocol.GO)
@@ -209,9 +247,13 @@ class Worker:
         except OSError:
             pass  # The worker has ended; _wait reports how.
 
-    def printed_text(self):
-        """What the worker printed so far (its last PRINTED_KEPT bytes)."""
-        return bytes(self.printed).decode(errors="replace")
+    def printed_text(self, dump=False):
+        """What the worker printed so far (its last PRINTED_KEPT bytes); without the stack the grader asked
+        for at a time limit, unless `dump`."""
+        text = bytes(self.printed).decode(errors="replace")
+        if self.dumped and not dump and STACK_START in text:
+            text = text[:text.rfind("\n", 0, text.rfind(STACK_START)) + 1]
+        return text
 
     def _read_printed(self, pipe):
         """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""

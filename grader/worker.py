@@ -10,8 +10,10 @@ waits for a line on stdin, so that a model trains only once the grading process 
 steps before it right.
 """
 
+import faulthandler
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -26,6 +28,8 @@ def main(step_names, folder, workdir):
     quiet()
     report = os.fdopen(os.dup(1), "w")  # The reports keep stdout's pipe to themselves;
     os.dup2(2, 1)  # what anything prints from now on goes to stderr.
+    if hasattr(signal, "SIGUSR1"):  # At a time limit, the grading process asks where the code was.
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)
     sys.dont_write_bytecode = True  # Never write __pycache__ into the student's folder.
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.steps import SEED, STEPS
@@ -98,7 +102,25 @@ def failure(error, folder):
         **where,
         "exception": exception_line(inner),
         "frames": student_frames(inner, folder),
+        **undefined_name(inner),
     }
+
+
+def undefined_name(error):
+    """For a NameError: the name, and the closest name the code could see there (a typo's fix), if any."""
+    if not isinstance(error, NameError) or not getattr(error, "name", None):
+        return {}
+    import builtins
+    import difflib
+
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    known = set(dir(builtins))
+    if tb is not None:
+        known |= set(tb.tb_frame.f_locals) | set(tb.tb_frame.f_globals)
+    close = difflib.get_close_matches(error.name, sorted(known), n=1, cutoff=0.75)
+    return {"name": error.name, "suggestion": close[0] if close else None}
 
 
 def exception_line(error):

@@ -1,10 +1,10 @@
 # Step 4: build the network.
 # Take 784 inputs (keras.Input), then a Dense layer of 512 units with relu, then a Dense layer of
 # 10 units with softmax, one probability per digit. Return the Keras model.
-# BEGIN SOLUTION
 import keras
 from keras import layers
 
+# BEGIN SOLUTION
 num_classes = 10
 # END SOLUTION
 

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 
 import pytest
 from conftest import grade_steps
@@ -58,9 +59,12 @@ def test_hang_costs_only_its_limit_and_its_processes_are_stopped(hardening, subm
     env = {"MNIST_PORTABLE": "1"} if hardening == "portable" else {}
     graded = grade_steps(folder, "reshape", "normalize", "one_hot", "build", timeout=10, env=env)
     assert graded.returncode == 1
+    where = [f"      {folder / 'reshape.py'}, line 7, in reshape_images", "        while True:"]
     assert graded.stdout.splitlines()[2:] == [
+        "  reshape is still running after 5 s (it is stopped at 10 s)…",
         "✗ reshape    0/10",
         "    reshape did not finish within 10 s and was stopped",
+        *(where if hasattr(signal, "SIGUSR1") else []),  # Where the loop was, on POSIX.
         "    Help: look for a loop that never ends, or a call that waits for input.",
         "✗ normalize  0/10",
         "    normalize_images() called sys.exit(0), which would end the program",
@@ -94,3 +98,14 @@ def test_low_accuracy_fails_with_the_reference_quoted(submission):
         graded.stdout, re.MULTILINE,
     )
     assert found and float(found.group(1)) < 0.97, graded.stdout
+
+
+def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
+    """Where TensorFlow is not installed (the default), `from tensorflow.keras…` gets a line that says what to write."""
+    from grader.sandbox import Run
+
+    run = Run("one_hot", tmp_path, tmp_path, facts={
+        "status": "error", "step": "one_hot", "when": "import", "frames": [],
+        "exception": "ModuleNotFoundError: No module named 'tensorflow'"})
+    assert run.problem().help == ("TensorFlow is not installed, and this course does not need it: `import keras` and "
+                                  "write keras.… instead of tensorflow.keras.….")

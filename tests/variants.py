@@ -42,9 +42,57 @@ WRONG = {
         "    ✓ normalize keeps the shape of its input\n"
         "    ✗ normalize returns float32\n"
         "      expected float32, got float64\n"
-        '      Help: dividing makes float64; convert first: images.astype("float32") / 255.\n'
+        '      Help: dividing uint8 pixels by 255 makes float64; convert first: images.astype("float32") / 255.\n'
         "    ✓ normalize returns images / 255, values between 0 and 1\n"
         "    ✓ normalize leaves the images it is given unchanged",
+    ),
+    "normalize_floor_division": (
+        "normalize",
+        {"normalize": "def normalize_images(images):\n    return images // 255\n"},
+        "✗ normalize  4/10\n"
+        "    ✓ normalize keeps the shape of its input\n"
+        "    ✗ normalize returns float32\n"
+        "      expected float32, got uint8\n"
+        "      Help: `//` divides and drops the fraction, so each pixel becomes 0 or 1: use `/`, as in "
+        'images.astype("float32") / 255.\n'
+        "    ✗ normalize returns images / 255, values between 0 and 1\n"
+        "      expected images / 255, got values that differ from it by up to 0.996\n"
+        "      Help: `//` drops the fraction, so each pixel becomes 0 or 1: divide with `/`.\n"
+        "    ✓ normalize leaves the images it is given unchanged",
+    ),
+    "normalize_no_import_of_numpy": (
+        "normalize",
+        {"normalize": "def normalize_images(images):\n    return np.float32(images) / 255\n"},
+        "✗ normalize  0/10\n"
+        "    normalize_images() raised NameError: name 'np' is not defined\n"
+        "      {folder}/normalize.py, line 2, in normalize_images\n"
+        "        return np.float32(images) / 255\n"
+        "    Help: np is not imported: add `import numpy as np` at the top of {folder}/normalize.py.",
+    ),
+    "reshape_typo": (
+        "reshape",
+        {"reshape": "def reshape_images(images):\n    return image.reshape(len(images), 784)\n"},
+        "✗ reshape    0/10\n"
+        "    reshape_images() raised NameError: name 'image' is not defined\n"
+        "      {folder}/reshape.py, line 2, in reshape_images\n"
+        "        return image.reshape(len(images), 784)\n"
+        "    Help: check the spelling: there is no image here, but there is images.",
+    ),
+    "reshape_returns_its_input": (
+        "reshape",
+        {"reshape": "def reshape_images(images):\n    return images\n"},
+        "✗ reshape    4/10\n"
+        "    ✗ reshape returns (N, 784) for any number of images N\n"
+        "      expected (1000, 784), got (1000, 28, 28)\n"
+        "      Help: the images came back as they were: return images.reshape(len(images), 784).\n",
+    ),
+    "one_hot_transposed": (
+        "one_hot",
+        {"one_hot": "import numpy as np\n\n\ndef one_hot_labels(labels):\n    return np.eye(10)[labels].T\n"},
+        "✗ one_hot    2/10\n"
+        "    ✗ one_hot returns (N, 10): one row per label, one column per digit\n"
+        "      expected (1000, 10), got (10, 1000)\n"
+        "      Help: one row per label: (len(labels), 10), not (10, len(labels)).\n",
     ),
     "normalize_syntax_error": (
         "normalize",
@@ -83,7 +131,8 @@ WRONG = {
         "    ✓ one_hot returns (N, 10): one row per label, one column per digit\n"
         "    ✗ one_hot returns floats\n"
         "      expected a float dtype, got int64\n"
-        "      Help: the loss compares the labels with probabilities, which are floats.\n"
+        "      Help: the loss compares the labels with probabilities, which are floats: to_categorical gives floats, "
+        'or convert with .astype("float32").\n'
         "    ✓ one_hot puts a single 1 at each label's index, 0 elsewhere",
     ),
     "build_sigmoid_output": (

@@ -277,9 +277,14 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                 workers.update(dict.fromkeys(group, worker))
         start(list(dict.fromkeys(workers.values())))
 
+        def still_running(step, seconds, limit):
+            if streaming(pytestconfig):
+                terminal.write(pytestconfig, _("  {step} is still running after {seconds} s (it is stopped at "
+                                               "{limit} s)…", step=step, seconds=seconds, limit=f"{limit:g}"))
+
         def result(step):
             if step != "fit":
-                return workers[step].result(step)
+                return workers[step].result(step, slow=still_running)
             with terminal.training(pytestconfig, streaming(pytestconfig)) as watch:  # A bar while the model trains.
                 return workers[step].result(step, watch)
 

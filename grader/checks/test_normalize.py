@@ -23,7 +23,19 @@ def test_dtype(run):
     """normalize returns float32"""
     output = returned_array(run)
     if output.dtype != np.float32:
-        fail("float32", output.dtype, _('dividing makes float64; convert first: images.astype("float32") / 255.'))
+        fail("float32", output.dtype, dtype_help(output))
+
+
+def dtype_help(output):
+    """How to get float32 from what normalize returned: each wrong dtype has its own cause."""
+    if output.dtype.kind in "iu" and output.size and output.max() <= 1:
+        return _('`//` divides and drops the fraction, so each pixel becomes 0 or 1: use `/`, as in '
+                 'images.astype("float32") / 255.')
+    if output.dtype.kind in "iu":
+        return _('the pixels are still integers: convert them, then divide: images.astype("float32") / 255.')
+    if output.dtype == np.float64:
+        return _('dividing uint8 pixels by 255 makes float64; convert first: images.astype("float32") / 255.')
+    return _('convert with .astype("float32"), then divide by 255.')
 
 
 @pytest.mark.points(3)
@@ -43,10 +55,12 @@ def test_values(run, sample):
         )
     if not np.allclose(output, expected, rtol=0, atol=1e-6):
         worst = np.abs(output.astype("float64") - expected).max()
+        floored = np.array_equal(output, np.floor(expected))
         fail(
             "images / 255",
             _("values that differ from it by up to {worst}", worst=f"{worst:.3g}"),
-            _("divide every pixel by 255, nothing else."),
+            _("`//` drops the fraction, so each pixel becomes 0 or 1: divide with `/`.") if floored
+            else _("divide every pixel by 255, nothing else."),
         )
 
 

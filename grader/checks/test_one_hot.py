@@ -16,9 +16,19 @@ def test_shape(run, sample):
     labels = sample[1]
     output = returned_array(run)
     if output.shape != (len(labels), NUM_CLASSES):
-        fail(
-            f"({len(labels)}, {NUM_CLASSES})", shape(output), _("there are 10 digits, so each label needs 10 columns.")
-        )
+        fail(f"({len(labels)}, {NUM_CLASSES})", shape(output), shape_help(labels, output))
+
+
+def shape_help(labels, output):
+    """How to get (N, 10) from the shape one_hot returned."""
+    if output.ndim == 1:
+        return _("each label needs a row of 10 values: to_categorical(labels, 10) makes them.")
+    if output.shape == (NUM_CLASSES, len(labels)):
+        return _("one row per label: (len(labels), 10), not (10, len(labels)).")
+    if output.ndim == 2 and output.shape[0] == len(labels):
+        return _("give the number of classes, to_categorical(labels, 10): without it the columns stop at the "
+                 "largest label seen.")
+    return _("there are 10 digits, so each label needs 10 columns.")
 
 
 @pytest.mark.points(2)
@@ -26,7 +36,8 @@ def test_dtype(run):
     """one_hot returns floats"""
     output = returned_array(run)
     if output.dtype.kind != "f":
-        fail(_("a float dtype"), output.dtype, _("the loss compares the labels with probabilities, which are floats."))
+        fail(_("a float dtype"), output.dtype, _("the loss compares the labels with probabilities, which are floats: "
+                                                 'to_categorical gives floats, or convert with .astype("float32").'))
 
 
 @pytest.mark.points(5)

@@ -15,8 +15,18 @@ def test_shape(run, sample):
     images = sample[0]
     output = returned_array(run)
     if output.shape != (len(images), 784):
-        fail(f"({len(images)}, 784)", shape(output),
-             _("each 28×28 image must become one row of 28 * 28 = 784 values, for any number of images."))
+        fail(f"({len(images)}, 784)", shape(output), shape_help(images, output))
+
+
+def shape_help(images, output):
+    """How to get (N, 784) from the shape reshape returned."""
+    if output.shape == images.shape:
+        return _("the images came back as they were: return images.reshape(len(images), 784).")
+    if output.ndim == 1:
+        return _("give reshape two sizes, the number of images and 784: images.reshape(len(images), 784).")
+    if output.shape == (784, len(images)):
+        return _("the number of images comes first: (len(images), 784), not (784, len(images)).")
+    return _("each 28×28 image must become one row of 28 * 28 = 784 values, for any number of images.")
 
 
 @pytest.mark.points(2)
