@@ -180,10 +180,15 @@ def save_array(value, path):
 
 
 def call_build(folder, workdir, steps, seed, state):
+    import warnings
+
     keras = import_keras()
     keras.utils.set_random_seed(seed)
-    model = state["model"] = call(folder, steps["build"])
-    facts = {"returned": type_name(model), "model": describe_model(model)}
+    with warnings.catch_warnings(record=True) as warned:  # What Keras warns about teaches (grader/checks).
+        warnings.simplefilter("always")
+        model = state["model"] = call(folder, steps["build"])
+    facts = {"returned": type_name(model), "model": describe_model(model),
+             "warnings": [str(warning.message)[:300] for warning in warned[:10]]}
     save_probe_outputs(model, workdir)
     return facts
 

@@ -37,7 +37,7 @@ def test_correct_variant_passes(name, submission):
     step, files = CORRECT[name]
     graded = grade_steps(submission(**files), *GRADED_WITH.get(step, (step,)))
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    assert re.search(rf"^✓ {step} +(\d+)/\1$", graded.stdout, re.MULTILINE), graded.stdout
+    assert re.search(rf"^✓ {step} +(\d+)/\1(  note: .*)?$", graded.stdout, re.MULTILINE), graded.stdout
     assert "shape before" not in graded.stdout  # What student code prints stays out of the grade.
 
 
@@ -109,3 +109,17 @@ def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
         "exception": "ModuleNotFoundError: No module named 'tensorflow'"})
     assert run.problem().help == ("TensorFlow is not installed, and this course does not need it: `import keras` and "
                                   "write keras.… instead of tensorflow.keras.….")
+
+
+@pytest.mark.parametrize("lang, line", [
+    ("en", "✓ build      20/20  note: Keras 3 starts a model with keras.Input(shape=(784,)); input_shape= on a layer "
+           "still works, with a warning"),
+    ("zh", "✓ build      20/20  提示：Keras 3 用 keras.Input(shape=(784,)) 作为模型的开头；"
+           "在层上写 input_shape= 仍然可以用，但会有警告"),
+])
+def test_the_seed_s_input_shape_keeps_its_points_with_a_note(lang, line, submission):
+    """The seed's own Dense(512, input_shape=(784,)): Keras 3 warns, so the student learns keras.Input."""
+    graded = grade_steps(submission(**CORRECT["build_seed_style"][1]), "build", env={"MNIST_LANG": lang})
+    assert graded.returncode == 0, graded.stdout
+    assert line in graded.stdout.splitlines()
+
