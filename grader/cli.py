@@ -35,6 +35,7 @@ def parse(argv):
     parser.add_argument("--grade", metavar="FILE", help=argparse.SUPPRESS)  # The Grade as JSON, for batch.
     parser.add_argument("--time-budget", type=float, help=argparse.SUPPRESS)  # Batch's limit, less a margin.
     parser.add_argument("--shown-path", help=argparse.SUPPRESS)  # PATH as the student knows it (batch, Gradescope).
+    parser.add_argument("--shown-as", help=argparse.SUPPRESS)  # A notebook's name for PATH (its check cells).
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
@@ -106,6 +107,7 @@ def grade(folder, args, shown=None, handover=None):
     """
     from grader.data import ensure
 
+    shown = shown or getattr(args, "shown_as", None)
     if checked_device(args.device) is None:
         return 2
     code, found = get_data(lambda bar: ensure(progress=bar))  # Fetch and check MNIST before grading.
@@ -160,6 +162,8 @@ def notebook_command(argv):
     out = Path(args.out or ("solutions.ipynb" if args.solutions else "exercises.ipynb"))
     nbformat.write(course(args.lang or lang(), solutions=args.solutions), out)
     print(_("wrote {path}", path=out))
+    print(_("Next: open it with `jupyter lab {path}`, fill in each step's code cell and run the check cell below it.",
+            path=out))
     return 0
 
 

@@ -6,6 +6,8 @@ step's file; magics, shell lines and experiments are left out. Then it is graded
 """
 
 import ast
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,8 +24,13 @@ class NotebookError(Exception):
     """The file is not a notebook that can be read; the message says so and what to do."""
 
 
+CELLS = ".cells.json"  # Beside the step files: which cell and line each line of them came from.
+
+
 def code_cells(path):
-    """The sources of a notebook's code cells, in order; NotebookError when it is not a valid notebook."""
+    """The code cells of a notebook, in order, as (label, source): the label names the cell as Jupyter numbers
+    it ("cell [5]") when it has run, else by its place among the code cells ("code cell 3"). NotebookError when
+    it is not a valid notebook."""
     import nbformat
 
     try:
@@ -35,15 +42,21 @@ def code_cells(path):
             "{path} is not a valid notebook ({reason}). Save it again from Jupyter, or grade a folder of .py files.",
             path=path, reason=reason,
         )) from None
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    return [(cell_label(cell.get("execution_count"), place), cell.source) for place, cell in enumerate(code, 1)]
 
 
-def module(sources):
-    """One module from cell sources: the imports, simple constants, functions and classes, each as last defined."""
+def cell_label(count, place):
+    return _("cell [{count}]", count=count) if count else _("code cell {place}", place=place)
+
+
+def module(cells):
+    """One module from (label, source) cells: the imports, simple constants, functions and classes, each as
+    last defined; and for each of its lines, [label, line] of where it came from."""
     functions = {step.function for step in FILE_STEPS}
-    kept = {}  # What a piece defines -> its source; re-inserted when defined again, so the last one wins.
-    for source in sources:
-        code = _without_magics(source)
+    kept = {}  # What a piece defines -> (its source, its cell, its first line there); the last definition wins.
+    for label, source in cells:
+        code = _without_magics(source)  # Line for line: magics become empty lines.
         try:
             tree = ast.parse(code)
         except SyntaxError:
@@ -51,24 +64,43 @@ def module(sources):
             for name in functions:
                 if f"def {name}(" in code:
                     kept.pop(name, None)
-                    kept[name] = code
+                    kept[name] = (code, label, 1)
             continue
         for node in tree.body:
             key = _defines(node)
             if key is not None:
                 kept.pop(key, None)
-                kept[key] = _source(code, node)
-    return "\n\n\n".join(kept.values()) + "\n"
+                first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+                kept[key] = (_source(code, node), label, first)
+    text, lines = "", []
+    for piece, label, first in kept.values():
+        if text:
+            text += "\n\n\n"
+            lines += [None, None]
+        text += piece
+        lines += [[label, first + i] for i in range(len(piece.splitlines()))]
+    return text + "\n", lines
 
 
-def submission(sources, folder):
-    """Write the module made from `sources` as each step's file in `folder`; return the folder."""
+def submission(cells, folder):
+    """Write the module made from (label, source) cells as each step's file in `folder`, and where its lines came
+    from as CELLS; return the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    text = module(sources)
+    text, lines = module(cells)
     for step in FILE_STEPS:
         (folder / step.file).write_text(text)
+    (folder / CELLS).write_text(json.dumps(lines))
     return folder
+
+
+def cell_of(folder, line):
+    """[label, line] of the cell a line of a step file in `folder` came from; None when it is not known."""
+    try:
+        found = json.loads((Path(folder) / CELLS).read_text())[line - 1]
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+    return found if isinstance(found, list) and len(found) == 2 else None
 
 
 def _without_magics(source):
@@ -123,7 +155,7 @@ def course(lang="en", solutions=False):
 
     cells = [
         v4.new_markdown_cell(pick_lang(INTRO, lang)),
-        v4.new_code_cell("from grader.notebook import check, run_all"),
+        v4.new_code_cell("from grader.jupyter import check, run_all"),
     ]
     for number, step in enumerate(FILE_STEPS, start=1):
         source = (ROOT / "solutions" / step.file).read_text()
@@ -165,7 +197,7 @@ def pick_lang(texts, lang):
 
 def check(step):
     """Grade one step (and the steps it needs) with the functions this notebook has defined so far."""
-    _in_a_submission(["-m", "grader.cli", "{folder}", "--step", step])
+    _in_a_submission(["-m", "grader.cli", "{folder}", "--step", step, "--shown-as", _("this notebook")])
 
 
 def run_all():
@@ -175,12 +207,16 @@ def run_all():
 
 def _in_a_submission(command):
     try:
-        sources = get_ipython().user_ns["In"]  # noqa: F821 (IPython's own global)
+        history = get_ipython().user_ns["In"]  # noqa: F821 (IPython's own global: In[n] is cell [n]'s source.)
     except NameError:
         print(_("check() and run_all() work inside a Jupyter notebook."))
         return
+    cells = [(cell_label(count, count), source) for count, source in enumerate(history) if count]
+    # Plain text for a notebook's output: no colours, no progress bars redrawn in place.
+    env = {key: value for key, value in os.environ.items() if key not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", TERM="dumb", TTY_INTERACTIVE="0")
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
-        folder = submission(sources, Path(scratch) / "notebook")
+        folder = submission(cells, Path(scratch) / "notebook")
         args = [arg.format(folder=folder) for arg in command]
-        done = subprocess.run([sys.executable, *args], capture_output=True, text=True)
-    print((done.stdout + done.stderr).replace(str(folder), _("this notebook")))
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
+    print((done.stdout + done.stderr).replace(str(folder), _("this notebook")).rstrip("\n"))

@@ -88,13 +88,20 @@ def error_help(run, path):
 
 
 def _frames(run, frames):
-    """Frames of the student's files ([file, line, function, code]), as a traceback shows them."""
-    return "".join(
-        "\n" + (_("  {path}, in {name}", path=run.shown, name=name) if run.shown else
-                _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name))
-        + f"\n    {code}"
-        for file, line, name, code in frames
-    )
+    """Frames of the student's files ([file, line, function, code]), as a traceback shows them; for a notebook,
+    with the cell and the line in it."""
+    return "".join("\n" + _frame(run, file, line, name) + f"\n    {code}" for file, line, name, code in frames)
+
+
+def _frame(run, file, line, name):
+    if not run.shown:
+        return _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name)
+    from grader.notebook import cell_of
+
+    cell = cell_of(run.folder, line)
+    if cell is None:
+        return _("  {path}, in {name}", path=run.shown, name=name)
+    return _("  {path}, {cell}, line {line}, in {name}", path=run.shown, cell=cell[0], line=cell[1], name=name)
 
 
 def _tail(run, lines=8):

@@ -59,6 +59,11 @@ def notebooks(tmp_path_factory):
         "zh": mnist_grade("notebook", "--lang", "zh", "--out", str(folder / "zh.ipynb")),
     }
     assert all(run.returncode == 0 for run in runs.values()), runs
+    assert runs["exercises"].stdout == (
+        f"wrote {folder / 'exercises.ipynb'}\nNext: open it with `jupyter lab {folder / 'exercises.ipynb'}`, fill in "
+        "each step's code cell and run the check cell below it.\n")
+    assert runs["zh"].stdout.endswith(f"下一步：用 `jupyter lab {folder / 'zh.ipynb'}` 打开它，补全每一步的代码单元格，"
+                                      "然后运行它下面的检查单元格。\n")
     return {name: nbformat.read(folder / f"{name}.ipynb", as_version=4) for name in runs}
 
 
@@ -89,10 +94,43 @@ def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
     printed = ["".join(output.get("text", "") for output in cell.get("outputs", [])) for cell in notebook.cells]
+    assert printed[1] == ""  # Importing the grader, then Keras in the cells after it, prints nothing.
     for step, text in zip(FILE_STEPS, printed[4::3], strict=False):
         assert "All checks passed. Well done!" in text, (step.name, text)
-        assert "/tmp" not in text  # The scratch folder is named "this notebook".
+        assert text.startswith("Grading this notebook"), text  # Not a scratch folder, and no slash after it.
+        assert "\x1b" not in text and "\r" not in text  # Plain lines: no colours, no bar redrawn in place.
     accuracy_in(printed[-1], r"test_acc: (\d\.\d{4})")
+
+
+@pytest.mark.skipif(
+    not (importlib.util.find_spec("nbclient") and importlib.util.find_spec("ipykernel")),
+    reason="nbclient and ipykernel are not installed: pip install -e '.[notebook]'",
+)
+def test_a_check_cell_names_the_cell_in_plain_text(tmp_path, monkeypatch):
+    """In Jupyter, a failing step's check names the cell as Jupyter numbers it, even where FORCE_COLOR is set."""
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    notebook = v4.new_notebook(cells=[
+        v4.new_code_cell("from grader.jupyter import check, run_all"),
+        v4.new_code_cell("def reshape_images(images):\n    return image.reshape(len(images), 784)"),
+        v4.new_code_cell('check("reshape")'),
+    ])
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(output.get("text", "") for output in notebook.cells[2].outputs)
+    assert printed.splitlines() == [
+        "Grading this notebook",
+        "",
+        "✗ reshape    0/10",
+        "    reshape_images() raised NameError: name 'image' is not defined",
+        "      this notebook, cell [2], line 2, in reshape_images",
+        "        return image.reshape(len(images), 784)",
+        "    Help: check the spelling: there is no image here, but there is images.",
+        "",
+        "Score: 0/10 (0 of 1 step done)",
+        "Next: fix reshape in this notebook, then grade again.",
+    ]
 
 
 def student_notebook(path, cells):
@@ -147,6 +185,25 @@ def test_the_last_definition_wins_and_a_missing_function_is_named(tmp_path):
         "    Help: keep the name the exercise gives: def fit_model(...).\n"
     ) in run.stdout
     assert f"Next: fix normalize in {path}, then grade again." in run.stdout
+
+
+def test_an_error_names_the_cell_and_its_line(tmp_path):
+    """As Jupyter numbers a cell that has run ("cell [5]"), else by its place among the code cells."""
+    cells = solution_cells()
+    cells[0] = "import numpy as np\n\n\ndef reshape_images(images):\n    return image.reshape(len(images), 784)"
+    path = student_notebook(tmp_path / "work.ipynb", ["# My notebook", *cells])
+    run = mnist_grade(str(path), "--step", "reshape")
+    assert run.stdout.splitlines()[2:6] == [
+        "✗ reshape    0/10",
+        "    reshape_images() raised NameError: name 'image' is not defined",
+        f"      {path}, code cell 1, line 5, in reshape_images",
+        "        return image.reshape(len(images), 784)",
+    ]
+    notebook = nbformat.read(path, as_version=4)
+    for count, cell in enumerate(notebook.cells[1:], start=4):
+        cell.execution_count = count
+    nbformat.write(notebook, path)
+    assert f"      {path}, cell [4], line 5, in reshape_images" in mnist_grade(str(path), "--step", "reshape").stdout
 
 
 def test_a_syntax_error_where_a_function_is_defined_is_shown(tmp_path):
