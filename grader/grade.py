@@ -11,10 +11,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.i18n import _
+from grader.i18n import _, lang
 from grader.steps import STEPS, prerequisites
 
 VERSION = 1
+
+
+def beside(value):
+    """A value as it sits in a sentence: in Chinese, a space parts it from the characters only when it starts
+    with a Latin letter, digit or bracket ("应该得到 float32", but "应该得到形状为 …")."""
+    if lang() != "zh" or not value or not (value[0].isascii() and (value[0].isalnum() or value[0] in "([{'\"")):
+        return value
+    return f" {value}"
 
 
 @dataclass
@@ -29,7 +37,7 @@ class Failure:
     def text(self):
         """The failure as the student reads it, in the language messages were made in."""
         first = self.problem if self.problem is not None else _(
-            "expected {expected}, got {got}", expected=self.expected, got=self.got)
+            "expected {expected}, got {got}", expected=beside(self.expected), got=beside(self.got))
         return first + ("\n" + _("Help: {help}", help=self.help) if self.help else "")
 
 

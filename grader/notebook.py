@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.assign import exercise, solution
 from grader.i18n import _
-from grader.steps import FILE_STEPS, INTRO
+from grader.steps import COMMENTS_ZH, FILE_STEPS, INTRO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,6 +160,8 @@ def course(lang="en", solutions=False):
     for number, step in enumerate(FILE_STEPS, start=1):
         source = (ROOT / "solutions" / step.file).read_text()
         code = solution(source) if solutions else exercise(source)
+        if lang == "zh":
+            code = in_chinese(code)
         cells += [
             v4.new_markdown_cell(f"## {number}. {pick_lang(step.title, lang)}\n\n{pick_lang(step.explain, lang)}"),
             v4.new_code_cell(code.strip()),
@@ -186,6 +188,31 @@ def course(lang="en", solutions=False):
     )
     nbformat.validate(notebook)
     return notebook
+
+
+def in_chinese(code):
+    """A step file with its comments in Chinese: each run of comment lines that steps.toml's comments_zh
+    translates, joined with spaces, becomes its translation; a comment without one stays as it is."""
+    out, pending = [], []  # pending: (indent, text) of comment lines not translated yet.
+
+    def keep_pending():
+        out.extend(f"{indent}# {text}" for indent, text in pending)
+        pending.clear()
+
+    for line in code.splitlines():
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if not stripped.startswith("# "):
+            keep_pending()
+            out.append(line)
+            continue
+        pending.append((indent, stripped[2:]))
+        joined = " ".join(text for _indent, text in pending)
+        if joined in COMMENTS_ZH:
+            out.append(f"{pending[0][0]}# {COMMENTS_ZH[joined]}")
+            pending.clear()
+    keep_pending()
+    return "\n".join(out) + "\n"
 
 
 def pick_lang(texts, lang):

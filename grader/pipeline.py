@@ -103,13 +103,19 @@ def run(folder, plots=None):
         return 1
     # Test the trained network on 10,000 images it has never seen.
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
-    print(f"test_acc: {test_acc:.4f}")
+    print(_("test_acc: {accuracy}", accuracy=f"{test_acc:.4f}"))
     if plots is not None:
         from grader.plots import save_all
 
         predictions = model.predict(x_test, verbose=0).argmax(axis=1)
         for path in save_all(plots, model.history, images_test, labels_test, predictions):
             print(path)
+        from grader.i18n import lang
+        from grader.plots import chinese_font
+
+        if lang() == "zh" and chinese_font() is None:
+            print(_("The figures are in English: no font here draws Chinese. Install one (Noto Sans CJK SC: "
+                    "`sudo apt install fonts-noto-cjk` on Debian and Ubuntu), and they will be in Chinese."))
     return 0
 
 

@@ -45,6 +45,7 @@ ACCURACY_BAR: float = _META["accuracy_bar"]
 REFERENCE_ACCURACY: float = _META["reference_accuracy"]  # About: what messages quote.
 REFERENCE_BAND: tuple[float, float] = tuple(_META["reference_band"])  # Where every measured reference run lies.
 INTRO: dict[str, str] = _META["intro"]
+COMMENTS_ZH: dict[str, str] = _META["comments_zh"]  # The step files' comment blocks in Chinese.
 
 
 # The steps a student writes a file for, in order.

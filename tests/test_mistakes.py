@@ -114,7 +114,7 @@ def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
 @pytest.mark.parametrize("lang, line", [
     ("en", "✓ build      20/20  note: Keras 3 starts a model with keras.Input(shape=(784,)); input_shape= on a layer "
            "still works, with a warning"),
-    ("zh", "✓ build      20/20  提示：Keras 3 用 keras.Input(shape=(784,)) 作为模型的开头；"
+    ("zh", "✓ build      20/20  注：Keras 3 用 keras.Input(shape=(784,)) 作为模型的开头；"
            "在层上写 input_shape= 仍然可以用，但会有警告"),
 ])
 def test_the_seed_s_input_shape_keeps_its_points_with_a_note(lang, line, submission):
@@ -123,3 +123,13 @@ def test_the_seed_s_input_shape_keeps_its_points_with_a_note(lang, line, submiss
     assert graded.returncode == 0, graded.stdout
     assert line in graded.stdout.splitlines()
 
+
+
+def test_chinese_reads_as_chinese(submission):
+    """Expected and got in a native sentence, with a space before a Latin value only; 独热编码 and 修正."""
+    one_hot = "def one_hot_labels(labels):\n    return labels.astype('float32')\n"
+    graded = grade_steps(submission(one_hot=one_hot), "one_hot", env={"MNIST_LANG": "zh"})
+    lines = graded.stdout.splitlines()
+    assert "      应该得到 (1000, 10)，实际得到 (1000,)" in lines
+    assert "      应该得到形状为 (1000, 10) 的值，实际得到形状为 (1000,) 的值" in lines
+    assert "      提示：每个标签需要一行 10 个值：to_categorical(labels, 10) 可以生成它们。" in lines

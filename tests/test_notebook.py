@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import re
 
 import nbformat
 import pytest
@@ -9,6 +10,7 @@ from conftest import EXERCISES, SOLUTIONS, accuracy_in, mnist_grade
 from nbformat import v4
 
 from grader.assign import MarkerError, exercise, solution
+from grader.notebook import course
 from grader.steps import FILE_STEPS
 
 
@@ -79,6 +81,10 @@ def test_the_notebooks_are_valid_and_follow_the_steps(notebooks):
     assert zh.cells[0].source.startswith("# MNIST，一步一步来")
     assert exercises.cells[6].source == (EXERCISES / "normalize.py").read_text().strip()
     assert "raise NotImplementedError" not in "".join(cell.source for cell in solutions.cells)
+    for notebook in (zh, course("zh", solutions=True)):  # Every comment of the code in Chinese.
+        comments = [line for cell in notebook.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+                    if line.lstrip().startswith("#")]
+        assert comments and [line for line in comments if not re.search("[\u4e00-\u9fff]", line)] == []
     assert "BEGIN SOLUTION" not in "".join(cell.source for cell in solutions.cells)
 
 

@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -35,16 +36,23 @@ needs_matplotlib = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def plotted(tmp_path_factory):
-    """Train the reference solutions once with --plots; return the run and its folder of plots."""
+    """Train the reference solutions once with --plots, in Chinese; return the run and its folder of plots."""
     folder = tmp_path_factory.mktemp("plots") / "new folder"  # Missing: the command makes it.
-    return python_m("solutions", "--plots", str(folder)), folder
+    return python_m("solutions", "--plots", str(folder), env={**os.environ, "MNIST_LANG": "zh"}), folder
 
 
 @needs_matplotlib
 def test_plots_saves_three_pngs_and_lists_them(plotted):
+    from grader.plots import chinese_font
+
     run, folder = plotted
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
-    assert "--plots: 50,000 images train the model, the last 10,000 validate it." in run.stdout
+    assert "--plots：用 50,000 张图像训练模型，最后 10,000 张用于验证。" in run.stdout
+    assert re.search(r"^测试准确率（test_acc）：0\.9\d{3}$", run.stdout, re.MULTILINE), run.stdout[-500:]
+    note = ("图中的文字是英文的：这台机器上没有能显示中文的字体。"
+            "安装一个（Noto Sans CJK SC：在 Debian 和 Ubuntu 上运行 `sudo apt install fonts-noto-cjk`）"
+            "后就会显示中文。")
+    assert (note in run.stdout.splitlines()) == (chinese_font() is None)
     assert "val_accuracy" in run.stdout  # Keras reports validation after each epoch.
     lines = run.stdout.splitlines()
     for name in FIGURES:
@@ -95,3 +103,24 @@ def test_exercises_with_plots_still_stop_at_the_first_unfinished_step(tmp_path):
     assert "Step 1 of 6, reshape, is not done yet: open exercises/reshape.py" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
     assert not (tmp_path / "plots").exists()
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("font, title", [
+    ("DejaVu Sans", "训练和验证之间的差距越来越大，说明模型过拟合了"),
+    (None, "A widening gap between training and validation means the model is overfitting"),
+])
+def test_the_figures_speak_chinese_where_a_font_can_draw_it(monkeypatch, font, title):
+    """With a CJK font the texts are Chinese (DejaVu stands in for one here); without one, English."""
+    from grader import plots
+
+    monkeypatch.setenv("MNIST_LANG", "zh")
+    monkeypatch.setattr(plots, "chinese_font", lambda: font)
+    history = type("History", (), {"history": {"loss": [0.3, 0.1], "accuracy": [0.9, 0.97],
+                                               "val_loss": [0.2, 0.1], "val_accuracy": [0.95, 0.97]}})()
+    figure = plots.plot_training(history, _=plots.texts())
+    assert figure._suptitle.get_text() == title
+    caption = figure.texts[-1].get_text()
+    assert caption.startswith("训练准确率是整轮的平均值" if font else "Training accuracy is averaged over each epoch")
+    plots.plt.close(figure)
+
