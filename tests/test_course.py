@@ -121,3 +121,10 @@ def test_python_m_solutions_trains_and_prints_the_test_accuracy():
     assert "Epoch 5/5" in run.stdout
     accuracy_in(run.stdout, r"^test_acc: (\d\.\d{4})$")
     assert "oneDNN" not in run.stderr and "cuda" not in run.stderr.lower()
+
+
+def test_each_stub_imports_what_its_step_needs():
+    """A student never meets NameError for keras or layers: the stubs import them, as the solutions do."""
+    assert (EXERCISES / "build.py").read_text().count("import keras\nfrom keras import layers\n") == 1
+    assert "from keras.utils import to_categorical\n" in (EXERCISES / "one_hot.py").read_text()
+

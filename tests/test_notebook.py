@@ -100,7 +100,8 @@ def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
     printed = ["".join(output.get("text", "") for output in cell.get("outputs", [])) for cell in notebook.cells]
-    assert printed[1] == ""  # Importing the grader, then Keras in the cells after it, prints nothing.
+    # Importing the grader, then Keras in the step cells after it, prints nothing: no TensorFlow or absl lines.
+    assert [printed[1], *printed[3:21:3]] == [""] * 7
     for step, text in zip(FILE_STEPS, printed[4::3], strict=False):
         assert "All checks passed. Well done!" in text, (step.name, text)
         assert text.startswith("Grading this notebook"), text  # Not a scratch folder, and no slash after it.
