@@ -79,3 +79,14 @@ def test_the_test_accuracy_goes_to_gradescope_s_leaderboard():
     results = render.gradescope(grade)
     assert results["leaderboard"] == [{"name": "Test accuracy", "value": 0.9782}]
     assert results["execution_time"] == 12.5
+
+
+@pytest.mark.parametrize("lang, last_line", [
+    ("en", "Next: fix reshape in work/reshape.py, then save again."),
+    ("zh", "下一步：修正 work/reshape.py 中的 reshape，然后再保存一次。"),
+])
+def test_watch_mode_says_save_again(monkeypatch, lang, last_line):
+    """--watch grades on every save, so what to do next is to save, not to grade."""
+    monkeypatch.setenv("MNIST_LANG", lang)
+    assert render.compact(a_grade()).splitlines()[-1] == last_line
+    assert render.report(a_grade()).splitlines()[-1].endswith(("then grade again.", "然后重新评分。"))

@@ -133,3 +133,15 @@ def test_chinese_reads_as_chinese(submission):
     assert "      应该得到 (1000, 10)，实际得到 (1000,)" in lines
     assert "      应该得到形状为 (1000, 10) 的值，实际得到形状为 (1000,) 的值" in lines
     assert "      提示：每个标签需要一行 10 个值：to_categorical(labels, 10) 可以生成它们。" in lines
+
+
+def test_a_stopped_step_says_where_in_chinese_too(submission):
+    """A loop that never ends: said to be still running after 5 s, then stopped at its limit with its line."""
+    reshape = "def reshape_images(images):\n    while True:\n        pass\n"
+    folder = submission(reshape=reshape)
+    graded = grade_steps(folder, "reshape", timeout=7, env={"MNIST_LANG": "zh"})
+    lines = graded.stdout.splitlines()
+    assert lines[2:5] == ["  reshape 已经运行了 5 秒，还没有结束（到 7 秒时会被停止）…", "✗ reshape    0/10",
+                          "    reshape 没有在 7 秒内完成，已被停止"]
+    if hasattr(signal, "SIGUSR1"):
+        assert lines[5:7] == [f"      {folder / 'reshape.py'}，第 2 行，在 reshape_images 中", "        while True:"]
