@@ -41,7 +41,7 @@ MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one takes ~1 s).
 # How faulthandler starts a thread's stack (grader/worker.py asks for it on SIGUSR1), and prints a frame.
 STACK_START = "(most recent call first):"
-STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)', re.MULTILINE)
+STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)\n', re.MULTILINE)  # Whole lines only.
 PRINTED_KEPT = 1 << 20  # Bytes of what a worker prints that are kept: its last.
 
 
@@ -220,8 +220,8 @@ class Worker:
         except OSError:
             return []
         self.dumped, waited, size = True, time.monotonic(), -1
-        while time.monotonic() - waited < 1:  # Until the dump has come and stopped growing.
-            time.sleep(0.1)
+        while time.monotonic() - waited < 2:  # Until the dump has come and stopped growing.
+            time.sleep(0.25)
             text = self.printed_text(dump=True)
             if STACK_START in text and len(text) == size:
                 break

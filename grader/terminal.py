@@ -50,6 +50,11 @@ def epochs(printed):
     return started - 1, total
 
 
+def live():
+    """Whether the grading is watched as it runs, on a terminal: then notices that only matter meanwhile are shown."""
+    return _console().is_terminal
+
+
 def _console():
     from rich.console import Console
 

@@ -277,8 +277,8 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                 workers.update(dict.fromkeys(group, worker))
         start(list(dict.fromkeys(workers.values())))
 
-        def still_running(step, seconds, limit):
-            if streaming(pytestconfig):
+        def still_running(step, seconds, limit):  # On a terminal only: a log read later needs no notice.
+            if streaming(pytestconfig) and terminal.live():
                 terminal.write(pytestconfig, _("  {step} is still running after {seconds} s (it is stopped at "
                                                "{limit} s)…", step=step, seconds=seconds, limit=f"{limit:g}"))
 
