@@ -135,15 +135,18 @@ def test_chinese_reads_as_chinese(submission):
     assert "      提示：每个标签需要一行 10 个值：to_categorical(labels, 10) 可以生成它们。" in lines
 
 
-def test_a_stopped_step_says_where_in_chinese_too(submission):
+@pytest.mark.parametrize("lang, notice, stopped, where", [
+    ("en", "  reshape is still running after 5 s (it is stopped at 7 s)…",
+     "    reshape did not finish within 7 s and was stopped", "      {path}, line 2, in reshape_images"),
+    ("zh", "  reshape 已经运行了 5 秒，还没有结束（到 7 秒时会被停止）…", "    reshape 没有在 7 秒内完成，已被停止",
+     "      {path}，第 2 行，在 reshape_images 中"),
+])
+def test_a_stopped_step_says_it_is_running_and_where_it_was(lang, notice, stopped, where, submission):
     """A loop that never ends: on a terminal (FORCE_COLOR makes rich treat the pipe as one) said to be still
-    running after 5 s, then stopped at its limit with its line."""
-    reshape = "def reshape_images(images):\n    while True: pass\n"
-    folder = submission(reshape=reshape)
-    graded = grade_steps(folder, "reshape", timeout=7, env={"MNIST_LANG": "zh", "FORCE_COLOR": "1"})
+    running after 5 s, then stopped at its limit with its line (POSIX)."""
+    folder = submission(reshape="def reshape_images(images):\n    while True: pass\n")
+    graded = grade_steps(folder, "reshape", timeout=7, env={"MNIST_LANG": lang, "FORCE_COLOR": "1"})
     lines = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", graded.stdout).splitlines()
-    assert lines[2:5] == ["  reshape 已经运行了 5 秒，还没有结束（到 7 秒时会被停止）…", "✗ reshape    0/10",
-                          "    reshape 没有在 7 秒内完成，已被停止"]
+    assert lines[2:5] == [notice, "✗ reshape    0/10", stopped]
     if hasattr(signal, "SIGUSR1"):
-        assert lines[5:7] == [f"      {folder / 'reshape.py'}，第 2 行，在 reshape_images 中",
-                              "        while True: pass"]
+        assert lines[5:7] == [where.format(path=folder / "reshape.py"), "        while True: pass"]
