@@ -18,12 +18,14 @@ import tempfile
 import time
 import traceback
 
-from grader import processes, runtime
+from grader import processes
 
 
 def usable():
-    """Whether gradings can be forked from a server here."""
-    return processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
+    """Whether gradings can be forked from a server here: where workers are forked (grader/host.py)."""
+    from grader.host import forking
+
+    return forking()
 
 
 def prepare(env):

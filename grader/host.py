@@ -25,10 +25,28 @@ from grader import processes, runtime
 HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
 
 
+def forking():
+    """Whether workers and gradings are forked here at all: Linux, hardened, JAX (grader/gradings.py too)."""
+    return processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
+
+
 def usable():
     """Whether this grading process can fork its workers from a host."""
-    return (processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
-            and processes.is_subreaper())
+    return forking() and processes.is_subreaper()
+
+
+def preload():
+    """Import what workers use, Keras included, in a process they are forked from (a host, a batch's server)."""
+    from grader.quiet import quiet
+
+    quiet()
+    import numpy  # noqa: F401
+
+    import grader.network  # noqa: F401
+    import grader.submission  # noqa: F401
+    import grader.worker  # noqa: F401
+
+    runtime.import_keras()
 
 
 class Forked:
@@ -90,13 +108,15 @@ def forks_here():
     return "keras" in sys.modules and threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
 
 
-def fork_here(specs, env):
+def fork_here(specs, env=None):
+    """Fork a worker for each spec from this process, with `env` as its environment when given; their pids."""
     pids = []
     for spec in specs:
         pid = os.fork()
         if pid == 0:
-            os.environ.clear()
-            os.environ.update(env)
+            if env is not None:
+                os.environ.clear()
+                os.environ.update(env)
             become_worker(spec)
         pids.append(pid)
     return pids
@@ -115,24 +135,11 @@ def fork_in_host(specs, env, cwd, user, kept):
 
 def main(specs):
     """In the host: import what workers use, fork one per spec, print their pids, exit."""
-    from grader.quiet import quiet
-
-    quiet()
     try:
-        import numpy  # noqa: F401
-
-        import grader.network  # noqa: F401
-        import grader.submission  # noqa: F401
-
-        runtime.import_keras()
+        preload()
     except BaseException:
         pass  # A worker imports it again, and reports what fails.
-    pids = []
-    for spec in specs:
-        pid = os.fork()
-        if pid == 0:
-            become_worker(spec)
-        pids.append(pid)
+    pids = fork_here(specs)  # The environment is the host's own: the grading process gave it.
     sys.stdout.write(json.dumps(pids) + "\n")
     sys.stdout.flush()
     os._exit(0)

@@ -94,13 +94,14 @@ def submission(cells, folder):
     return folder
 
 
-def cell_of(folder, line):
-    """[label, line] of the cell a line of a step file in `folder` came from; None when it is not known."""
+def cells_of(folder):
+    """For each line of the step files in `folder`, [label, line] of the cell it came from (None between
+    pieces); None when that is not known."""
     try:
-        found = json.loads((Path(folder) / CELLS).read_text())[line - 1]
-    except (OSError, ValueError, IndexError, TypeError):
+        found = json.loads((Path(folder) / CELLS).read_text())
+    except (OSError, ValueError):
         return None
-    return found if isinstance(found, list) and len(found) == 2 else None
+    return found if isinstance(found, list) else None
 
 
 def _without_magics(source):

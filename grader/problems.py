@@ -90,16 +90,19 @@ def error_help(run, path):
 def _frames(run, frames):
     """Frames of the student's files ([file, line, function, code]), as a traceback shows them; for a notebook,
     with the cell and the line in it."""
-    return "".join("\n" + _frame(run, file, line, name) + f"\n    {code}" for file, line, name, code in frames)
+    if run.shown:
+        from grader.notebook import cells_of
+
+        cells = cells_of(run.folder)  # Read once for all the frames.
+    return "".join("\n" + _frame(run, file, line, name, cells if run.shown else None) + f"\n    {code}"
+                   for file, line, name, code in frames)
 
 
-def _frame(run, file, line, name):
+def _frame(run, file, line, name, cells):
     if not run.shown:
         return _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name)
-    from grader.notebook import cell_of
-
-    cell = cell_of(run.folder, line)
-    if cell is None:
+    cell = cells[line - 1] if cells and 0 < line <= len(cells) else None
+    if not (isinstance(cell, list) and len(cell) == 2):
         return _("  {path}, in {name}", path=run.shown, name=name)
     return _("  {path}, {cell}, line {line}, in {name}", path=run.shown, cell=cell[0], line=cell[1], name=name)
 
