@@ -11,13 +11,14 @@ import hashlib
 import json
 import os
 import queue
+import stat
 import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from grader import gradings, render, runtime
+from grader import compiled, gradings, limits, render, runtime
 from grader.grade import Grade
 from grader.i18n import _
 from grader.processes import (
@@ -29,7 +30,6 @@ from grader.processes import (
     usable_cores,
 )
 from grader.quiet import QUIET_ENV
-from grader.sandbox import NOT_COPIED
 from grader.steps import FILE_STEPS, STEPS
 
 POLL = 0.5  # Seconds between looks at a grading's time and memory.
@@ -73,39 +73,63 @@ def checked_entries(folder, only=None):
     return found
 
 
-def fingerprint(path):
-    """A SHA-256 of a submission's content: its files' names and bytes (a zip's members), not their dates."""
+def fingerprint(path, within=None):
+    """A SHA-256 of a submission's content: its files' names and bytes (a zip's members), not their dates.
+
+    One that passes a limit of `within` (Limits) is not read: its fingerprint is the reason it is refused.
+    """
     digest = hashlib.sha256()
     path = Path(path)
-    if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()
-                           and not set(p.relative_to(path).parts) & set(NOT_COPIED)):
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    refused = limits.refusal(path, within or limits.Limits())
+    if refused:
+        digest.update(b"refused\0" + refused.encode())
+    elif path.is_dir():
+        for file, info in sorted(limits.walk(path)):
+            if not stat.S_ISLNK(info.st_mode):
+                with open(path / file, "rb") as opened:
+                    _feed(digest, opened, file.as_posix().encode())
     elif path.suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as archive:
-                for name in sorted(archive.namelist()):
-                    digest.update(name.encode() + b"\0" + archive.read(name) + b"\0")
+                for info in sorted(archive.infolist(), key=lambda info: info.filename):
+                    with archive.open(info) as member:
+                        _feed(digest, member, info.filename.encode())
         except (zipfile.BadZipFile, OSError):
-            digest.update(path.read_bytes())
+            digest = hashlib.sha256()
+            with open(path, "rb") as file:
+                _feed(digest, file)
     else:
-        digest.update(path.read_bytes())
+        with open(path, "rb") as file:
+            _feed(digest, file)
     return digest.hexdigest()
 
 
+def _feed(digest, file, name=None):
+    """Add the bytes of an open `file` to `digest`, a chunk at a time; with its `name`, as name NUL bytes NUL."""
+    if name is not None:
+        digest.update(name + b"\0")
+    while chunk := file.read(1 << 16):
+        digest.update(chunk)
+    if name is not None:
+        digest.update(b"\0")
+
+
 def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None, only=None,
-              assignment="MNIST"):
+              assignment="MNIST", sandboxed=False, within=None, say=None):
     """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
     with `force`, or the students in `only`); return the gradebook's rows (dicts of COLUMNS).
+
+    With `sandboxed`, workers run under bubblewrap; entries past a limit of `within` (Limits) are refused;
+    say(text) is told what takes a while before grading starts.
 
     Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
     checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
     `assignment`) and identical.txt (groups of byte-identical submissions).
     """
-    out = Path(out)
+    out, within = Path(out), within or limits.Limits()
     found = checked_entries(folder, only)
     out.mkdir(parents=True, exist_ok=True)
-    prints = {student: fingerprint(path) for student, path in found.items()}
+    prints = {student: fingerprint(path, within) for student, path in found.items()}
 
     def due(student):
         if only:
@@ -125,10 +149,16 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
                           **{name: value for name, value in thread_environment(smallest).items()
                              if name.endswith("_NUM_THREADS")}})
 
+    if sandboxed and any(limits.refusal(path, within) is None for path in todo.values()):
+        # The compiled programs sandboxed workers read, made once by the grader's own code.
+        for threads in sorted({len(cores) for cores in share_cores(jobs)}):
+            compiled.fill({**os.environ, **thread_environment(threads)}, runtime.device(), say)
+
     def graded(student, path):
         cores = slots.get()
         try:
-            return grade_one(student, path, out / student, timeout, memory_mb, prints[student], cores=cores)
+            return grade_one(student, path, out / student, timeout, memory_mb, prints[student], cores=cores,
+                             sandboxed=sandboxed, within=within)
         finally:
             slots.put(cores)
 
@@ -173,12 +203,16 @@ def _stored(folder):
     return stored if isinstance(stored, dict) and "row" in stored else {}
 
 
-def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, cores=None):
+def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, cores=None, sandboxed=False,
+              within=None):
     """Grade one entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
 
     Messages name the work as the student knows it: `shown`, by default the entry's name (a folder, a notebook)
-    or, in a zip, the folder of the step files in it. With `cores`, the grading runs on those alone.
-    Return (the row, the Grade or None when there is none: a bad zip, a stop, an error)."""
+    or, in a zip, the folder of the step files in it. With `cores`, the grading runs on those alone; when
+    `sandboxed`, its workers run under bubblewrap. An entry past a limit of `within` (Limits) is refused
+    before anything of it is copied or unpacked.
+    Return (the row, the Grade or None when there is none: a bad zip, a refusal, a stop, an error)."""
+    within = within or limits.Limits()
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
@@ -188,12 +222,15 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, c
         temporary = Path(scratch) / "tmp"  # The grading's temporary files, gone with it even when it is killed.
         temporary.mkdir(mode=0o711)
         try:
-            target = unpacked(path, Path(scratch) / "unpacked") if path.suffix == ".zip" else path
+            limits.check(path, within)
+            target = unpacked(path, Path(scratch) / "unpacked", within) if path.suffix == ".zip" else path
+        except limits.TooLarge as error:
+            target, status, printed = None, "error", f"{error}\n"
         except (zipfile.BadZipFile, OSError) as error:
             target, status, printed = (
                 None,
                 "error",
-                _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error),
+                _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error) + "\n",
             )
         if target is not None:
             if shown is None:
@@ -201,7 +238,8 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, c
             graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
             status, printed = run_limited(
                 [str(target), "--grade", str(graded), "--shown-path", shown,
-                 "--time-budget", f"{time_budget(timeout):g}"], timeout, memory_mb,
+                 "--time-budget", f"{time_budget(timeout):g}", "--sandbox", "on" if sandboxed else "off",
+                 *within.options()], timeout, memory_mb,
                 env={**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})},
                 cores=cores)
             grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
@@ -225,11 +263,10 @@ def time_budget(timeout):
     return timeout - max(10, timeout * 0.2)
 
 
-def unpacked(path, scratch):
-    """Extract a .zip into `scratch`; return the folder in it that holds the step files."""
+def unpacked(path, scratch, within):
+    """Extract a .zip into `scratch`, within limits; return the folder in it that holds the step files."""
     scratch.mkdir(exist_ok=True)
-    with zipfile.ZipFile(path) as archive:
-        archive.extractall(scratch)  # zipfile keeps every member inside `scratch`.
+    limits.extract(path, scratch, within)  # Every member inside `scratch`.
     return holding_steps(scratch) or scratch
 
 

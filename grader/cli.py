@@ -39,6 +39,10 @@ def parse(argv):
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
+    sandbox_option(parser, "off")
+    from grader.limits import add_options
+
+    add_options(parser, hidden=True)  # Batch's limits, for the copy each grading makes.
     parser.add_argument("--version", action="version", version=f"mnist-grade {__version__}")
     return parser.parse_args(argv)
 
@@ -48,6 +52,30 @@ def device_option(parser):
 
     parser.add_argument("--device", choices=DEVICES,
                         help=_("train on the CPU (the default) or a GPU; MNIST_DEVICE sets the default"))
+
+
+def sandbox_option(parser, default):
+    from grader.bubblewrap import MODES
+
+    parser.add_argument("--sandbox", choices=MODES, default=default, help=_(
+        "run student code under bubblewrap, with no network and nothing of this machine to see: on, off, or "
+        "auto, where it works (default: {default})", default=default))
+
+
+def checked_sandbox(mode, device, prog="mnist-grade"):
+    """Whether workers run under bubblewrap for --sandbox MODE (bubblewrap.use); None after saying why it
+    cannot be had. What --sandbox auto says, once, when there is none goes to stderr too."""
+    from grader import bubblewrap
+    from grader.sandbox import worker_user
+
+    def note(text):
+        print(f"{prog}: " + _("Note: {note}", note=text), file=sys.stderr)
+
+    try:
+        return bubblewrap.use(mode, device, worker_user(), say=note)
+    except bubblewrap.SandboxError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None
 
 
 def checked_device(chosen, prog="mnist-grade"):
@@ -92,9 +120,12 @@ def grade_path(args, handover=None):
     """Grade args.path, a notebook or a folder; return mnist-grade's exit code. `handover` gets the Grade."""
     if args.path.endswith(".ipynb"):
         return grade_notebook(args, handover)
+    from grader import limits
+
     try:
         check_folder(args.path, args.shown_path)
-    except SubmissionError as error:
+        limits.modules(args.path, limits.from_args(args))  # What grading copies, within the limits.
+    except (SubmissionError, limits.TooLarge) as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
     return grade(args.path, args, handover=handover)
@@ -108,11 +139,19 @@ def grade(folder, args, shown=None, handover=None):
     from grader.data import ensure
 
     shown = shown or getattr(args, "shown_as", None)
-    if checked_device(args.device) is None:
+    device = checked_device(args.device)
+    if device is None:
+        return 2
+    sandboxed = checked_sandbox(args.sandbox, device)
+    if sandboxed is None:
         return 2
     code, found = get_data(lambda bar: ensure(progress=bar))  # Fetch and check MNIST before grading.
     if code:
         return code
+    if sandboxed:
+        from grader import compiled
+
+        compiled.fill(os.environ, device, say=lambda text: print(text, file=sys.stderr))
     import pytest
 
     options = pytest_options(str(folder), args.json, args.step_timeout)
@@ -121,6 +160,8 @@ def grade(folder, args, shown=None, handover=None):
     options += [f"--shown-folder={args.shown_path}"] if getattr(args, "shown_path", None) and not shown else []
     options += [f"--grade={args.grade}"] if getattr(args, "grade", None) else []
     options += [f"--time-budget={args.time_budget}"] if getattr(args, "time_budget", None) else []
+    options += [f"--sandbox={'on' if sandboxed else 'off'}", f"--max-size={args.max_size:g}",
+                f"--max-files={args.max_files}"]
     handover = handover or Handover()
     handover.arrays = found[1]
     code = pytest.main(options, plugins=[handover])
@@ -204,6 +245,7 @@ def pass_on(args):
         *(["--json", args.json] if args.json else []),
         *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else []),
         *(["--device", args.device] if args.device else []),
+        "--sandbox", args.sandbox,
     ]
 
 
@@ -260,6 +302,10 @@ def batch_command(argv):
     )
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
     device_option(parser)
+    sandbox_option(parser, "auto")
+    from grader.limits import add_options, from_args
+
+    add_options(parser)
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
         print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
@@ -271,7 +317,8 @@ def batch_command(argv):
     except BatchError as error:
         print(f"mnist-grade batch: {error}", file=sys.stderr)
         return 2
-    if checked_device(args.device, "mnist-grade batch") is None:  # Once, rather than as every student's error.
+    device = checked_device(args.device, "mnist-grade batch")  # Once, rather than as every student's error.
+    if device is None:
         return 2
     from grader.sandbox import WorkerUserError, check_worker_user
 
@@ -279,6 +326,9 @@ def batch_command(argv):
         check_worker_user()  # Once, rather than as every student's error.
     except WorkerUserError as error:
         print(f"mnist-grade batch: {error}", file=sys.stderr)
+        return 2
+    sandboxed = checked_sandbox(args.sandbox, device, "mnist-grade batch")  # Once: each grading is told on or off.
+    if sandboxed is None:
         return 2
     from grader.data import ensure
 
@@ -296,7 +346,8 @@ def batch_command(argv):
         task = bar.add_task("batch", total=None)
         rows = grade_all(args.submissions, args.out, args.jobs, args.force, args.timeout, args.memory,
                          progress=lambda total=None: bar.update(task, total=total) if total is not None
-                         else bar.advance(task), only=args.only, assignment=args.assignment)
+                         else bar.advance(task), only=args.only, assignment=args.assignment, sandboxed=sandboxed,
+                         within=from_args(args), say=lambda text: print(text, file=sys.stderr))
     counts = {
         status: sum(row["status"] == status for row in rows) for status in ("graded", "error", "timeout", "memory")
     }
@@ -319,6 +370,10 @@ def gradescope_command(argv):
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help=_(
         "the autograder timeout set in Gradescope for the assignment (default: 600); grading stops 2 minutes "
         "before it, keeping the points already earned"))
+    sandbox_option(parser, "auto")
+    from grader.limits import add_options, from_args
+
+    add_options(parser)
     args = parser.parse_args(argv)
     from grader.data import ensure
     from grader.gradescope import write_zip
@@ -327,7 +382,7 @@ def gradescope_command(argv):
     code, found = get_data(lambda bar: ensure(progress=bar))
     if code:
         return code
-    write_zip(args.out, args.lang or lang(), found[1], args.timeout)
+    write_zip(args.out, args.lang or lang(), found[1], args.timeout, args.sandbox, from_args(args))
     print(_("wrote {path}: upload it as the autograder of a Gradescope programming assignment.", path=args.out))
     return 0
 

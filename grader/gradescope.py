@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import tomllib
@@ -24,10 +25,10 @@ import numpy as np
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from grader import render
+from grader import bubblewrap, compiled, limits, render, runtime
 from grader.batch import grade_one, holding_steps
 from grader.i18n import _
-from grader.sandbox import PACKAGE_ROOT, not_copied
+from grader.sandbox import PACKAGE_ROOT, worker_user
 from grader.steps import FILE_STEPS
 
 GRADER_DIR = PACKAGE_ROOT / "grader"
@@ -42,30 +43,38 @@ CONSTRAINTS_HEADER = """\
 SETUP = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder's image: Python 3.11, the
-# pinned packages in a venv, and the user student code runs as.
+# pinned packages in a venv, bubblewrap for the sandbox, and the user student code runs as.
 set -euo pipefail
 AUTOGRADER="${AUTOGRADER:-/autograder}"
+export DEBIAN_FRONTEND=noninteractive
 # Python 3.11 from the system, not one in /root: student code runs as another user.
 if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y python3.11 python3.11-venv
+fi
+# bubblewrap, for --sandbox: run_autograder says in its output when the container cannot use it.
+if ! command -v bwrap >/dev/null; then
+    apt-get install -y bubblewrap || { apt-get update && apt-get install -y bubblewrap; } || true
 fi
 /usr/bin/python3.11 -m venv "$AUTOGRADER/venv"
 "$AUTOGRADER/venv/bin/pip" install --no-cache-dir -r "$AUTOGRADER/source/requirements.txt"
 id -u mnist-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mnist-student
+# With the sandbox, the model's compiled programs, made once here rather than once per submission.
+bash "$AUTOGRADER/source/run_autograder" fill
 """
 
 RUN = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission: grade AUTOGRADER/submission with the grader in
 # AUTOGRADER/source into AUTOGRADER/results/results.json. AUTOGRADER (default /autograder) and
-# MNIST_PYTHON (default the venv setup.sh made) let a test run it elsewhere.
+# MNIST_PYTHON (default the venv setup.sh made) let a test run it elsewhere; setup.sh runs it once with
+# `fill`.
 AUTOGRADER="${{AUTOGRADER:-/autograder}}"
 export PYTHONPATH="$AUTOGRADER/source" MNIST_DATA="$AUTOGRADER/source/data" MNIST_LANG="${{MNIST_LANG:-{lang}}}"
-export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}"
+export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}" MNIST_CACHE="${{MNIST_CACHE:-$AUTOGRADER/cache}}"
 cd "$AUTOGRADER/source" || exit
-exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope run "$AUTOGRADER" --timeout {timeout}
+exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.gradescope "${{1:-run}}" "$AUTOGRADER" \
+    --timeout {timeout} --sandbox {sandbox} {limits}
 """
 
 
@@ -101,14 +110,17 @@ def requirements():
     return "".join(pinned[name] + "\n" for name in order)
 
 
-def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT):
-    """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays."""
+def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT, sandbox="auto", within=None):
+    """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays. Each
+    submission is graded with --sandbox `sandbox` and the limits `within` (Limits)."""
+    run_script = RUN.format(lang=lang, timeout=f"{timeout:g}", sandbox=sandbox,
+                            limits=" ".join((within or limits.Limits()).options()))
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
         data = Path(scratch) / "mnist.npz"
         np.savez_compressed(data, **arrays)
         with zipfile.ZipFile(out.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lang=lang, timeout=f"{timeout:g}"))):
+            for name, text in (("setup.sh", SETUP), ("run_autograder", run_script)):
                 info = zipfile.ZipInfo(name)
                 info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
                 archive.writestr(info, text, zipfile.ZIP_DEFLATED)
@@ -120,8 +132,9 @@ def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT):
     out.with_suffix(".tmp").replace(out)
 
 
-def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN):
-    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json; return the score.
+def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=None):
+    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json, with --sandbox `sandbox` and the limits
+    `within`; return the score.
 
     Whatever happens, results.json is written: Gradescope shows nothing of an autograder that left none.
     """
@@ -129,7 +142,8 @@ def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN):
     results = autograder / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        graded = graded_submission(autograder, timeout, memory_limit_mb())
+        sandboxed = bubblewrap.use(sandbox, runtime.device(), worker_user(), say=print)  # Said to the instructor.
+        graded = graded_submission(autograder, timeout, memory_limit_mb(), sandboxed, within or limits.Limits())
     except Exception as error:
         traceback.print_exc(file=sys.stdout)  # The instructor's view of the run (results/stdout), not the student's.
         graded = {
@@ -156,21 +170,29 @@ def memory_limit_mb(margin_mb=128):
     return MEMORY_MB
 
 
-def graded_submission(autograder, timeout, memory_mb):
+def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=None):
     """The results.json of AUTOGRADER/submission, or one with score 0 saying why nothing was graded."""
+    within = within or limits.Limits()
+    if not (autograder / "submission").is_dir():
+        raise FileNotFoundError(f"{autograder / 'submission'} is not a folder")  # Gradescope gives one, always.
+    refused = limits.refusal(autograder / "submission", within)
+    if refused:
+        return {"score": 0, "output": refused, "tests": []}
     with tempfile.TemporaryDirectory(prefix="mnist-gradescope-") as scratch:
         copy = Path(scratch) / "submission"  # The student's files are read from a copy, never touched.
-        shutil.copytree(autograder / "submission", copy, symlinks=True, ignore=not_copied)
-        for path in [*copy.rglob("*")]:
-            if path.is_symlink():
-                path.unlink()  # Never followed: as root, the grader would read whatever they point to.
+        for path, info in limits.walk(autograder / "submission"):
+            if stat.S_ISREG(info.st_mode):  # Links are never followed: as root, the grader would read anything.
+                (copy / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(autograder / "submission" / path, copy / path)
+        copy.mkdir(exist_ok=True)
         work, problem = find_work(copy)
         if work is None:
             graded = {"score": 0, "output": problem, "tests": []}
         else:
             out = Path(scratch) / "graded"
             shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
-            _row, grade = grade_one("submission", work, out, timeout, memory_mb, shown=shown)
+            _row, grade = grade_one("submission", work, out, timeout, memory_mb, shown=shown, sandboxed=sandboxed,
+                                    within=within)
             if grade is not None:
                 graded = render.gradescope(grade)
             else:
@@ -205,14 +227,20 @@ def find_work(folder):
 
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
-    parser.add_argument("command", choices=["run", "constraints"])
+    parser.add_argument("command", choices=["run", "fill", "constraints"])
     parser.add_argument("autograder", nargs="?", default="/autograder")
     parser.add_argument("--timeout", type=float, default=GRADESCOPE_TIMEOUT, help="the assignment's autograder timeout")
+    parser.add_argument("--sandbox", choices=bubblewrap.MODES, default="auto")
+    limits.add_options(parser)
     args = parser.parse_args(argv)
     if args.command == "constraints":
         sys.stdout.write(CONSTRAINTS_HEADER + requirements())
         return 0
-    run(args.autograder, max(60.0, args.timeout - MARGIN))
+    if args.command == "fill":  # setup.sh: what sandboxed workers will read, compiled by the grader's own code.
+        if bubblewrap.use(args.sandbox, runtime.device(), worker_user(), say=print):
+            compiled.fill(os.environ, runtime.device(), say=print)
+        return 0
+    run(args.autograder, max(60.0, args.timeout - MARGIN), args.sandbox, limits.from_args(args))
     return 0
 
 

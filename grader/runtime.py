@@ -39,7 +39,8 @@ def environment(device="cpu", backend_name=None):
     On the CPU, no framework sees a GPU (CUDA_VISIBLE_DEVICES hides NVIDIA's from JAX, TensorFlow
     and torch alike; configure() hides the rest from TensorFlow). On a GPU, float32 matrix products
     are computed in full float32, never TF32, and no process takes the whole GPU's memory, so that
-    parallel gradings share one GPU. JAX also gets a compilation cache.
+    parallel gradings share one GPU. JAX also gets a compilation cache: MNIST_JAX_CACHE, by default a folder
+    beside MNIST's cache.
     """
     name = backend_name or backend()
     env = {"KERAS_BACKEND": name}
@@ -51,7 +52,7 @@ def environment(device="cpu", backend_name=None):
         env.update({
             "JAX_PLATFORMS": "cpu" if device == "cpu" else "cuda",
             # The model's training step compiles once per machine instead of once per grading.
-            "JAX_COMPILATION_CACHE_DIR": str(Path(cache_file()).parent.resolve() / "jax"),
+            "JAX_COMPILATION_CACHE_DIR": os.environ.get("MNIST_JAX_CACHE") or str(Path(cache_file()).parent / "jax"),
             "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
         })

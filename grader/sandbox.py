@@ -7,10 +7,11 @@ only through the worker's stdout, with a token the worker read before any studen
 shares its worker's process, so code written against the grader could still make its worker
 misreport; what the checks can compute again (arrays, the built model's outputs, accuracy), they do.
 
-The worker reads a copy of the student's .py files in its work folder, so nothing it runs can change
-the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
+Workers read a copy of the student's .py files, made once per grading (grader/limits.py), so nothing
+they run can change the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
 workers run as that user: student code can then touch neither the grader, nor the results, nor the
-grading process, and every process of that user is stopped when grading ends.
+grading process, and every process of that user is stopped when grading ends. With --sandbox, each
+worker runs under bubblewrap (grader/bubblewrap.py): no network, and nothing of the machine to see.
 """
 
 import contextlib
@@ -30,13 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import processes, protocol, runtime
+from grader import bubblewrap, compiled, processes, protocol, runtime
 from grader.i18n import _
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one takes ~1 s).
 # How faulthandler starts a thread's stack (grader/worker.py asks for it on SIGUSR1), and prints a frame.
@@ -88,7 +88,7 @@ def start(workers):
     from grader import host
 
     forked = None
-    if workers and host.usable():
+    if workers and host.usable() and not any(worker.sandboxed for worker in workers):
         first = workers[0]
         forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
     for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
@@ -97,7 +97,8 @@ def start(workers):
 
 
 class Worker:
-    """A worker process running one or more steps of the submission in `folder`, in order, started by start().
+    """A worker process running one or more steps of the submission copied in `folder` (limits.copy_modules), in
+    order, started by start(); under bubblewrap when `sandboxed`.
 
     result(step) waits for that step's facts and returns its Run. Each step has its time limit,
     counted from when it could start: when the worker started, or when the step before it ended, or
@@ -109,16 +110,12 @@ class Worker:
     """
 
     def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
-                 deadline=None, shown_folder=None):
+                 deadline=None, shown_folder=None, sandboxed=False):
         self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
         self.deadline = deadline  # time.monotonic() by which every step must have ended, whatever its own limit.
         self.shown, self.shown_folder = shown, Path(shown_folder or folder)  # What messages name.
         workdir.mkdir(parents=True, exist_ok=True)
         user = worker_user()
-        # What the worker imports: a copy, so the student's files stay as they are. Links stay links: the
-        # grader never reads a file for student code, which may have fewer rights.
-        copy = workdir / "submission"
-        shutil.copytree(self.folder, copy, symlinks=True, ignore=not_copied)
         self.given = dict(inputs or {})
         for name, array in self.given.items():
             np.save(workdir / f"{name}.npy", array)
@@ -132,13 +129,22 @@ class Worker:
         for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
             if env.get(variable):
                 env[variable] = str(Path(env[variable]).resolve())
-        if user:  # Nothing of the grading user's: its home, caches and compiled-code cache stay out of reach.
-            env.update(HOME=str(workdir), KERAS_HOME=str(workdir / ".keras"))
+        cache = compiled.usable(user) if sandboxed else None  # Compiled programs no submission writes.
+        if user or sandboxed:  # Nothing of the grading user's: its home, caches and compiled programs are out of reach.
+            env.update(HOME=str(workdir), TMPDIR=str(workdir), KERAS_HOME=str(workdir / ".keras"))
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
+            env.update(own_home(workdir))
+            if cache:
+                env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
+        if user:
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        self.env, self.user, self.niceness = env, user, niceness
-        self.command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(copy), str(workdir)]
+        self.user, self.niceness, self.sandboxed = user, niceness, sandboxed
+        self.env = bubblewrap.environment(env) if sandboxed else env
+        self.command = self.python = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(folder),
+                                      str(workdir)]
+        if sandboxed:
+            self.command = bubblewrap.command(self.python, folder, workdir, niceness, cache)
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
@@ -146,7 +152,7 @@ class Worker:
 
     def spec(self):
         """What grader.host needs to fork this worker."""
-        return {"steps": ",".join(self.steps), "folder": self.command[-2], "workdir": str(self.workdir),
+        return {"steps": ",".join(self.steps), "folder": self.python[-2], "workdir": str(self.workdir),
                 "niceness": self.niceness}
 
     def launch(self, process=None):
@@ -192,6 +198,8 @@ class Worker:
                 facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
+                if self.sandboxed and code > 128:  # bubblewrap ends with 128 + the signal that killed the worker.
+                    code = 128 - code
                 facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
                 facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
@@ -215,8 +223,12 @@ class Worker:
         [file, line, function, code]: the worker's faulthandler prints its stack on SIGUSR1 (POSIX only)."""
         if not hasattr(signal, "SIGUSR1") or self.process.poll() is not None:
             return []
+        pid = self.process.pid
+        if self.sandboxed:  # The worker is inside, under bubblewrap's own processes.
+            pid = next((process.pid for process in processes.tree(pid)
+                        if processes.command_line(process.pid) == self.python), pid)
         try:
-            os.kill(self.process.pid, signal.SIGUSR1)
+            os.kill(pid, signal.SIGUSR1)
         except OSError:
             return []
         self.dumped, waited, size = True, time.monotonic(), -1
@@ -227,7 +239,7 @@ class Worker:
                 break
             size = len(text)
         dump = text[text.rfind(STACK_START):] if STACK_START in text else ""
-        copy = (self.workdir / "submission").resolve()
+        copy = Path(self.python[-2]).resolve()
         frames = []
         for path, line, name in STACK_FRAME.findall(dump):
             if Path(path).parent == copy:
@@ -305,13 +317,17 @@ def _read(pipe):
         return b""
 
 
-def not_copied(folder, names):
-    """What a copy of a submission leaves out: caches, environments, and anything but folders, files and links."""
-    def special(name):
-        mode = os.lstat(os.path.join(folder, name)).st_mode
-        return not (stat.S_ISDIR(mode) or stat.S_ISREG(mode) or stat.S_ISLNK(mode))
-
-    return {name for name in names if name in NOT_COPIED or special(name)}
+def own_home(workdir):
+    """Matplotlib's settings for a worker whose home is `workdir`, with a copy of the grading user's font list: Keras
+    imports matplotlib where it is installed, which otherwise lists the system's fonts again (1 to 2 s)."""
+    home, own = Path.home(), workdir / ".matplotlib"
+    found = [Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib", home / ".matplotlib"]
+    if os.environ.get("MPLCONFIGDIR"):
+        found.insert(0, Path(os.environ["MPLCONFIGDIR"]))
+    own.mkdir(exist_ok=True)
+    for font_list in next((lists for folder in found if (lists := sorted(folder.glob("fontlist-*.json")))), []):
+        shutil.copyfile(font_list, own / font_list.name)
+    return {"MPLCONFIGDIR": str(own)}
 
 
 def opened(path):

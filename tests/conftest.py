@@ -55,11 +55,12 @@ def mnist_grade(*args, cwd=ROOT):
     )
 
 
-def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None):
-    """Grade only some steps of `folder` with mnist-grade's own options: a quick check of one mistake."""
+def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None, options=()):
+    """Grade only some steps of `folder` with mnist-grade's own options (and `options`): a quick check of one
+    mistake."""
     from grader.cli import pytest_options
 
-    options = pytest_options(str(folder), step_timeout=timeout) + ["-k", " or ".join(steps)]
+    options = pytest_options(str(folder), step_timeout=timeout) + ["-k", " or ".join(steps), *options]
     return subprocess.run([sys.executable, "-m", "pytest", *options], cwd=cwd, capture_output=True, text=True,
                           timeout=900, env={**os.environ, **(env or {})})
 

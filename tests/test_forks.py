@@ -1,5 +1,6 @@
 """Workers, and a batch's gradings, forked from processes that imported Keras once (grader/host.py,
-grader/gradings.py): they grade as new processes do, see only their own files, and survive a killed server."""
+grader/gradings.py): they grade as new processes do, see only their own files, and survive a killed server.
+Workers are forked without the sandbox (--sandbox off); under it, each is a new process (tests/test_sandbox.py)."""
 
 import json
 import os
@@ -35,7 +36,7 @@ def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
         if command == "grade":
             run = mnist_grade(str(submission))
         else:
-            run = mnist_grade("batch", str(submission.parent), "--out", str(tmp_path / "out"))
+            run = mnist_grade("batch", str(submission.parent), "--out", str(tmp_path / "out"), "--sandbox", "off")
         assert run.returncode in (0, 1), run.stderr
         found = json.loads(seen.read_text())
         assert found["own_session"]
@@ -48,10 +49,10 @@ def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path):
     class_ = tmp_path / "class"
     copy(SOLUTIONS, class_ / "ann")
     copy(EXERCISES, class_ / "ben", reshape=(SOLUTIONS / "reshape.py").read_text())
-    forked = mnist_grade("batch", str(class_), "--out", str(tmp_path / "forked"))
+    forked = mnist_grade("batch", str(class_), "--out", str(tmp_path / "forked"), "--sandbox", "off")
     os.environ["MNIST_PORTABLE"] = "1"  # New processes, as on macOS and Windows.
     try:
-        new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"))
+        new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"), "--sandbox", "off")
     finally:
         del os.environ["MNIST_PORTABLE"]
     assert (forked.returncode, new.returncode) == (0, 0), forked.stderr + new.stderr
@@ -79,7 +80,7 @@ def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path)
     copy(EXERCISES, class_ / "ann", reshape=KILL_SERVER.format(killed=str(killed)))
     copy(SOLUTIONS, class_ / "ben")
     out = tmp_path / "out"
-    run = mnist_grade("batch", str(class_), "--out", str(out), "--jobs", "1")
+    run = mnist_grade("batch", str(class_), "--out", str(out), "--jobs", "1", "--sandbox", "off")
     assert run.returncode == 0, run.stderr
     assert killed.exists()  # ann's code did kill the server.
     rows = [(row[0], row[-3], row[-1]) for row in grades(out)[1:]]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import EXERCISES, SOLUTIONS, arrays_done, mnist_grade
 
+from grader import bubblewrap
 from grader.data.formats import read_npz
 from grader.gradescope import CONSTRAINTS, requirements
 from grader.steps import STEPS
@@ -225,7 +226,7 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         setup = subprocess.run(
             ["bash", "setup.sh"],
             cwd=root / "source",
-            env={**os.environ, "AUTOGRADER": str(root)},
+            env={**os.environ, "AUTOGRADER": str(root), "MNIST_CACHE": ""},
             capture_output=True,
             text=True,
             timeout=1800,
@@ -234,9 +235,15 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         upload = arrays_done(root / "upload")
         (upload / "reshape.py").write_text(ATTACK.format(root=str(root)) + (upload / "reshape.py").read_text())
         grader_files = fingerprint(root / "source")
-        process, results = autograde(autograder_zip, root, upload, MNIST_PYTHON="", MNIST_WORKER_USER="mnist-student")
+        process, results = autograde(autograder_zip, root, upload, MNIST_PYTHON="", MNIST_WORKER_USER="mnist-student",
+                                     MNIST_CACHE="")
         assert process.returncode == 0, process.stderr
         assert results["score"] == 30 and "✓ reshape    10/10" in results["output"]
+        import pwd  # POSIX only, as this test is.
+
+        if bubblewrap.problem(pwd.getpwnam("mnist-student")) is None:  # Sandboxed too, reading what setup.sh compiled.
+            assert "without a sandbox" not in process.stdout
+            assert list((root / "cache" / "jax-sandbox").glob(".filled-*"))
         time.sleep(3)  # Longer than the left-behind process waits.
         assert json.loads((root / "results" / "results.json").read_text())["score"] == 30
         assert fingerprint(root / "source") == grader_files

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import protocol, render, runtime, terminal
+from grader import bubblewrap, limits, protocol, render, runtime, terminal
 from grader.data import SPLITS, DataError, load_split
 from grader.grade import CheckResult, Failure, Grade
 from grader.i18n import _
 from grader.processes import become_subreaper
-from grader.sandbox import Worker, WorkerUserError, check_worker_user, start, stop_escaped
+from grader.sandbox import Worker, WorkerUserError, check_worker_user, start, stop_escaped, worker_user
 from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
@@ -29,6 +29,8 @@ GRADE = pytest.StashKey[Grade]()  # The checks' results, recorded as they are gr
 FOLDER = pytest.StashKey[Path]()  # The submission.
 SHOWN_FOLDER = pytest.StashKey[Path]()  # The submission as messages name it.
 DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
+SANDBOXED = pytest.StashKey[bool]()  # Whether workers run under bubblewrap (grader/bubblewrap.py).
+BASE = pytest.StashKey[Path]()  # The grading's folder: the submission's Python files, and one folder per worker.
 PRELOADED = pytest.StashKey[dict]()  # MNIST as mnist-grade loaded and checked it, when it did.
 CHECK = pytest.StashKey[CheckResult]()  # An item's own result.
 STARTED = pytest.StashKey[float]()  # When grading started (time.monotonic()).
@@ -62,6 +64,12 @@ def pytest_addoption(parser):
                     help="at the end, show only progress, the first failing step and what to do next")
     group.addoption("--device", choices=runtime.DEVICES,
                     help="train on the CPU (the default) or a GPU (default: MNIST_DEVICE, else cpu)")
+    group.addoption("--sandbox", choices=bubblewrap.MODES, default="off",
+                    help="run student code under bubblewrap: on, off (the default), or where it works (auto)")
+    group.addoption("--max-size", type=float, default=limits.Limits.size_mb, metavar="MB",
+                    help="refuse a submission whose Python files hold more than MB megabytes")
+    group.addoption("--max-files", type=int, default=limits.Limits.files, metavar="N",
+                    help="refuse a submission with more than N Python files")
 
 
 def pytest_configure(config):
@@ -77,13 +85,30 @@ def pytest_configure(config):
         check_worker_user()
         config.stash[DEVICE] = runtime.device(config.getoption("device"))
         runtime.check_device(config.stash[DEVICE])
-    except (WorkerUserError, runtime.DeviceError) as error:
+        config.stash[SANDBOXED] = bubblewrap.use(config.getoption("sandbox"), config.stash[DEVICE], worker_user(),
+                                                 say=lambda text: terminal.write(config, _("Note: {note}", note=text)))
+    except (WorkerUserError, runtime.DeviceError, bubblewrap.SandboxError) as error:
+        raise pytest.UsageError(str(error)) from None
+    # The grading's folder: workers' folders have names no other worker can list (it is not readable).
+    config.stash[BASE] = base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
+    base.chmod(0o711)
+    try:  # What every worker imports: the submission's Python files, copied once.
+        limits.copy_modules(folder, base / "submission",
+                            limits.Limits(config.getoption("max_size"), config.getoption("max_files")))
+    except limits.TooLarge as error:
+        shutil.rmtree(base, ignore_errors=True)
         raise pytest.UsageError(str(error)) from None
     become_subreaper()  # Processes student code leaves behind come back to this one, to be stopped.
     config.stash[FOLDER] = folder
     shown = config.getoption("shown_folder")
     config.stash[SHOWN_FOLDER] = Path(shown) if shown else folder
     config.stash[GRADE] = Grade(str(shown or config.getoption("submission")), config.getoption("shown_as"))
+
+
+def pytest_unconfigure(config):
+    base = config.stash.get(BASE, None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -246,11 +271,9 @@ def sample(mnist_train):
 
 
 @pytest.fixture(scope="session")
-def step_runs(folder, sample, mnist_train, pytestconfig, request):
+def step_runs(sample, mnist_train, pytestconfig, request):
     """The workers start together, the model's first: a check waits only for its own step's facts."""
-    # Each worker's folder has a name no other worker can list (the folder holding them is not readable).
-    base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))
-    base.chmod(0o711)
+    base = pytestconfig.stash[BASE]
     images, labels = sample
     arrays = {protocol.IMAGES: images, protocol.LABELS: labels}
     inputs = {step: {name: arrays[name]} for step, name in protocol.INPUT_OF.items()}
@@ -270,10 +293,10 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
                     given = {**given, protocol.TRAIN_IMAGES: mnist_train[0], protocol.TRAIN_LABELS: mnist_train[1]}
                 # The model's worker is the longest: the others, short, yield the processor to it.
                 niceness = 0 if "fit" in group else 10
-                worker = Worker(group, folder, Path(tempfile.mkdtemp(dir=base)), given, timeout, niceness,
-                                shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
-                                shown_folder=pytestconfig.stash[SHOWN_FOLDER],
-                                deadline=deadline)
+                worker = Worker(group, base / "submission", Path(tempfile.mkdtemp(dir=base)), given, timeout,
+                                niceness, shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
+                                shown_folder=pytestconfig.stash[SHOWN_FOLDER], deadline=deadline,
+                                sandboxed=pytestconfig.stash[SANDBOXED])
                 workers.update(dict.fromkeys(group, worker))
         start(list(dict.fromkeys(workers.values())))
 
@@ -293,7 +316,6 @@ def step_runs(folder, sample, mnist_train, pytestconfig, request):
         for worker in set(workers.values()):
             worker.close()
         stop_escaped()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,246 @@
+"""--sandbox: student code under bubblewrap reaches no network, no file outside its submission and scratch
+folder, no other process and no secret in the environment, while its correct steps keep their points."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+import zipfile
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import ROOT, SOLUTIONS, grade_steps, mnist_grade
+
+from grader import bubblewrap
+
+REASON = bubblewrap.problem()
+needs_bubblewrap = pytest.mark.skipif(REASON is not None, reason=f"the sandbox cannot run here: {REASON}")
+
+# Each step attacks, and fails saying what it gained when it gains anything; else it does its work.
+ATTACKS = {
+    "reshape": '''import os
+import socket
+
+
+def reshape_images(images):
+    gained = ["the token " + os.environ["GITHUB_TOKEN"]] if "GITHUB_TOKEN" in os.environ else []
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"stolen")
+        gained.append("a connection to 127.0.0.1")
+    except OSError:
+        pass
+    if gained:
+        raise RuntimeError("got " + " and ".join(gained))
+    return images.reshape(len(images), 784)
+''',
+    "normalize": '''def normalize_images(images):
+    gained = []
+    for path in {secrets!r}:
+        try:
+            gained.append(open(path).read())
+        except OSError:
+            pass
+    if gained:
+        raise RuntimeError("read " + " and ".join(gained))
+    return images.astype("float32") / 255
+''',
+    "one_hot": '''import os
+
+from keras.utils import to_categorical
+
+
+def one_hot_labels(labels):
+    wrote = []
+    cache = os.environ.get("JAX_COMPILATION_CACHE_DIR")  # What other gradings' training reads.
+    for path in {targets!r} + ([os.path.join(cache, "poisoned")] if cache else []):
+        try:
+            open(path, "w").write("escaped")
+            wrote.append(os.path.basename(os.path.dirname(path)))
+        except OSError:
+            pass
+    if wrote:
+        raise RuntimeError("wrote into " + " and ".join(wrote))
+    return to_categorical(labels, 10)
+''',
+    "build": '''import os
+import signal
+
+import keras
+from keras import layers
+
+
+def build_model():
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            seen = open(f"/proc/{{pid}}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if {sentinel!r}.encode() in seen:
+            os.kill(int(pid), signal.SIGKILL)
+            raise RuntimeError("saw and killed another process")
+    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation="relu"),
+                             layers.Dense(10, activation="softmax")])
+''',
+}
+
+
+@pytest.fixture
+def server():
+    """A server on 127.0.0.1 that keeps what each connection sent."""
+    listening = socket.create_server(("127.0.0.1", 0))
+    listening.settimeout(0.2)
+    received, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _address = listening.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                received.append(connection.recv(100))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listening.getsockname()[1], received
+    stop.set()
+    thread.join()
+    listening.close()
+
+
+@pytest.fixture
+def sentinel():
+    """Another process on the machine, with a name of its own."""
+    name = f"sentinel-{uuid.uuid4().hex}"
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", name])
+    yield name, process
+    process.kill()
+    process.wait()
+
+
+@needs_bubblewrap
+def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path, server, sentinel):
+    """A batch (the sandbox is its default): alice's code tries the network, a file outside her submission,
+    bob's submission, the environment's secrets, writing outside her scratch folder and other processes.
+    She gets 100/100, as bob does, and none of it works; graded without the sandbox, each of them does."""
+    port, received = server
+    name, process = sentinel
+    class_, outside = tmp_path / "class", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("the instructor's key")
+    (tmp_path / "tmp").mkdir()
+    bob = shutil.copytree(SOLUTIONS, class_ / "bob", ignore=shutil.ignore_patterns("__pycache__"))
+    alice = shutil.copytree(SOLUTIONS, class_ / "alice", ignore=shutil.ignore_patterns("__pycache__"))
+    (bob / "secret.txt").write_text("bob's work")
+    targets = [str(outside / "written.txt"), str(tmp_path / "tmp" / "written.txt"), str(bob / "written.txt")]
+    for step, code in ATTACKS.items():
+        (alice / f"{step}.py").write_text(code.format(port=port, secrets=[str(outside / "secret.txt"),
+                                                      str(bob / "secret.txt")], targets=targets, sentinel=name))
+    env = {**os.environ, "GITHUB_TOKEN": "ghp-secret", "TMPDIR": str(tmp_path / "tmp")}
+    out = tmp_path / "out"
+
+    batch = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(class_), "--out", str(out)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900, env=env)
+    assert batch.returncode == 0, batch.stderr
+    assert "without a sandbox" not in batch.stderr
+    assert [line.split(",")[-3:] for line in (out / "grades.csv").read_text().splitlines()[1:]] == [
+        ["100", "100", "graded"], ["100", "100", "graded"]]
+    assert "Score: 100/100" in (out / "alice" / "feedback.txt").read_text()
+    assert received == [] and process.poll() is None
+    assert not any(os.path.exists(target) for target in targets)
+    compiled = Path(os.environ["MNIST_CACHE"]) / "jax-sandbox"  # Made by the grader, read by the workers.
+    assert [path.name for path in compiled.glob(".filled-*")] and not (compiled / "poisoned").exists()
+
+    unguarded = subprocess.run([sys.executable, "-m", "grader.cli", str(alice), "--sandbox", "off"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=900, env=env)
+    failed = re.findall(r"raised RuntimeError: (.*)", unguarded.stdout)
+    assert failed == ["got the token ghp-secret and a connection to 127.0.0.1",
+                      "read the instructor's key and bob's work", "wrote into outside and tmp and bob and jax",
+                      "saw and killed another process"], unguarded.stdout
+    assert received == [b"stolen"] and process.wait(timeout=10) == -signal.SIGKILL
+
+
+@needs_bubblewrap
+def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission):
+    """The same verdicts as without the sandbox: where a loop was, an exit code, a signal; and what the
+    hanging step started is stopped with it."""
+    name = f"sentinel-{uuid.uuid4().hex}"
+    folder = submission(
+        reshape=("import subprocess, sys\n\n\ndef reshape_images(images):\n"
+                 f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {name!r}])\n"
+                 "    while True: pass\n"),
+        one_hot="import os\n\n\ndef one_hot_labels(labels):\n    os._exit(3)\n",
+        build="import os\nimport signal\n\n\ndef build_model():\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    )
+    graded = grade_steps(folder, "reshape", "one_hot", "build", timeout=10, options=["--sandbox=on"])
+    lines = graded.stdout.splitlines()
+    assert lines[2:5] == ["✗ reshape    0/10", "    reshape did not finish within 10 s and was stopped",
+                          f"      {folder / 'reshape.py'}, line 6, in reshape_images"], graded.stdout
+    assert "    the process running one_hot ended before your code returned (exit code 3)" in lines
+    assert "    the process running build ended before your code returned (killed by signal SIGKILL)" in lines
+    assert not [p for p in psutil.process_iter(["cmdline"]) if name in (p.info["cmdline"] or [])]
+
+
+def test_sandbox_on_where_bubblewrap_is_missing_stops_with_what_to_do(tmp_path):
+    """No bwrap on PATH: --sandbox on exits 2 saying why; a batch (auto) says once that it grades without one."""
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
+    env.pop("MNIST_SANDBOX_CHECKED", None)  # What this process found, with bwrap on its PATH.
+    on = subprocess.run([sys.executable, "-m", "grader.cli", "solutions", "--sandbox", "on"], cwd=ROOT, env=env,
+                        capture_output=True, text=True, timeout=300)
+    assert (on.returncode, on.stdout, on.stderr) == (2, "", (
+        "mnist-grade: --sandbox on: bubblewrap is not installed (Debian, Ubuntu: apt install bubblewrap; Fedora: "
+        "dnf install bubblewrap). Fix that, or grade with --sandbox off.\n"))
+    class_ = tmp_path / "class"
+    class_.mkdir()
+    (class_ / "empty").mkdir()
+    batch = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(class_), "--out", str(tmp_path / "out")],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert batch.returncode == 0
+    note = ("mnist-grade batch: Note: student code runs without a sandbox here: bubblewrap is not installed (Debian, "
+            "Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap) (--sandbox auto; INSTRUCTORS.md says "
+            "what a submission can do then).\n")
+    assert batch.stderr.startswith(note) and batch.stderr.count(note) == 1
+
+
+@pytest.mark.parametrize("platform, device, reason", [
+    ("darwin", "cpu", "the sandbox works on Linux only"),
+    ("linux", "gpu", "the sandbox trains on the CPU only (--device cpu)"),
+])
+def test_where_there_is_no_sandbox_on_says_why_and_auto_says_so_once(platform, device, reason, monkeypatch):
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.delenv("MNIST_SANDBOX_CHECKED", raising=False)
+    bubblewrap.problem.cache_clear()
+    try:
+        with pytest.raises(bubblewrap.SandboxError) as refused:
+            bubblewrap.use("on", device)
+        assert str(refused.value) == f"--sandbox on: {reason}. Fix that, or grade with --sandbox off."
+        said = []
+        assert bubblewrap.use("auto", device, say=said.append) is False
+        assert said == [f"student code runs without a sandbox here: {reason} (--sandbox auto; INSTRUCTORS.md says "
+                        "what a submission can do then)."]
+        assert bubblewrap.use("off", device, say=said.append) is False and len(said) == 1
+    finally:
+        bubblewrap.problem.cache_clear()
+
+
+def test_the_sandbox_is_an_option_of_grading_batch_and_the_gradescope_bundle(tmp_path):
+    """Off by default for one's own work, auto for a class; the bundle's run_autograder passes it and the limits."""
+    assert "--sandbox {auto,on,off}" in mnist_grade("--help").stdout
+    assert "(default: off)" in " ".join(mnist_grade("--help").stdout.split())
+    assert "(default: auto)" in " ".join(mnist_grade("batch", "--help").stdout.split())
+    assert "(default: auto)" in " ".join(mnist_grade("gradescope", "--help").stdout.split())
+    bundle = tmp_path / "autograder.zip"
+    made = mnist_grade("gradescope", "--out", str(bundle), "--sandbox", "on", "--max-size", "20")
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(bundle) as archive:
+        script = archive.read("run_autograder").decode()
+        setup = archive.read("setup.sh").decode()
+    assert script.endswith("--sandbox on --max-size 20 --max-files 1000 --max-ratio 100\n")
+    assert "apt-get install -y bubblewrap" in setup and 'run_autograder" fill' in setup
