@@ -1,12 +1,13 @@
 """How many submissions a minute `mnist-grade batch` grades on this machine, against the ideal.
 
-Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N] [ROUNDS]
-Grades batches of N copies of the solutions, with one correct submission graded alone before and
-after each, and prints the ratio of the batch's throughput to what perfect use of the cores would
-give: cores / (time to grade one correct submission alone, the mean of the two around it). Shared
-machines change speed from minute to minute, so each batch is compared with gradings next to it, and
-the ratio is given per round and as their median. Then one batch of N failing submissions (stubs:
-nothing trains) and one of both, for the scale of a class.
+Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N] [ROUNDS] [SANDBOX]
+Grades batches of N copies of the solutions (--sandbox SANDBOX, default auto as batch's), with one
+correct submission graded alone before and after each, and prints the ratio of the batch's
+throughput to what perfect use of the cores would give: cores / (time to grade one correct
+submission alone, the mean of the two around it). Shared machines change speed from minute to
+minute, so each batch is compared with gradings next to it, and the ratio is given per round and as
+their median. Then one batch of N failing submissions (stubs: nothing trains) and one of both, for
+the scale of a class.
 """
 
 import os
@@ -27,14 +28,14 @@ def seconds(command):
     return time.perf_counter() - started
 
 
-def main(count=8, rounds=3):
+def main(count=8, rounds=3, sandbox="auto"):
     if not os.environ.get("MNIST_DATA"):
         sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
-    grade = [sys.executable, "-m", "grader.cli"]
+    grade, mode = [sys.executable, "-m", "grader.cli"], ["--sandbox", sandbox]
     cores = os.cpu_count()
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["MNIST_CACHE"] = scratch  # JAX's compilations too: the first grading fills the cache.
-        seconds([*grade, "solutions"])
+        seconds([*grade, "solutions", *mode])
         kinds = {"correct": ROOT / "solutions", "failing": ROOT / "exercises"}
         for kind, source in kinds.items():
             for i in range(count):
@@ -44,14 +45,14 @@ def main(count=8, rounds=3):
         def batch(name):
             out = Path(scratch) / f"results-{name}"
             shutil.rmtree(out, ignore_errors=True)
-            return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out)])
+            return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out), *mode])
 
-        alone = [seconds([*grade, "solutions"])]
+        alone = [seconds([*grade, "solutions", *mode])]
         ratios = []
         print(f"machine: {cores} cores; batches of {count} correct submissions, each between two gradings alone")
         for round_ in range(rounds):
             wall = batch("correct")
-            alone.append(seconds([*grade, "solutions"]))
+            alone.append(seconds([*grade, "solutions", *mode]))
             around = (alone[-2] + alone[-1]) / 2
             rate, ideal = count / wall * 60, cores / around * 60
             ratios.append(rate / ideal)
@@ -69,4 +70,4 @@ def main(count=8, rounds=3):
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:3]))
+    main(*map(int, sys.argv[1:3]), *sys.argv[3:4])
