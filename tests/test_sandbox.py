@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -88,6 +89,18 @@ def build_model():
                              layers.Dense(10, activation="softmax")])
 ''',
 }
+
+
+def hanging_reshape(name):
+    """A reshape that starts a process with `name` on its command line, then loops for ever (line 6)."""
+    return ("import subprocess, sys\n\n\ndef reshape_images(images):\n"
+            f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {name!r}])\n"
+            "    while True: pass\n")
+
+
+def named(name):
+    """The processes with `name` on their command line."""
+    return [process for process in psutil.process_iter(["cmdline"]) if name in (process.info["cmdline"] or [])]
 
 
 @pytest.fixture
@@ -173,9 +186,7 @@ def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission)
     hanging step started is stopped with it."""
     name = f"sentinel-{uuid.uuid4().hex}"
     folder = submission(
-        reshape=("import subprocess, sys\n\n\ndef reshape_images(images):\n"
-                 f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {name!r}])\n"
-                 "    while True: pass\n"),
+        reshape=hanging_reshape(name),
         one_hot="import os\n\n\ndef one_hot_labels(labels):\n    os._exit(3)\n",
         build="import os\nimport signal\n\n\ndef build_model():\n    os.kill(os.getpid(), signal.SIGKILL)\n",
     )
@@ -185,7 +196,27 @@ def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission)
                           f"      {folder / 'reshape.py'}, line 6, in reshape_images"], graded.stdout
     assert "    the process running one_hot ended before your code returned (exit code 3)" in lines
     assert "    the process running build ended before your code returned (killed by signal SIGKILL)" in lines
-    assert not [p for p in psutil.process_iter(["cmdline"]) if name in (p.info["cmdline"] or [])]
+    assert named(name) == []
+
+
+@needs_bubblewrap
+def test_a_sandbox_dies_with_the_grading_that_started_it(submission):
+    """The grading process killed outright, with no chance to stop its workers: what student code started in
+    the sandbox goes with it."""
+    name = f"sentinel-{uuid.uuid4().hex}"
+    folder = submission(reshape=hanging_reshape(name))
+    grading = subprocess.Popen([sys.executable, "-m", "grader.cli", str(folder), "--step", "reshape",
+                                "--sandbox", "on"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # Until the sandboxed code has started its process.
+            if named(name) or grading.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert named(name), "the sandboxed code never started its process"
+    finally:
+        grading.kill()
+        grading.wait()
+    assert psutil.wait_procs(named(name), timeout=10)[1] == [], named(name)
 
 
 def test_sandbox_on_where_bubblewrap_is_missing_stops_with_what_to_do(tmp_path):
