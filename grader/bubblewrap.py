@@ -5,7 +5,8 @@ sees only its own processes), no capabilities, and a file system of four things:
 programs and libraries (/usr and its links), the Python installation with its packages and the
 grader's own package, all read-only; the submission's Python files, read-only; and its scratch
 folder, the one place it can write. Nothing else is there: no home folder, no /tmp, no /etc but
-the loader's cache, no other worker's or student's files. It dies with the grading process.
+the loader's cache and the font settings, no other worker's or student's files, and of the variables
+only the settings it needs. It dies with the grading process.
 
 `--sandbox on` refuses to grade where that cannot be had (not Linux, no bwrap, no user namespaces);
 `auto` uses it where it works and says once when it does not; `off` runs workers as before.
