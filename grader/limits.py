@@ -182,7 +182,8 @@ def copy_modules(folder, copy, limits):
             os.symlink(os.readlink(source), target)
         else:
             shutil.copyfile(source, target, follow_symlinks=False)
-            target.chmod(0o444)  # Read by every worker of the grading: none may change what another imports.
+            if os.name == "posix":  # Windows could not delete a read-only file when grading ends.
+                target.chmod(0o444)  # Every worker reads it: none may change what another imports.
 
 
 def _parts(name):
