@@ -57,8 +57,10 @@ def autograde(zip_path, root, submission, **env):
 
 
 def fingerprint(folder):
+    """Each file's hash and time, but Python's bytecode caches: the grading's own processes (root) write those
+    where PYTHONDONTWRITEBYTECODE is unset, and student code, another user, cannot."""
     return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
 def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(autograder_zip, tmp_path):
