@@ -73,14 +73,13 @@ def checked_entries(folder, only=None):
     return found
 
 
-def fingerprint(path, within=None):
+def fingerprint(path, refused=None):
     """A SHA-256 of a submission's content: its files' names and bytes (a zip's members), not their dates.
 
-    One that passes a limit of `within` (Limits) is not read: its fingerprint is the reason it is refused.
+    One that passes a limit is not read: its fingerprint is `refused`, the reason limits.refusal() gave.
     """
     digest = hashlib.sha256()
     path = Path(path)
-    refused = limits.refusal(path, within or limits.Limits())
     if refused:
         digest.update(b"refused\0" + refused.encode())
     elif path.is_dir():
@@ -129,7 +128,8 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
     out, within = Path(out), within or limits.Limits()
     found = checked_entries(folder, only)
     out.mkdir(parents=True, exist_ok=True)
-    prints = {student: fingerprint(path, within) for student, path in found.items()}
+    refused = {student: limits.refusal(path, within) for student, path in found.items()}  # Read once, here.
+    prints = {student: fingerprint(path, refused[student]) for student, path in found.items()}
 
     def due(student):
         if only:
@@ -140,18 +140,19 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
     if progress:
         progress(total=len(todo))
     jobs = jobs or len(usable_cores())
+    shares = share_cores(jobs)
     slots = queue.SimpleQueue()  # Each grading runs on cores of its own, and sizes its thread pools to them.
-    for cores in share_cores(jobs):
+    for cores in shares:
         slots.put(cores)
     if gradings.usable():
-        smallest = min(len(cores) for cores in share_cores(jobs))
+        smallest = min(len(cores) for cores in shares)
         gradings.prepare({**QUIET_ENV, **runtime.environment(runtime.device()),
                           **{name: value for name, value in thread_environment(smallest).items()
                              if name.endswith("_NUM_THREADS")}})
 
-    if sandboxed and any(limits.refusal(path, within) is None for path in todo.values()):
+    if sandboxed and any(refused[student] is None for student in todo):
         # The compiled programs sandboxed workers read, made once by the grader's own code.
-        for threads in sorted({len(cores) for cores in share_cores(jobs)}):
+        for threads in sorted({len(cores) for cores in shares}):
             compiled.fill({**os.environ, **thread_environment(threads)}, runtime.device(), say)
 
     def graded(student, path):
