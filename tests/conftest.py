@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,26 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "mnist"
+pytest_plugins = ["capabilities"]  # @pytest.mark.needs("sandbox"), and MNIST_REQUIRE (tests/capabilities.py).
 
 # Tests read the data set from MNIST_DATA (by default ../shared/data/mnist), as an absolute path
 # because some tests run the grader from other folders.
 os.environ["MNIST_DATA"] = str(Path(os.environ.get("MNIST_DATA", SHARED_DATA)).resolve())
 os.environ["MNIST_LANG"] = "en"  # Tests compare English text, whatever the machine's locale.
+
+# The whole session runs as on a new machine: a home and caches of its own, empty, set before any test module is
+# read, so that a cache an earlier run left (Keras's, matplotlib's, JAX's, the grader's) can neither help nor hurt.
+FRESH_HOME = Path(tempfile.mkdtemp(prefix="mnist-tests-home-"))
+os.environ.update(HOME=str(FRESH_HOME), XDG_CACHE_HOME=str(FRESH_HOME / ".cache"),
+                  XDG_CONFIG_HOME=str(FRESH_HOME / ".config"), XDG_DATA_HOME=str(FRESH_HOME / ".local" / "share"),
+                  XDG_STATE_HOME=str(FRESH_HOME / ".local" / "state"), KERAS_HOME=str(FRESH_HOME / ".keras"))
+for variable in ("MPLCONFIGDIR", "MNIST_CACHE", "MNIST_JAX_CACHE", "JAX_COMPILATION_CACHE_DIR",
+                 "MNIST_SANDBOX_CHECKED", "MNIST_DEVICE_CHECKED"):
+    os.environ.pop(variable, None)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(FRESH_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from capabilities import need
 from conftest import ROOT, arrays_done
 
 from grader import render
@@ -19,7 +20,8 @@ WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
 
 @pytest.fixture(scope="module")
 def workflow():
-    yaml = pytest.importorskip("yaml")
+    need("yaml")
+    import yaml
     return yaml.safe_load(WORKFLOW.read_text())
 
 

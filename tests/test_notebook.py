@@ -1,6 +1,5 @@
 """Notebooks: exercises made from the solutions, the course as a notebook, and grading a student's notebook."""
 
-import importlib.util
 import json
 import re
 
@@ -88,10 +87,7 @@ def test_the_notebooks_are_valid_and_follow_the_steps(notebooks):
     assert "BEGIN SOLUTION" not in "".join(cell.source for cell in solutions.cells)
 
 
-@pytest.mark.skipif(
-    not (importlib.util.find_spec("nbclient") and importlib.util.find_spec("ipykernel")),
-    reason="nbclient and ipykernel are not installed: pip install -e '.[notebook]'",
-)
+@pytest.mark.needs("notebook")
 def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
     from nbclient import NotebookClient
 
@@ -109,10 +105,7 @@ def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
     accuracy_in(printed[-1], r"test_acc: (\d\.\d{4})")
 
 
-@pytest.mark.skipif(
-    not (importlib.util.find_spec("nbclient") and importlib.util.find_spec("ipykernel")),
-    reason="nbclient and ipykernel are not installed: pip install -e '.[notebook]'",
-)
+@pytest.mark.needs("notebook")
 def test_a_check_cell_names_the_cell_in_plain_text(tmp_path, monkeypatch):
     """In Jupyter, a failing step's check names the cell as Jupyter numbers it, even where FORCE_COLOR is set."""
     from nbclient import NotebookClient

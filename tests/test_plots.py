@@ -1,6 +1,5 @@
 """`python -m solutions --plots DIR` saves the training curves, the mistakes and the confusion matrix as PNG files."""
 
-import importlib.util
 import os
 import re
 import struct
@@ -29,9 +28,7 @@ def png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
-needs_matplotlib = pytest.mark.skipif(
-    importlib.util.find_spec("matplotlib") is None, reason="matplotlib is not installed: pip install -e '.[plots]'"
-)
+needs_matplotlib = pytest.mark.needs("plots")
 
 
 @pytest.fixture(scope="module")

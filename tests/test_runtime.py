@@ -1,6 +1,5 @@
 """The environment the grader owns: the Keras backend it picks, no needless TensorFlow, training only when due."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -64,8 +63,7 @@ def build_model():
 """
 
 
-NO_TENSORFLOW = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                                   reason="TensorFlow is an extra: pip install -e '.[tensorflow]'")
+NO_TENSORFLOW = pytest.mark.needs("tensorflow")
 
 
 @pytest.mark.parametrize("backend", ["jax", pytest.param("tensorflow", marks=NO_TENSORFLOW)])

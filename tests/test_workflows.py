@@ -3,12 +3,14 @@
 import re
 
 import pytest
+from capabilities import need
 from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def workflow():
-    yaml = pytest.importorskip("yaml")
+    need("yaml")
+    import yaml
     return yaml.safe_load((ROOT / ".github" / "workflows" / "tests.yml").read_text())
 
 

@@ -1,0 +1,87 @@
+"""What a test may need that a machine may lack, as a pytest plugin: @pytest.mark.needs("sandbox").
+
+A test marked needs(NAME) is skipped where NAME is missing, saying why: fine on a laptop. Where
+MNIST_REQUIRE names it (a comma-separated list; .ci/run names what CI installs), its absence fails
+the test instead, with the same reason: a skip there would hide a failure. The GPU and other
+systems are no capabilities: their skips stay skips.
+"""
+
+import functools
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+REQUIRE = "MNIST_REQUIRE"
+
+
+def _modules(extra, *names):
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: pip install -e " \
+           f"'.[{extra}]'" if missing else None
+
+
+def _sandbox():
+    from grader import bubblewrap
+
+    reason = bubblewrap.problem()
+    return f"the sandbox cannot run here: {reason}" if reason else None
+
+
+def _root():
+    if os.name != "posix" or os.geteuid() != 0:
+        return "needs root, as Gradescope's image has"
+    return None if Path("/usr/bin/python3.11").exists() else "needs /usr/bin/python3.11, as Gradescope's image has"
+
+
+# Each capability, and why it is missing here (None when it is not).
+CAPABILITIES = {
+    "sandbox": _sandbox,
+    "plots": lambda: _modules("plots", "matplotlib"),
+    "notebook": lambda: _modules("notebook", "nbclient", "ipykernel"),
+    "tensorflow": lambda: _modules("tensorflow", "tensorflow"),
+    "yaml": lambda: _modules("test", "yaml"),
+    "root": _root,
+}
+
+
+@functools.cache
+def missing(name):
+    """Why the capability `name` is missing here, or None."""
+    return CAPABILITIES[name]()
+
+
+def required():
+    """The capabilities MNIST_REQUIRE names; pytest.UsageError for a name that is none."""
+    names = [name.strip() for name in os.environ.get(REQUIRE, "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in CAPABILITIES]
+    if unknown:
+        raise pytest.UsageError(f"{REQUIRE} names {', '.join(unknown)}, which the tests do not know; the "
+                                f"capabilities are {', '.join(CAPABILITIES)}.")
+    return names
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(name): a capability the test needs, skipped without it unless "
+                                       f"{REQUIRE} names it ({', '.join(CAPABILITIES)})")
+    required()
+
+
+@pytest.hookimpl(tryfirst=True)  # Before the test's fixtures, which may need what is missing.
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("needs"):
+        need(marker.args[0])
+
+
+def need(name):
+    """Skip the running test, or fixture, where the capability `name` is missing; fail it when MNIST_REQUIRE names
+    it. What a needs(NAME) mark does, for a fixture that needs NAME."""
+    __tracebackhide__ = True
+    if name not in CAPABILITIES:
+        pytest.fail(f"needs({name!r}): there is no such capability; they are {', '.join(CAPABILITIES)}")
+    reason = missing(name)
+    if reason and name in required():
+        pytest.fail(f"{REQUIRE} requires {name}, but {reason}", pytrace=False)
+    if reason:
+        pytest.skip(reason)
