@@ -2,7 +2,8 @@
 
 Run: MNIST_DATA=../shared/data/mnist python bench/batch.py [N] [ROUNDS] [SANDBOX]
 Grades batches of N copies of the solutions (--sandbox SANDBOX, default auto as batch's), with one
-correct submission graded alone before and after each, and prints the ratio of the batch's
+correct submission graded alone before and after each (after a first batch, timed apart, that fills the
+caches a class's gradings share), and prints the ratio of the batch's
 throughput to what perfect use of the cores would give: cores / (time to grade one correct
 submission alone, the mean of the two around it). Shared machines change speed from minute to
 minute, so each batch is compared with gradings next to it, and the ratio is given per round and as
@@ -42,11 +43,17 @@ def main(count=8, rounds=3, sandbox="auto"):
                 shutil.copytree(source, Path(scratch) / kind / f"{kind}{i:02d}")
                 shutil.copytree(source, Path(scratch) / "mixed" / f"{kind}{i:02d}")
 
+        for i in range(cores):
+            shutil.copytree(ROOT / "solutions", Path(scratch) / "first" / f"correct{i:02d}")
+
         def batch(name):
             out = Path(scratch) / f"results-{name}"
             shutil.rmtree(out, ignore_errors=True)
             return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out), *mode])
 
+        # A batch's gradings size their thread pools to their cores, and with the sandbox the first batch compiles
+        # the model's programs for that setting, once per machine: timed apart, not in a round.
+        print(f"a first batch of {cores}, which compiles what later ones reuse: {batch('first'):.1f} s")
         alone = [seconds([*grade, "solutions", *mode])]
         ratios = []
         print(f"machine: {cores} cores; batches of {count} correct submissions, each between two gradings alone")

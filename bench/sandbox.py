@@ -39,6 +39,9 @@ def main(rounds=4, count=4):
             shutil.copytree(ROOT / "solutions", Path(scratch) / "class" / f"student{i:02d}")
         seconds("solutions", "--sandbox", "off")
         seconds("solutions", "--sandbox", "on")
+        for mode in ("off", "on"):  # A batch's thread setting has compiled programs of its own: made once, here.
+            seconds("batch", str(Path(scratch) / "class"), "--out", str(Path(scratch) / f"first-{mode}"),
+                    "--sandbox", mode)
         print(f"machine: {os.cpu_count()} cores; each round: one grading alone, then a batch of {count}, "
               "with the sandbox off, then on")
         alone, batch = [], []

@@ -18,7 +18,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from grader import compiled, gradings, limits, render, runtime
+from grader import bubblewrap, compiled, gradings, limits, render, runtime
 from grader.grade import Grade
 from grader.i18n import _
 from grader.processes import (
@@ -148,7 +148,7 @@ def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, 
         smallest = min(len(cores) for cores in shares)
         gradings.prepare({**QUIET_ENV, **runtime.environment(runtime.device()),
                           **{name: value for name, value in thread_environment(smallest).items()
-                             if name.endswith("_NUM_THREADS")}})
+                             if name.endswith("_NUM_THREADS")}}, clean=sandboxed)
 
     if sandboxed and any(refused[student] is None for student in todo):
         # The compiled programs sandboxed workers read, made once by the grader's own code.
@@ -237,12 +237,12 @@ def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, c
             if shown is None:
                 shown = target.relative_to(Path(scratch) / "unpacked").as_posix() if target != path else path.name
             graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
+            env = {**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})}
             status, printed = run_limited(
                 [str(target), "--grade", str(graded), "--shown-path", shown,
                  "--time-budget", f"{time_budget(timeout):g}", "--sandbox", "on" if sandboxed else "off",
                  *within.options()], timeout, memory_mb,
-                env={**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})},
-                cores=cores)
+                env=bubblewrap.grading_environment(env) if sandboxed else env, cores=cores)
             grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
             if status == "timeout" and grade:
                 grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{timeout:g}"))

@@ -1,24 +1,36 @@
-"""--sandbox: run each worker under bubblewrap (bwrap), so that student code sees nothing of the machine.
+"""--sandbox: a grading's workers run inside one sandbox that bubblewrap (bwrap) makes, so that student code sees
+nothing of the machine.
 
-Under bubblewrap a worker has no network (a loopback of its own only), its own process ids (it
-sees only its own processes), no capabilities, and a file system of four things: the system's
+In the sandbox a worker has no network (a loopback of its own only), its own process ids (it sees
+only the sandbox's processes), no capabilities, and a file system of a few things: the system's
 programs and libraries (/usr and its links), the Python installation with its packages and the
-grader's own package, all read-only; the submission's Python files, read-only; and its scratch
-folder, the one place it can write. Nothing else is there: no home folder, no /tmp, no /etc but
-the loader's cache and the font settings, no other worker's or student's files, and of the variables
-only the settings it needs. It dies with the grading process.
+grader's own package, all read-only; the submission's Python files and each worker's inputs,
+read-only; and each worker's scratch folder, a tmpfs of --max-scratch megabytes, the one place it can
+write: nothing it writes reaches the disk, and the folder is gone with the sandbox. Nothing else is
+there: no home folder, no /tmp, no /etc but the loader's cache and the font settings, no other
+student's files, and of the variables only the settings it needs. The sandbox dies with the grading
+process.
+
+bubblewrap only holds the sandbox (Sandbox): a process that has imported Keras then enters it
+(grader/namespaces.py) and forks the workers there (grader/host.py), so that no sandboxed worker
+imports Keras again. Different students never share a sandbox; a student's steps share one, each in
+its own process, with a scratch folder of its own.
 
 `--sandbox on` refuses to grade where that cannot be had (not Linux, no bwrap, no user namespaces);
 `auto` uses it where it works and says once when it does not; `off` runs workers as before.
 """
 
+import contextlib
 import functools
+import json
 import os
+import select
 import shutil
 import site
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from grader.i18n import _
@@ -29,7 +41,12 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/
 # The variables a sandboxed worker keeps: the grader's and the frameworks' settings, thread pools, language.
 KEPT = ("MNIST_", "KERAS_", "JAX_", "XLA_", "TF_", "CUDA_", "NVIDIA_", "OMP_", "MKL_", "OPENBLAS_", "PYTHON", "LC_")
 KEPT_NAMES = ("LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "MPLCONFIGDIR")
-PROBE_LIMIT = 60  # Seconds for a sandboxed Python to import the worker: well under one, unless the disk is slow.
+# What the grading process itself keeps besides, when its memory is what sandboxed workers start from (a batch's).
+GRADING_KEPT = ("XDG_",)
+GRADING_KEPT_NAMES = ("PATH", "USER", "LOGNAME")
+START_LIMIT = 60  # Seconds for bubblewrap to make the sandbox, and for a host to enter it: well under one.
+# What bubblewrap runs in the sandbox, holding it until the grading closes its stdin: it says when all is mounted.
+HOLD = "import sys; sys.stdout.write('ready\\n'); sys.stdout.flush(); sys.stdin.read()"
 
 
 class SandboxError(Exception):
@@ -56,7 +73,7 @@ def use(mode, device="cpu", user=None, say=None):
 
 @functools.cache
 def problem(user=None):
-    """Why workers cannot run under bubblewrap here, or None when a sandboxed Python imports the worker.
+    """Why workers cannot run in a sandbox here, or None when a process can enter one and import the worker there.
 
     The answer is kept in MNIST_SANDBOX_CHECKED for the processes this one starts (a batch's gradings).
     """
@@ -67,42 +84,140 @@ def problem(user=None):
         return _("the sandbox works on Linux only")
     if not shutil.which("bwrap"):
         return _("bubblewrap is not installed (Debian, Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap)")
-    with tempfile.TemporaryDirectory(prefix="mnist-sandbox-") as scratch:
-        os.chmod(scratch, 0o755)
+    if "--size" not in bwrap_help():
+        return _("this bubblewrap cannot limit the size of a scratch folder (it has no --size option): install a newer "
+                 "one")
+    from grader import host
+
+    with tempfile.TemporaryDirectory(prefix="mnist-sandbox-") as folder:
+        os.chmod(folder, 0o711)
+        scratch = Path(folder) / "scratch"
+        scratch.mkdir()
         if user:
             os.chown(scratch, user.pw_uid, user.pw_gid)
         try:
-            probe = subprocess.run(
-                command([sys.executable, "-P", "-c", "import grader.worker"], scratch, scratch),
-                cwd=scratch, env={**environment(os.environ), "HOME": scratch}, stdin=subprocess.DEVNULL,
-                capture_output=True, timeout=PROBE_LIMIT,
-                **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}))
-            said = probe.stderr.decode(errors="replace").strip().splitlines() or [f"exit code {probe.returncode}"]
-            failed = probe.returncode != 0
-        except (OSError, subprocess.SubprocessError) as error:
-            said, failed = [str(error)], True
-    if failed:
-        return _("bubblewrap cannot start a sandbox here ({error}); user namespaces may be turned off, as in many "
-                 "containers", error=said[-1])
+            with Sandbox(Path(folder), [], [scratch], scratch_mb=1, user=user) as sandbox:
+                host.probe(sandbox, {**environment(os.environ), "PYTHONPATH": str(GRADER.parent)}, user)
+        except (SandboxError, host.HostError, OSError) as error:
+            return _("bubblewrap cannot start a sandbox here ({error}); user namespaces may be turned off, as in many "
+                     "containers", error=str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
     os.environ["MNIST_SANDBOX_CHECKED"] = checked
     return None
 
 
-def command(argv, submission, scratch, niceness=0, cache=None):
-    """`argv` run under bubblewrap: `submission` (a folder) and `cache` (compiled programs, grader/compiled.py)
-    readable, `scratch` writable, at their own paths; with `niceness`, at that lower priority from its start."""
-    readable = [path for path in SYSTEM if os.path.lexists(path)]
-    readable += sorted(python_folders(readable))
-    options = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    for path in readable:
-        options += ["--ro-bind", path, path]
-    options += ["--ro-bind", str(GRADER), str(GRADER)]
-    options += ["--ro-bind", str(submission), str(submission), "--bind", str(scratch), str(scratch)]
-    options += ["--ro-bind", str(cache), str(cache)] if cache else []
-    options += ["--ro-bind", "/root/.cache/mnist-grade/jax", "/root/.cache/mnist-grade/jax"]
-    options += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/"]
-    nice = ["nice", "-n", str(niceness)] if niceness else []
-    return [*nice, shutil.which("bwrap"), *options, "--chdir", str(scratch), *argv]
+@functools.cache
+def bwrap_help():
+    try:
+        return subprocess.run([shutil.which("bwrap"), "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+class Sandbox:
+    """One grading's sandbox, which bubblewrap makes and holds until close(): see the module's docstring.
+
+    `submission` (the copy of the student's Python files), each of `inputs` and `cache` (compiled
+    programs, grader/compiled.py) are readable at their own paths; each of `scratches` is a tmpfs of
+    `scratch_mb` megabytes at its path. Once open, pid is a process in it, for a host to enter
+    (grader/host.py), and scratch(path) an open folder: what was written there, readable by the
+    grading process even after the sandbox has ended, until close().
+    """
+
+    def __init__(self, submission, inputs, scratches, scratch_mb, cache=None, user=None):
+        self.submission, self.inputs, self.scratches = Path(submission), list(inputs), list(scratches)
+        self.scratch_mb, self.cache, self.user = scratch_mb, cache, user
+        self.process, self.pid, self.folders = None, None, {}
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def command(self, info_fd):
+        """The bwrap command line that makes this sandbox, writing its process id to `info_fd`."""
+        readable = [path for path in SYSTEM if os.path.lexists(path)]
+        readable += sorted(python_folders(readable))
+        readable += [str(GRADER), str(self.submission), *map(str, self.inputs)]
+        readable += [str(self.cache)] if self.cache else []
+        options = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        for path in readable:
+            options += ["--ro-bind", path, path]
+        for path in self.scratches:
+            options += ["--size", str(int(self.scratch_mb * (1 << 20))), "--tmpfs", str(path)]
+        options += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--info-fd", str(info_fd)]
+        return [shutil.which("bwrap"), *options, "--", sys.executable, "-I", "-S", "-c", HOLD]
+
+    def open(self):
+        """Make the sandbox and open its scratch folders; SandboxError, with bubblewrap's words, when it fails."""
+        info_read, info_write = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                self.command(info_write), env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=[info_write],
+                **({"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []} if self.user else {}))
+        finally:
+            os.close(info_write)
+        try:
+            ready = _line(self.process.stdout, START_LIMIT)
+            if ready != b"ready\n":
+                self.process.kill()
+                said = self.process.stderr.read().decode(errors="replace").strip()
+                raise SandboxError(said or f"bwrap ended with exit code {self.process.wait()}")
+            os.set_blocking(info_read, False)
+            self.pid = json.loads(os.read(info_read, 1 << 16))["child-pid"]
+            for path in self.scratches:
+                self.folders[str(path)] = self._opened_scratch(path)
+        except (OSError, ValueError, KeyError) as error:
+            self.close()
+            raise SandboxError(str(error)) from None
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(info_read)
+        return self
+
+    def _opened_scratch(self, path):
+        """The scratch folder at `path` as the sandbox has it (its tmpfs, not the folder under it), open."""
+        descriptor = os.open(f"/proc/{self.pid}/root{path}", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        if os.fstat(descriptor).st_dev == os.stat(path).st_dev:
+            os.close(descriptor)
+            raise SandboxError(f"{path} is not the sandbox's own folder")
+        return descriptor
+
+    def scratch(self, path):
+        """The open folder of the scratch at `path`, as a file descriptor (None once closed)."""
+        return self.folders.get(str(path))
+
+    def close(self):
+        """End the sandbox and everything in it, and let go of its scratch folders: nothing of them is left."""
+        for descriptor in self.folders.values():
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+        self.folders = {}
+        if self.process is not None:
+            from grader.processes import kill_tree
+
+            kill_tree(self.process)  # bwrap's own process ends the sandbox's: the kernel kills the rest.
+            for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self.process = None
+
+
+def _line(pipe, timeout):
+    """A line from `pipe` within `timeout` seconds; b"" when it ends first or the time runs out."""
+    line, deadline = b"", time.monotonic() + timeout
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([pipe], [], [], left)[0]:
+            return b""
+        chunk = os.read(pipe.fileno(), 1)
+        if not chunk:
+            return line
+        line += chunk
+    return line
 
 
 def python_folders(system=()):
@@ -121,3 +236,27 @@ def environment(env):
     kept = {name: value for name, value in env.items() if name.startswith(KEPT) or name in KEPT_NAMES
             or name.endswith("_NUM_THREADS")}
     return {**kept, "PATH": "/usr/bin:/bin"}
+
+
+def grading_environment(env):
+    """What a batch's sandboxed grading keeps of `env`: a worker's variables, and where programs and caches are.
+
+    Its workers start as forks of it, with its memory: no secret of the batch's may be there.
+    """
+    kept = {name: value for name, value in env.items() if name.startswith(GRADING_KEPT) or name in GRADING_KEPT_NAMES}
+    return {**environment(env), **kept}
+
+
+@contextlib.contextmanager
+def only_grading_environment():
+    """Within: this process's variables are grading_environment()'s alone (for a process started in between)."""
+    saved = dict(os.environ)
+    kept = grading_environment(saved)
+    try:
+        for name in set(saved) - set(kept):
+            del os.environ[name]
+        os.environ.update(kept)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -42,7 +42,8 @@ def parse(argv):
     sandbox_option(parser, "off")
     from grader.limits import add_options
 
-    add_options(parser, hidden=True)  # Batch's limits, for the copy each grading makes.
+    # Batch's limits for the copy each grading makes, hidden; the sandbox's scratch, shown with --sandbox.
+    add_options(parser, hidden=("--max-size", "--max-files", "--max-ratio"))
     parser.add_argument("--version", action="version", version=f"mnist-grade {__version__}")
     return parser.parse_args(argv)
 
@@ -161,7 +162,7 @@ def grade(folder, args, shown=None, handover=None):
     options += [f"--grade={args.grade}"] if getattr(args, "grade", None) else []
     options += [f"--time-budget={args.time_budget}"] if getattr(args, "time_budget", None) else []
     options += [f"--sandbox={'on' if sandboxed else 'off'}", f"--max-size={args.max_size:g}",
-                f"--max-files={args.max_files}"]
+                f"--max-files={args.max_files}", f"--max-scratch={args.max_scratch:g}"]
     handover = handover or Handover()
     handover.arrays = found[1]
     code = pytest.main(options, plugins=[handover])
@@ -245,7 +246,7 @@ def pass_on(args):
         *(["--json", args.json] if args.json else []),
         *(["--step-timeout", str(args.step_timeout)] if args.step_timeout else []),
         *(["--device", args.device] if args.device else []),
-        "--sandbox", args.sandbox,
+        "--sandbox", args.sandbox, "--max-scratch", f"{args.max_scratch:g}",
     ]
 
 

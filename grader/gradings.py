@@ -9,6 +9,7 @@ command line, limits, files and exit code. Elsewhere, or when the server cannot 
 grading is a new process.
 """
 
+import contextlib
 import multiprocessing
 import os
 import runpy
@@ -28,12 +29,36 @@ def usable():
     return forking()
 
 
-def prepare(env):
-    """Set what the server's imports read once (backend, device, JAX's cache, thread pools); call before start()."""
+def prepare(env, clean=False):
+    """Set what the server's imports read once (backend, device, JAX's cache, thread pools); call before start().
+
+    A `clean` server (for sandboxed gradings, whose workers start from their memory) starts now, with only the
+    variables a sandboxed grading keeps (bubblewrap.grading_environment): none of this process's secrets.
+    """
     for key, value in env.items():
         os.environ.setdefault(key, value)
     multiprocessing.set_forkserver_preload(["grader.warm"])
     processes.become_subreaper()  # A grading whose server died comes back to this process (Forked).
+    global CLEAN
+    CLEAN = clean
+    if clean:
+        from multiprocessing import forkserver
+
+        with _environment():
+            forkserver.ensure_running()
+
+
+CLEAN = False  # Whether the server starts with a sandboxed grading's variables only (prepare()).
+
+
+def _environment():
+    """Within: the variables a new server starts with; for a clean one, only a sandboxed grading's.
+
+    Each of a clean batch's gradings keeps those alone anyway, so a thread that reads them meanwhile reads the same.
+    """
+    from grader.bubblewrap import only_grading_environment
+
+    return only_grading_environment() if CLEAN else contextlib.nullcontext()
 
 
 class Forked:
@@ -74,7 +99,8 @@ def start(argv, output, env):
         try:
             process = multiprocessing.get_context("forkserver").Process(
                 target=grading, args=(argv, output.name, env), daemon=False)
-            process.start()
+            with _environment():  # A server started again, if the first has died, is as clean.
+                process.start()
             return Forked(process)
         except (OSError, EOFError, ValueError, RuntimeError):
             pass  # The server is gone (student code may kill it): a new process, as elsewhere.

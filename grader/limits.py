@@ -11,6 +11,10 @@ disk and memory, and refuse them in a second, saying which limit was passed:
 - ratio, 100: text and notebooks compress 3 to 10 times, a file of zeros a thousand times; only a
   zip member of 1 MB or more is checked, since smaller ones cannot fill anything.
 
+And what a submission may write while it runs: scratch, 256 MB per worker, each worker's scratch
+folder in the sandbox (grader/bubblewrap.py), where a step that fills it fails. A step writes a few
+MB of its own there (what it returned, the model's weights); no step needs to write files of its own.
+
 What copies leave out (NOT_COPIED: caches, environments, .git) is neither counted nor copied.
 Workers read only a submission's Python files (copy_modules), once per grading.
 """
@@ -30,6 +34,7 @@ from grader.i18n import _
 NOT_COPIED = ("__pycache__", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules")
 MB = 1 << 20
 RATIO_FROM = MB  # Bytes: a zip member smaller than this is not checked for its compression ratio.
+SCRATCH_LEAST = 16  # MB: what the grader saves of a step (what it returned, the model's weights) takes up to 8.
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Limits:
     size_mb: float = 50
     files: int = 1000
     ratio: float = 100
+    scratch_mb: float = 256
 
     @property
     def size(self):
@@ -46,15 +52,17 @@ class Limits:
 
     def options(self):
         """These limits as mnist-grade's options (batch passes them to each grading)."""
-        return ["--max-size", f"{self.size_mb:g}", "--max-files", str(self.files), "--max-ratio", f"{self.ratio:g}"]
+        return ["--max-size", f"{self.size_mb:g}", "--max-files", str(self.files), "--max-ratio", f"{self.ratio:g}",
+                "--max-scratch", f"{self.scratch_mb:g}"]
 
 
 class TooLarge(Exception):
     """A submission passes a limit; the message names it and says what to do."""
 
 
-def add_options(parser, hidden=False):
-    """--max-size, --max-files and --max-ratio on an argparse parser, with Limits' defaults; `hidden` from --help."""
+def add_options(parser, hidden=()):
+    """--max-size, --max-files, --max-ratio and --max-scratch on an argparse parser, with Limits' defaults; those in
+    `hidden` left out of --help."""
     default = Limits()
     texts = [
         ("--max-size", float, default.size_mb, "MB", _(
@@ -65,14 +73,29 @@ def add_options(parser, hidden=False):
         ("--max-ratio", float, default.ratio, "R", _(
             "refuse a zip with a member that unpacks to more than R times its compressed size (default: {default:g})",
             default=default.ratio)),
+        ("--max-scratch", scratch_size, default.scratch_mb, "MB", _(
+            "in the sandbox, fail a step that writes more than MB megabytes to its scratch folder (default: "
+            "{default:g})", default=default.scratch_mb)),
     ]
     for option, kind, value, metavar, text in texts:
         parser.add_argument(option, type=kind, default=value, metavar=metavar,
-                            help=argparse.SUPPRESS if hidden else text)
+                            help=argparse.SUPPRESS if option in hidden else text)
 
 
 def from_args(args):
-    return Limits(args.max_size, args.max_files, args.max_ratio)
+    return Limits(args.max_size, args.max_files, args.max_ratio, args.max_scratch)
+
+
+def scratch_size(text):
+    """--max-scratch's value: megabytes, at least SCRATCH_LEAST, the room a step needs for what the grader saves."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{value} is not a number of megabytes", value=text)) from None
+    if not value >= SCRATCH_LEAST:
+        raise argparse.ArgumentTypeError(_("give at least {least} MB: room for what the grader saves of a step there",
+                                           least=SCRATCH_LEAST))
+    return value
 
 
 def refusal(path, limits):

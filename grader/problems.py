@@ -49,6 +49,10 @@ def problem(run):
             help=_("something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
             + _tail(run),
         )
+    if status == "scratch_full":
+        return Failure(problem=_("{function} wrote more than {limit} MB to its scratch folder, the limit "
+                                 "(--max-scratch)", function=function, limit=f"{run.facts['limit']:g}"),
+                       help=_("this step needs no files: remove the code that writes them, or write less."))
     return Failure(
         problem=_("the grader itself failed; this is not your fault. Please report it:")
         + f"\n{run.facts.get('exception')}"

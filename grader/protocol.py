@@ -1,8 +1,8 @@
 """What the grading process and a worker exchange: both sides import their names and shapes from here.
 
-The grading process writes each input as WORKDIR/<name>.npy, then sends the worker a token on stdin
-(and "go" before a gated step). The worker writes arrays as WORKDIR/<name>.npy or .npz and, as each
-step ends, one Report line on its stdout. The checks read a step's facts and arrays through its Run
+The grading process writes each input as INPUTS/<name>.npy, then sends the worker a token on stdin
+(and "go" before a gated step). The worker writes arrays in its scratch folder, WORKDIR/<name>.npy or
+.npz and, as each step ends, one Report line on its stdout. The checks read a step's facts and arrays through its Run
 (grader/sandbox.py), never the files themselves.
 """
 
@@ -66,7 +66,7 @@ class Facts(TypedDict, total=False):
 
     Otherwise status is one of not_attempted, missing, exit, error, stopped or grader_error, with
     step and when ("import" or "call"), and for an error the exception line and the student's frames.
-    The grading process adds timeout and crashed itself, with limit or ended.
+    The grading process adds timeout, crashed and scratch_full itself, with limit or ended.
     """
 
     status: str

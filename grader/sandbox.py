@@ -10,8 +10,9 @@ misreport; what the checks can compute again (arrays, the built model's outputs,
 Workers read a copy of the student's .py files, made once per grading (grader/limits.py), so nothing
 they run can change the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
 workers run as that user: student code can then touch neither the grader, nor the results, nor the
-grading process, and every process of that user is stopped when grading ends. With --sandbox, each
-worker runs under bubblewrap (grader/bubblewrap.py): no network, and nothing of the machine to see.
+grading process, and every process of that user is stopped when grading ends. With --sandbox, a
+grading's workers run in one sandbox that bubblewrap holds (grader/bubblewrap.py), forked there by a host that
+imported Keras (grader/host.py): no network, nothing of the machine to see, a scratch folder of limited size each.
 """
 
 import contextlib
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import bubblewrap, compiled, processes, protocol, runtime
+from grader import bubblewrap, compiled, limits, processes, protocol, runtime
 from grader.i18n import _
 from grader.quiet import QUIET_ENV
 from grader.steps import STEPS
@@ -43,6 +44,7 @@ STILL_RUNNING = 5  # Seconds after which a step that is still running is said to
 STACK_START = "(most recent call first):"
 STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)\n', re.MULTILINE)  # Whole lines only.
 PRINTED_KEPT = 1 << 20  # Bytes of what a worker prints that are kept: its last.
+SCRATCH_ROOM = 1 << 20  # Bytes: a scratch folder with less room left is full (a write that failed filled it).
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Run:
 
     step: str
     folder: Path  # The submission, as messages name it.
-    workdir: Path
+    outputs: int | Path | None  # The worker's scratch folder (open_folder()): where it saved what the code returned.
     facts: dict = field(default_factory=dict)
     seconds: float = 0.0
     shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
@@ -64,12 +66,16 @@ class Run:
 
     def array(self, name):
         """An array the worker saved, or None when the student's function returned no array."""
-        with opened(self.workdir / f"{name}.npy") as file:
+        if self.outputs is None:  # Its worker never started.
+            return None
+        with opened(f"{name}.npy", self.outputs) as file:
             return None if file is None else np.load(file)
 
     def arrays(self, name):
         """The arrays of an .npz file the worker saved, in order; None when there is none."""
-        with opened(self.workdir / f"{name}.npz") as file:
+        if self.outputs is None:
+            return None
+        with opened(f"{name}.npz", self.outputs) as file:
             if file is None:
                 return None
             with np.load(file) as saved:
@@ -83,23 +89,63 @@ class Run:
 
 
 def start(workers):
-    """Start `workers` together, in order: forked from one host that imported Keras once where that works
-    (grader/host.py), else each as a new process. Returns them."""
+    """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
+    from one host that imported Keras once where that works (grader/host.py), else each as a new process.
+
+    Returns what to close() once they are done (an ExitStack): their sandbox, when they have one.
+    """
     from grader import host
 
+    if any(worker.sandboxed for worker in workers):
+        return start_sandboxed(workers)
     forked = None
-    if workers and host.usable() and not any(worker.sandboxed for worker in workers):
+    if workers and host.usable():
         first = workers[0]
         forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
     for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
         worker.launch(process)
-    return workers
+    return contextlib.ExitStack()
+
+
+def start_sandboxed(workers):
+    """Start `workers` in one sandbox of their own (grader/bubblewrap.py), forked there from a host that imported
+    Keras: this process, when it has (a batch's grading), else a new one. Each worker's scratch folder is a
+    tmpfs of its own. Where the sandbox cannot be made, each of their steps says why, as the grader's error."""
+    from grader import host
+
+    first, closing = workers[0], contextlib.ExitStack()
+    sandbox = bubblewrap.Sandbox(first.folder, [worker.inputs for worker in workers],
+                                 [worker.workdir for worker in workers], first.scratch_mb, first.cache, first.user)
+    try:
+        closing.callback(sandbox.close)
+        sandbox.open()
+        home = first.place.parent / "host"  # The new host's, outside the sandbox: where it reads Keras's settings.
+        home.mkdir(exist_ok=True)
+        env = {**first.env, "HOME": str(home), "TMPDIR": str(home), "KERAS_HOME": str(home / ".keras"),
+               **own_home(home)}
+        if first.user:
+            for path in [home, *home.rglob("*")]:
+                os.chown(path, first.user.pw_uid, first.user.pw_gid, follow_symlinks=False)
+        reports, hosted = host.fork_in_sandbox(sandbox, [worker.spec() for worker in workers], env, str(home),
+                                                   first.user)
+        closing.callback(reports.close)
+    except (bubblewrap.SandboxError, host.HostError) as error:
+        closing.close()
+        for worker in workers:
+            worker.unstarted = _("the sandbox could not start ({error})", error=error)
+        return contextlib.ExitStack()
+    for worker, process in zip(workers, hosted, strict=True):
+        worker.outputs = sandbox.scratch(worker.workdir)
+        worker.launch(process)
+    return closing
 
 
 class Worker:
     """A worker process running one or more steps of the submission copied in `folder` (limits.copy_modules), in
-    order, started by start(); under bubblewrap when `sandboxed`.
+    order, started by start(); in a sandbox when `sandboxed`, with a scratch folder of `scratch_mb` megabytes.
 
+    Its own folder, `place`, holds its inputs (inputs/, written here, read there) and its scratch folder
+    (scratch/, `workdir`): its working folder, home and TMPDIR, where it writes what it saves.
     result(step) waits for that step's facts and returns its Run. Each step has its time limit,
     counted from when it could start: when the worker started, or when the step before it ended, or
     for a gated step (fit) when it was let go.
@@ -109,16 +155,18 @@ class Worker:
     so the same pipes serve on every OS and neither can fill up and stall the worker.
     """
 
-    def __init__(self, steps, folder, workdir, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
-                 deadline=None, shown_folder=None, sandboxed=False):
-        self.steps, self.folder, self.workdir, self.timeout = list(steps), Path(folder), workdir, timeout
+    def __init__(self, steps, folder, place, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
+                 deadline=None, shown_folder=None, sandboxed=False, scratch_mb=None):
+        self.steps, self.folder, self.place, self.timeout = list(steps), Path(folder), Path(place), timeout
         self.deadline = deadline  # time.monotonic() by which every step must have ended, whatever its own limit.
         self.shown, self.shown_folder = shown, Path(shown_folder or folder)  # What messages name.
-        workdir.mkdir(parents=True, exist_ok=True)
+        self.inputs, self.workdir = self.place / "inputs", self.place / "scratch"
+        self.inputs.mkdir(parents=True, exist_ok=True)
+        self.workdir.mkdir(exist_ok=True)
         user = worker_user()
         self.given = dict(inputs or {})
         for name, array in self.given.items():
-            np.save(workdir / f"{name}.npy", array)
+            np.save(self.inputs / f"{name}.npy", array)
         env = {
             **os.environ,
             **QUIET_ENV,
@@ -129,22 +177,28 @@ class Worker:
         for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
             if env.get(variable):
                 env[variable] = str(Path(env[variable]).resolve())
-        cache = compiled.usable(user) if sandboxed else None  # Compiled programs no submission writes.
+        self.cache = compiled.usable(user) if sandboxed else None  # Compiled programs no submission writes.
         if user or sandboxed:  # Nothing of the grading user's: its home, caches and compiled programs are out of reach.
-            env.update(HOME=str(workdir), TMPDIR=str(workdir), KERAS_HOME=str(workdir / ".keras"))
+            scratch = str(self.workdir)
+            env.update(HOME=scratch, TMPDIR=scratch, KERAS_HOME=str(self.workdir / ".keras"))
             env.pop("JAX_COMPILATION_CACHE_DIR", None)
-            env.update(own_home(workdir))
-            if cache:
-                env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
+            if not sandboxed:  # In the sandbox the host has read the font list already, before any worker forks.
+                env.update(own_home(self.workdir))
+            else:
+                env["MPLCONFIGDIR"] = str(self.workdir / ".matplotlib")
+            if self.cache:
+                env["JAX_COMPILATION_CACHE_DIR"] = str(self.cache)
         if user:
-            for path in [workdir, *workdir.rglob("*")]:
+            for path in [self.place, *self.place.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
         self.user, self.niceness, self.sandboxed = user, niceness, sandboxed
+        self.scratch_mb = scratch_mb or limits.Limits.scratch_mb
         self.env = bubblewrap.environment(env) if sandboxed else env
-        self.command = self.python = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(folder),
-                                      str(workdir)]
-        if sandboxed:
-            self.command = bubblewrap.command(self.python, folder, workdir, niceness, cache)
+        self.command = [sys.executable, "-P", "-m", "grader.worker", ",".join(self.steps), str(folder),
+                        str(self.inputs), str(self.workdir)]
+        # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
+        self.outputs = None if sandboxed else open_folder(self.workdir)
+        self.unstarted = None  # Why it could not start, if it could not.
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
@@ -152,8 +206,8 @@ class Worker:
 
     def spec(self):
         """What grader.host needs to fork this worker."""
-        return {"steps": ",".join(self.steps), "folder": self.python[-2], "workdir": str(self.workdir),
-                "niceness": self.niceness}
+        return {"steps": ",".join(self.steps), "folder": str(self.folder), "inputs": str(self.inputs),
+                "workdir": str(self.workdir), "niceness": self.niceness, "env": self.env}
 
     def launch(self, process=None):
         """Start the worker as a new process, or take `process`, the worker a host forked; then send the token."""
@@ -193,13 +247,13 @@ class Worker:
         if self.deadline is not None:  # Within the grading's time budget, so that it ends with a grade.
             limit = max(1, min(limit, int(self.deadline - time.monotonic())))
         facts, code, watched = None, None, 0.0
+        if self.unstarted:
+            facts = {"status": "grader_error", "exception": self.unstarted}
         while facts is None:
             if step in self.reported:
                 facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
-                if self.sandboxed and code > 128:  # bubblewrap ends with 128 + the signal that killed the worker.
-                    code = 128 - code
                 facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
                 facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
@@ -211,24 +265,32 @@ class Worker:
                 if slow and time.monotonic() - self.clock > STILL_RUNNING:
                     slow(step, STILL_RUNNING, limit)
                     slow = None
+        if self.sandboxed and self.scratch_full(facts):
+            facts = {"status": "scratch_full", "limit": self.scratch_mb}
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.shown_folder, self.workdir, facts, seconds=time.monotonic() - self.clock, shown=self.shown,
-                  printed=self.printed_text(), given=self.given)
+        run = Run(step, self.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
+                  shown=self.shown, printed=self.printed_text(), given=self.given)
         self.clock = time.monotonic()
         return run
+
+    def scratch_full(self, facts):
+        """Whether the step filled its scratch folder: no room is left in it, or its code ran out of room."""
+        if not isinstance(self.outputs, int):
+            return False
+        try:
+            room = os.fstatvfs(self.outputs)
+        except OSError:
+            return False
+        return room.f_bavail * room.f_frsize < SCRATCH_ROOM or "[Errno 28]" in facts.get("exception", "")
 
     def _where_stuck(self):
         """The student's frames the worker's main thread was in when its step ran out of time, innermost last, as
         [file, line, function, code]: the worker's faulthandler prints its stack on SIGUSR1 (POSIX only)."""
         if not hasattr(signal, "SIGUSR1") or self.process.poll() is not None:
             return []
-        pid = self.process.pid
-        if self.sandboxed:  # The worker is inside, under bubblewrap's own processes.
-            pid = next((process.pid for process in processes.tree(pid)
-                        if processes.command_line(process.pid) == self.python), pid)
         try:
-            os.kill(pid, signal.SIGUSR1)
+            os.kill(self.process.pid, signal.SIGUSR1)
         except OSError:
             return []
         self.dumped, waited, size = True, time.monotonic(), -1
@@ -239,7 +301,7 @@ class Worker:
                 break
             size = len(text)
         dump = text[text.rfind(STACK_START):] if STACK_START in text else ""
-        copy = Path(self.python[-2]).resolve()
+        copy = self.folder.resolve()
         frames = []
         for path, line, name in STACK_FRAME.findall(dump):
             if Path(path).parent == copy:
@@ -303,10 +365,13 @@ class Worker:
             pass  # The worker ended before it read what was sent.
 
     def close(self):
-        """stop(), and let the readers finish what is left in the pipes."""
+        """stop(), let the readers finish what is left in the pipes, and let go of the scratch folder."""
         self.stop()
         for reader in getattr(self, "readers", []):
             reader.join(timeout=1)
+        if not self.sandboxed and isinstance(self.outputs, int):  # A sandbox's are its own to close.
+            os.close(self.outputs)
+        self.outputs = None
 
 
 def _read(pipe):
@@ -330,16 +395,26 @@ def own_home(workdir):
     return {"MPLCONFIGDIR": str(own)}
 
 
-def opened(path):
-    """A context with the regular file at `path` open for reading, or None when there is none.
+def open_folder(path):
+    """The folder at `path`, open (a file descriptor) where the OS can open one (POSIX); else `path` itself."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return Path(path)
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def opened(path, folder=None):
+    """A context with the regular file at `path` open for reading, or None when there is none; `path` is a name in
+    `folder` when it is given: an open folder (open_folder()) or its path.
 
     Never a link or a FIFO: the folder is the student code's, and the grading process may have more rights.
     """
+    if isinstance(folder, Path):
+        path, folder = folder / path, None
     try:
-        if os.path.islink(path):  # Where the OS has no O_NOFOLLOW; the flag below is the guard elsewhere.
-            return contextlib.nullcontext(None)
+        if stat.S_ISLNK(os.lstat(path, dir_fd=folder).st_mode):  # Where the OS has no O_NOFOLLOW: the flag below
+            return contextlib.nullcontext(None)  # is the guard elsewhere.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-                             | getattr(os, "O_BINARY", 0))
+                             | getattr(os, "O_BINARY", 0), dir_fd=folder)
     except OSError:
         return contextlib.nullcontext(None)
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):

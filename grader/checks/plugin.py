@@ -70,6 +70,8 @@ def pytest_addoption(parser):
                     help="refuse a submission whose Python files hold more than MB megabytes")
     group.addoption("--max-files", type=int, default=limits.Limits.files, metavar="N",
                     help="refuse a submission with more than N Python files")
+    group.addoption("--max-scratch", type=limits.scratch_size, default=limits.Limits.scratch_mb, metavar="MB",
+                    help="in the sandbox, fail a step that writes more than MB megabytes to its scratch folder")
 
 
 def pytest_configure(config):
@@ -284,7 +286,7 @@ def step_runs(sample, mnist_train, pytestconfig, request):
     budget = pytestconfig.getoption("time_budget")
     deadline = time.monotonic() + budget if budget else None
     wanted = {step for item in request.session.items for step in (step_of(item), *prerequisites(step_of(item)))}
-    workers = {}
+    workers, closing = {}, None
     try:
         for group in WORKER_STEPS:
             if wanted & set(group):
@@ -296,9 +298,10 @@ def step_runs(sample, mnist_train, pytestconfig, request):
                 worker = Worker(group, base / "submission", Path(tempfile.mkdtemp(dir=base)), given, timeout,
                                 niceness, shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
                                 shown_folder=pytestconfig.stash[SHOWN_FOLDER], deadline=deadline,
-                                sandboxed=pytestconfig.stash[SANDBOXED])
+                                sandboxed=pytestconfig.stash[SANDBOXED],
+                                scratch_mb=pytestconfig.getoption("max_scratch"))
                 workers.update(dict.fromkeys(group, worker))
-        start(list(dict.fromkeys(workers.values())))
+        closing = start(list(dict.fromkeys(workers.values())))
 
         def still_running(step, seconds, limit):  # On a terminal only: a log read later needs no notice.
             if streaming(pytestconfig) and terminal.live():
@@ -315,6 +318,8 @@ def step_runs(sample, mnist_train, pytestconfig, request):
     finally:
         for worker in set(workers.values()):
             worker.close()
+        if closing is not None:
+            closing.close()  # Their sandbox, with what they wrote in it.
         stop_escaped()
 
 
