@@ -164,8 +164,7 @@ class Sandbox:
                 self.process.kill()
                 said = self.process.stderr.read().decode(errors="replace").strip()
                 raise SandboxError(said or f"bwrap ended with exit code {self.process.wait()}")
-            os.set_blocking(info_read, False)
-            self.pid = json.loads(os.read(info_read, 1 << 16))["child-pid"]
+            self.pid = _info(info_read, START_LIMIT)["child-pid"]
             for path in self.scratches:
                 self.folders[str(path)] = self._opened_scratch(path)
         except (OSError, ValueError, KeyError) as error:
@@ -204,6 +203,23 @@ class Sandbox:
                 with contextlib.suppress(OSError):
                     pipe.close()
             self.process = None
+
+
+def _info(descriptor, timeout):
+    """What bubblewrap wrote on its --info-fd, read whole: its sandbox may be ready before it has written it."""
+    text, deadline = b"", time.monotonic() + timeout
+    while True:
+        try:
+            return json.loads(text)
+        except ValueError:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([descriptor], [], [], left)[0]:
+                raise SandboxError("bwrap did not say which process holds the sandbox") from None
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk:
+                raise SandboxError(f"bwrap said {text.decode(errors='replace')!r}, not which process holds the "
+                                   "sandbox") from None
+            text += chunk
 
 
 def _line(pipe, timeout):

@@ -110,7 +110,7 @@ def test_run_autograder_finds_the_six_files_in_a_folder_and_grades_them(autograd
     before = fingerprint(upload)
     process, results = autograde(autograder_zip, tmp_path / "autograder", upload)
     assert process.returncode == 0, process.stderr
-    assert results["score"] == 100 and results["stdout_visibility"] == "hidden"
+    assert results["score"] == 100 and results["stdout_visibility"] == "hidden", (results["output"], process.stdout)
     assert sum(test["max_score"] for test in results["tests"]) == 100
     assert all(
         test["status"] == "passed" and test["name"].split()[0].removesuffix("'s") in STEPS for test in results["tests"]
