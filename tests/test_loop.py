@@ -124,6 +124,7 @@ def test_the_training_progress_bar_counts_epochs():
 
 def test_colours_on_a_terminal_plain_text_otherwise(monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")  # As a terminal sets it: under TERM=dumb, rich writes plain text.
     coloured = mnist_grade(str(SOLUTIONS), "--step", "reshape")
     assert "\x1b[32m✓\x1b[0m" in coloured.stdout
     monkeypatch.setenv("NO_COLOR", "1")
@@ -199,6 +200,7 @@ def test_watch_grades_again_on_every_save(submission):
 def test_a_terminal_sees_training_progress(monkeypatch):
     """On a terminal (FORCE_COLOR makes rich treat the pipe as one) the epochs count up while fit trains."""
     monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
     run = mnist_grade(str(SOLUTIONS), "--step", "fit")
     assert run.returncode == 0
     plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", run.stdout)

@@ -145,7 +145,8 @@ def test_a_stopped_step_says_it_is_running_and_where_it_was(lang, notice, stoppe
     """A loop that never ends: on a terminal (FORCE_COLOR makes rich treat the pipe as one) said to be still
     running after 5 s, then stopped at its limit with its line (POSIX)."""
     folder = submission(reshape="def reshape_images(images):\n    while True: pass\n")
-    graded = grade_steps(folder, "reshape", timeout=7, env={"MNIST_LANG": lang, "FORCE_COLOR": "1"})
+    terminal = {"FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    graded = grade_steps(folder, "reshape", timeout=7, env={"MNIST_LANG": lang, **terminal})
     lines = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", graded.stdout).splitlines()
     assert lines[2:5] == [notice, "✗ reshape    0/10", stopped]
     if hasattr(signal, "SIGUSR1"):
