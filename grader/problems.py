@@ -22,6 +22,10 @@ def problem(run):
     if status == "missing":
         return Failure(problem=_("{path} has no function {function}", path=path, function=function),
                        help=_("keep the name the exercise gives: def {function}(...).", function=step.function))
+    given = run.facts.get("given")
+    if given:  # It failed on one of the program's inputs, not on the sample: say which.
+        function = _("{function}, given {given},", function=function,
+                     given=given_text(given, run.facts.get("count", 0), run.step))
     if status == "exit":
         return Failure(problem=_("{function} called sys.exit({code}), which would end the program",
                                  function=function, code=run.facts["code"]),
@@ -57,6 +61,20 @@ def problem(run):
         problem=_("the grader itself failed; this is not your fault. Please report it:")
         + f"\n{run.facts.get('exception')}"
     )
+
+
+def given_text(size, count, step):
+    """One of the program's inputs (protocol.SIZES) as a message names it: "the 60,000 training images"."""
+    from grader import protocol
+
+    labels = protocol.INPUT_OF.get(step) == protocol.LABELS
+    if size == "one":
+        return _("a single label") if labels else _("a single image")
+    if size == "train":
+        return (_("the {count} training labels", count=f"{count:,}") if labels
+                else _("the {count} training images", count=f"{count:,}"))
+    return _("the {count} test labels", count=f"{count:,}") if labels else _("the {count} test images",
+                                                                                count=f"{count:,}")
 
 
 # What a beginner most often forgets to import, and the line that imports it.

@@ -140,6 +140,21 @@ def start_sandboxed(workers):
     return closing
 
 
+def shared_input(folder, name, array):
+    """Write `array` once as folder/name.npy, for several workers' inputs: pass the path to Worker in `inputs`."""
+    path = Path(folder) / f"{name}.npy"
+    np.save(path, array)
+    return path
+
+
+def link(source, target):
+    """`target` as another name of the file `source`; a copy where the file system has no links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 class Worker:
     """A worker process running one or more steps of the submission copied in `folder` (limits.copy_modules), in
     order, started by start(); in a sandbox when `sandboxed`, with a scratch folder of `scratch_mb` megabytes.
@@ -164,9 +179,13 @@ class Worker:
         self.inputs.mkdir(parents=True, exist_ok=True)
         self.workdir.mkdir(exist_ok=True)
         user = worker_user()
-        self.given = dict(inputs or {})
-        for name, array in self.given.items():
-            np.save(self.inputs / f"{name}.npy", array)
+        self.given = {}
+        for name, array in (inputs or {}).items():
+            if isinstance(array, Path):  # Written once for the grading's workers (shared_input): linked, not copied.
+                link(array, self.inputs / f"{name}.npy")
+            else:
+                self.given[name] = array
+                np.save(self.inputs / f"{name}.npy", array)
         env = {
             **os.environ,
             **QUIET_ENV,

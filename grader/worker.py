@@ -76,17 +76,27 @@ class StudentError(Exception):
     def __init__(self, step, when, error):
         super().__init__(step.name)
         self.step, self.when, self.error = step, when, error
+        self.given = None  # The program's input it failed on (protocol.SIZES) and its length, when not the sample.
 
 
 def call(folder, step, *args):
     """Load the step's function from the student's file and call it; tag any failure with the step."""
+    return calling(load(folder, step), step, *args)
+
+
+def load(folder, step):
+    """The step's function, from the student's file, imported once; an error tagged with the step."""
     from grader.submission import load_function
 
     try:
         with silenced_stderr():  # A student file that imports keras would start TensorFlow's log lines.
-            function = load_function(folder, step)
+            return load_function(folder, step)
     except BaseException as error:
         raise StudentError(step, "import", error) from None
+
+
+def calling(function, step, *args):
+    """function(*args), what student code returns; an error tagged with the step."""
     try:
         return function(*args)
     except BaseException as error:
@@ -102,7 +112,7 @@ def failure(error, folder):
     if not isinstance(error, StudentError):
         return {"status": "grader_error", "exception": "".join(traceback.format_exception(error))}
     inner = error.error
-    where = {"step": error.step.name, "when": error.when}
+    where = {"step": error.step.name, "when": error.when, **(error.given or {})}
     if isinstance(inner, NotImplementedError):
         return {"status": "not_attempted", **where}
     if isinstance(inner, MissingFunction):
@@ -160,19 +170,51 @@ def student_frames(error, folder):
 
 
 def call_array_step(step_name):
-    """A step that takes one array and returns one: reshape, normalize, one_hot."""
+    """A step that takes one array and returns one: reshape, normalize, one_hot. Called on the sample first, then
+    on the program's inputs (protocol.SIZES) that were given; for those, the kept rows of what came back are saved."""
     input_name = protocol.INPUT_OF[step_name]
 
     def call_it(folder, workdir, steps, seed, state):
         import numpy as np
 
         step = steps[step_name]
+        function = load(folder, step)  # Its file runs once, as in the program, whatever it is called on.
         given = np.load(state["inputs"] / f"{input_name}.npy")
-        returned = call(folder, step, given)
+        returned = calling(function, step, given)
         np.save(workdir / f"{protocol.INPUT_AFTER}.npy", given)
-        return {"returned": save_array(returned, workdir / f"{protocol.OUTPUT}.npy")}
+        facts = {"returned": save_array(returned, workdir / f"{protocol.OUTPUT}.npy"), "answers": []}
+        for size in protocol.SIZES:
+            path = state["inputs"] / f"{protocol.sized(input_name, size)}.npy"
+            if path.exists():
+                given = np.load(path)
+                try:
+                    returned = calling(function, step, given)
+                except StudentError as error:
+                    error.given = {"given": size, "count": len(given)}
+                    raise
+                facts["answers"].append(answer(returned, size, len(given), workdir))
+        return facts
 
     return call_it
+
+
+def answer(returned, size, count, workdir):
+    """The facts of what an array step returned for one of the program's inputs (protocol.Answer); its kept rows
+    saved as OUTPUT_size.npy."""
+    import numpy as np
+
+    facts = {"size": size, "count": count, "returned": type_name(returned), "shape": None, "dtype": None}
+    try:
+        array = None if returned is None or isinstance(returned, (str, bytes, dict)) else np.asarray(returned)
+    except Exception:
+        array = None
+    if array is None or array.dtype == object:
+        return facts
+    facts.update(shape=list(array.shape), dtype=str(array.dtype))
+    if array.ndim:
+        rows = protocol.kept_rows(count)
+        np.save(workdir / f"{protocol.sized(protocol.OUTPUT, size)}.npy", array[rows[rows < len(array)]])
+    return facts
 
 
 def save_array(value, path):
@@ -199,16 +241,16 @@ def call_build(folder, workdir, steps, seed, state):
     with warnings.catch_warnings(record=True) as warned:  # What Keras warns about teaches (grader/checks).
         warnings.simplefilter("always")
         model = state["model"] = call(folder, steps["build"])
-    facts = {"returned": type_name(model), "model": describe_model(model),
-             "warnings": [str(warning.message)[:300] for warning in warned[:10]]}
-    save_probe_outputs(model, state["inputs"], workdir)
-    return facts
+    save_probe_outputs(model, state["inputs"], workdir)  # First: a subclassed model makes its weights when called.
+    return {"returned": type_name(model), "model": describe_model(model),
+            "warnings": [str(warning.message)[:300] for warning in warned[:10]]}
 
 
 def save_probe_outputs(model, inputs, workdir):
-    """Save the built model's weights and its outputs on the probe images (built.npz, probe_outputs.npy):
-    the grading process computes them again from the weights, so a description that is not the
-    model's own shows."""
+    """Save the built model's weights and its outputs on the probe images, as the program predicts and as it trains
+    (built.npz, probe_outputs.npy, probe_training.npy): the grading process computes them again from the weights, so
+    a network that computes something else shows, whatever its layers say. As training, only a model whose
+    weights are the seed network's is run: one with more weights (BatchNormalization) might change them."""
     import keras
     import numpy as np
 
@@ -216,9 +258,15 @@ def save_probe_outputs(model, inputs, workdir):
     if not isinstance(model, keras.Model) or not model.built or not probe.exists():
         return
     try:
-        outputs = np.asarray(model(np.load(probe), training=False))
-        np.savez(workdir / f"{protocol.BUILT}.npz", *model.get_weights())
+        from grader.network import SHAPES
+
+        images = np.load(probe)
+        outputs = np.asarray(model(images, training=False))
+        weights = model.get_weights()
+        np.savez(workdir / f"{protocol.BUILT}.npz", *weights)
         np.save(workdir / f"{protocol.PROBE_OUTPUTS}.npy", outputs)
+        if sorted(w.shape for w in weights) == sorted(SHAPES):
+            np.save(workdir / f"{protocol.PROBE_TRAINING}.npy", np.asarray(model(images, training=True)))
     except Exception:
         pass  # A model that cannot run on 784 inputs; build's checks say what is wrong with it.
 
@@ -251,6 +299,7 @@ def call_fit(folder, workdir, steps, seed, state):
     wait_for_go()
     model = state["compiled"]
     compiled = describe_compiled(model)
+    calls = watch_fit(model)
     history = call(folder, steps["fit"], model, x_train, y_train)
     facts = {"returned": type_name(history), "history": None}
     if isinstance(history, keras.callbacks.History):
@@ -260,6 +309,7 @@ def call_fit(folder, workdir, steps, seed, state):
             "epoch": list(history.epoch),
             "steps": params.get("steps"),
             "of_model": getattr(history, "_model", None) is model,  # Made by training this very model.
+            "calls": calls,
         }
     getattr(model, "jax_state_sync", lambda: None)()  # On JAX, the values training left in its own state.
     facts["trained"] = {
@@ -269,6 +319,34 @@ def call_fit(folder, workdir, steps, seed, state):
     }
     np.savez(workdir / f"{protocol.WEIGHTS}.npz", *model.get_weights())
     return facts
+
+
+def watch_fit(model):
+    """Note how student code calls `model.fit`: what it trains on, and how (protocol.History's calls)."""
+    import inspect
+
+    fit, calls = model.fit, []
+    signature = inspect.signature(fit)
+
+    def watched(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            bound = None  # fit itself says what is wrong with the call.
+        if bound is not None:
+            given = bound.arguments
+            images = given.get("x")
+            split = given.get("validation_split") or 0.0
+            calls.append({
+                "images": len(images) if hasattr(images, "__len__") and hasattr(images, "shape") else None,
+                "validation_split": float(split) if isinstance(split, (int, float)) else None,
+                "class_weight": given.get("class_weight") is not None,
+                "sample_weight": given.get("sample_weight") is not None,
+            })
+        return fit(*args, **kwargs)
+
+    model.fit = watched
+    return calls
 
 
 def type_name(value):
@@ -291,11 +369,37 @@ def describe_model(model):
             "class": type(layer).__name__,
             "units": getattr(layer, "units", None),
             "activation": activation_name(getattr(layer, "activation", None)),
+            "inputs": kernel_rows(layer),
+            "settings": settings(layer),
         }
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer)
     ]
-    return {"inputs": inputs, "layers": layers, "params": model.count_params() if model.built else None}
+    form = ("Sequential" if isinstance(model, keras.Sequential) else
+            "functional" if type(model).__name__ == "Functional" else "subclassed")
+    return {"inputs": inputs, "layers": layers, "params": model.count_params() if model.built else None, "form": form}
+
+
+def kernel_rows(layer):
+    """How many inputs a built Dense layer takes; None for other layers."""
+    kernel = getattr(layer, "kernel", None) if getattr(layer, "built", False) else None
+    try:
+        return int(kernel.shape[0]) if kernel is not None and len(kernel.shape) == 2 else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+SETTINGS = ("max_value", "negative_slope", "threshold", "axis", "rate", "activation")  # What activation layers take.
+
+
+def settings(layer):
+    """The settings of an activation layer that change what it computes, as plain values."""
+    try:
+        config = layer.get_config()
+    except Exception:
+        return {}
+    return {key: value for key, value in config.items()
+            if key in SETTINGS and (value is None or isinstance(value, (str, int, float, bool)))}
 
 
 def activation_name(activation):
@@ -314,15 +418,45 @@ def describe_compiled(model):
     if not config:
         return {"compiled": False}
     loss = config.get("loss")
+    loss_config = loss.get("config") if isinstance(loss, dict) and isinstance(loss.get("config"), dict) else {}
     return {
         "compiled": True,
         "optimizer": type(model.optimizer).__name__,
+        "optimizer_settings": optimizer_settings(model.optimizer),
         "loss": config_name(loss),
-        "from_logits": bool(
-            isinstance(loss, dict) and isinstance(loss.get("config"), dict) and loss["config"].get("from_logits")
-        ),
-        "metrics": [config_name(metric) for metric in flatten(config.get("metrics"))],
+        "from_logits": bool(loss_config.get("from_logits")),
+        "loss_settings": {key: loss_config[key] for key in ("label_smoothing", "reduction", "axis")
+                          if key in loss_config and isinstance(loss_config[key], (str, int, float, type(None)))},
+        "loss_weights": plain(config.get("loss_weights")),
+        "metrics": [config_name(metric) for metric in
+                    flatten(config.get("metrics")) + flatten(config.get("weighted_metrics"))],
     }
+
+
+def optimizer_settings(optimizer):
+    """An optimizer's settings as plain values: a learning-rate schedule as its class name."""
+    try:
+        config = optimizer.get_config()
+    except Exception:
+        return {}
+    found = {key: plain(value) for key, value in config.items() if key != "name"}
+    if isinstance(config.get("learning_rate"), dict):
+        found["learning_rate"] = str(config["learning_rate"].get("class_name", "a schedule"))
+    return found
+
+
+def plain(value):
+    """`value` as JSON holds it: numbers, strings, booleans, None, and lists and dicts of them; else its repr."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def config_name(item):

@@ -46,7 +46,7 @@ def test_the_workflow_is_what_classroom_looks_for(workflow):
     # The reporter reads each runner's result from the variable <RUNNER>_RESULTS: one runner per check.
     assert reporter["env"] == {f"{runner.upper()}_RESULTS": f"${{{{ steps.{grade['id']}.outputs.{runner} }}}}"
                                for runner in runners}
-    assert len(runners) == 25 and runners[0] == "reshape1" and runners[-1] == "accuracy1"
+    assert len(runners) == 26 and runners[0] == "reshape1" and runners[-1] == "accuracy1"
     install = next(step["run"] for step in steps if step.get("name") == "Install the grader")
     assert "-c grader-source/grader/constraints.txt ./grader-source" in install  # Gradescope's pins, and no TF.
     grader_checkout = next(step for step in steps if step.get("with", {}).get("path") == "grader-source")

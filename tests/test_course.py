@@ -1,6 +1,7 @@
 """The course itself: every solution passes, every stub fails as "not attempted", and the files keep their style."""
 
 import ast
+import json
 import subprocess
 import sys
 
@@ -128,3 +129,19 @@ def test_each_stub_imports_what_its_step_needs():
     assert (EXERCISES / "build.py").read_text().count("import keras\nfrom keras import layers\n") == 1
     assert "from keras.utils import to_categorical\n" in (EXERCISES / "one_hot.py").read_text()
 
+
+
+def test_the_seed_s_settings_are_keras_s_defaults():
+    """optimizer="rmsprop" and loss="categorical_crossentropy" mean Keras's defaults: the settings compile's checks
+    compare with are those of the installed Keras."""
+    code = (
+        "import json, keras\n"
+        "print(json.dumps([keras.optimizers.RMSprop().get_config(), keras.losses.CategoricalCrossentropy()"
+        ".get_config()]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    from grader.checks.test_compile import CROSSENTROPY, RMSPROP, same
+
+    optimizer, loss = json.loads(run.stdout.splitlines()[-1])
+    assert [key for key in RMSPROP if not same(optimizer[key], RMSPROP[key])] == []
+    assert {key: loss[key] for key in CROSSENTROPY} == CROSSENTROPY

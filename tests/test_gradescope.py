@@ -127,7 +127,7 @@ def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_z
             archive.write(path, f"exercises/{path.name}")
     process, results = autograde(autograder_zip, tmp_path / "autograder", upload, MNIST_LANG="zh")
     assert process.returncode == 0, process.stderr
-    assert results["score"] == 0 and len(results["tests"]) == 25
+    assert results["score"] == 0 and len(results["tests"]) == 26
     reshape = results["tests"][0]
     assert (reshape["name"], reshape["score"], reshape["max_score"], reshape["status"]) == (
         "reshape returns (N, 784) for any number of images N",

@@ -81,12 +81,13 @@ def test_hang_costs_only_its_limit_and_its_processes_are_stopped(hardening, subm
 
 
 def test_low_accuracy_fails_with_the_reference_quoted(submission):
-    """Right epochs and batches, but a learning rate too small to learn: only the accuracy check fails."""
-    folder = submission(compile=(
-        "import keras\n\n\ndef compile_model(model):\n"
-        "    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-6),\n"
-        "                  loss='categorical_crossentropy', metrics=['accuracy'])\n"
-        "    return model\n"
+    """The seed's network, compiled and fitted as the seed does, but with weights that start at zero: they never
+    learn (every hidden unit stays 0), and only the accuracy check fails."""
+    folder = submission(build=(
+        "import keras\nfrom keras import layers\n\n\ndef build_model():\n"
+        "    return keras.Sequential([keras.Input(shape=(784,)),\n"
+        "                             layers.Dense(512, activation='relu', kernel_initializer='zeros'),\n"
+        "                             layers.Dense(10, activation='softmax', kernel_initializer='zeros')])\n"
     ))
     graded = grade_steps(folder, "fit", "accuracy")
     assert graded.returncode == 1

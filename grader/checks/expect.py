@@ -1,10 +1,14 @@
 """Helpers for checks: each failure is a Failure (grader/grade.py), "expected X, got Y" plus one help line."""
 
+from dataclasses import dataclass
+
+import numpy as np
 import pytest
 
 from grader import protocol
 from grader.grade import Failure
 from grader.i18n import _
+from grader.problems import given_text
 
 
 class CheckFailed(pytest.fail.Exception):
@@ -45,6 +49,11 @@ def shape(array):
     return str(tuple(array.shape))
 
 
+def shown(found):
+    """A shape (a tuple) as a student writes it, or that there was no array (None)."""
+    return _("no array") if found is None else str(tuple(found))
+
+
 def input_untouched(run, given, help):
     """Fail unless the student's function left the array it was given as it was."""
     __tracebackhide__ = True
@@ -56,3 +65,41 @@ def input_untouched(run, given, help):
             _("it changed"),
             help,
         )
+
+
+@dataclass
+class Answer:
+    """What an array step's function returned for one input: the sample (all of it), or one of the program's
+    inputs (protocol.SIZES: the rows protocol.kept_rows of it, and of what it returned)."""
+
+    size: str  # "sample", "train", "test" or "one".
+    count: int  # How many images or labels the function was given.
+    given: np.ndarray  # What it was given (those rows).
+    shape: tuple | None  # The shape of what it returned; None when that was no array.
+    dtype: np.dtype | None
+    output: np.ndarray | None  # What it returned (those rows).
+    rows: np.ndarray  # Which rows of the input `given` and `output` are.
+
+    def got(self, text, step):
+        """`text`, what the check got, with the input it got it for when that was not the sample."""
+        if self.size == "sample":
+            return str(text)
+        return _("{got}, given {given}", got=text, given=given_text(self.size, self.count, step))
+
+
+def answers(run, sample, program_inputs):
+    """What the step's function returned for the sample, then for each of the program's inputs, as Answers;
+    fails the check when it returned no array for the sample."""
+    __tracebackhide__ = True
+    labels = protocol.INPUT_OF[run.step] == protocol.LABELS
+    given = sample[labels]
+    output = returned_array(run)
+    found = [Answer("sample", len(given), given, output.shape, output.dtype, output, np.arange(len(given)))]
+    for facts in run.facts.get("answers", []):
+        size, count = facts["size"], facts["count"]
+        rows = protocol.kept_rows(count)
+        kept = run.array(protocol.sized(protocol.OUTPUT, size))
+        shape = None if facts["shape"] is None else tuple(facts["shape"])
+        dtype = None if facts["dtype"] is None else np.dtype(facts["dtype"])
+        found.append(Answer(size, count, program_inputs[size][labels][rows], shape, dtype, kept, rows))
+    return found

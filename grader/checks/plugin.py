@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 
 from grader import bubblewrap, limits, protocol, render, runtime, terminal
+from grader.checks import expect
 from grader.data import SPLITS, DataError, load_split
 from grader.grade import CheckResult, Failure, Grade
 from grader.i18n import _
 from grader.processes import become_subreaper
-from grader.sandbox import Worker, WorkerUserError, check_worker_user, start, stop_escaped, worker_user
+from grader.sandbox import Worker, WorkerUserError, check_worker_user, shared_input, start, stop_escaped, worker_user
 from grader.steps import SEED, STEPS, prerequisites
 from grader.submission import SubmissionError, check_folder
 
@@ -273,15 +274,18 @@ def sample(mnist_train):
 
 
 @pytest.fixture(scope="session")
-def step_runs(sample, mnist_train, pytestconfig, request):
+def program_inputs(mnist_train, mnist_test):
+    """What `python -m exercises` gives the array steps, beside the sample: the training set, the test set, and
+    a single image and its label (the first training image's, a 5), as (images, labels) for each of protocol.SIZES."""
+    inputs = {"train": mnist_train, "test": mnist_test, "one": (mnist_train[0][:1], mnist_train[1][:1])}
+    return {size: inputs[size] for size in protocol.SIZES}
+
+
+@pytest.fixture(scope="session")
+def step_runs(sample, program_inputs, pytestconfig, request):
     """The workers start together, the model's first: a check waits only for its own step's facts."""
     base = pytestconfig.stash[BASE]
-    images, labels = sample
-    arrays = {protocol.IMAGES: images, protocol.LABELS: labels}
-    inputs = {step: {name: arrays[name]} for step, name in protocol.INPUT_OF.items()}
-    # Inputs the built model is run on, for build's checks to compute its outputs again: drawn from the
-    # seed, so that every grading of a submission checks the same outputs.
-    inputs["build"] = {protocol.PROBE: np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)}
+    given = worker_inputs(sample, program_inputs, base / "inputs")
     timeout = pytestconfig.getoption("step_timeout")
     budget = pytestconfig.getoption("time_budget")
     deadline = time.monotonic() + budget if budget else None
@@ -290,12 +294,9 @@ def step_runs(sample, mnist_train, pytestconfig, request):
     try:
         for group in WORKER_STEPS:
             if wanted & set(group):
-                given = inputs.get(group[0], {})
-                if "fit" in group:  # The 60,000 training images, for fit's worker to map rather than load again.
-                    given = {**given, protocol.TRAIN_IMAGES: mnist_train[0], protocol.TRAIN_LABELS: mnist_train[1]}
                 # The model's worker is the longest: the others, short, yield the processor to it.
                 niceness = 0 if "fit" in group else 10
-                worker = Worker(group, base / "submission", Path(tempfile.mkdtemp(dir=base)), given, timeout,
+                worker = Worker(group, base / "submission", Path(tempfile.mkdtemp(dir=base)), given(group), timeout,
                                 niceness, shown=pytestconfig.getoption("shown_as"), device=pytestconfig.stash[DEVICE],
                                 shown_folder=pytestconfig.stash[SHOWN_FOLDER], deadline=deadline,
                                 sandboxed=pytestconfig.stash[SANDBOXED],
@@ -323,7 +324,44 @@ def step_runs(sample, mnist_train, pytestconfig, request):
         stop_escaped()
 
 
+def worker_inputs(sample, program_inputs, shared):
+    """inputs(group): the arrays a worker running the steps `group` is given. The array steps get the sample and
+    the program's inputs; build the probe images, drawn from the seed, so that every grading checks the same
+    outputs; fit the training set. What several workers get is written once, in `shared`, as it is first needed."""
+    written = {}
+
+    def program(name, size):
+        key = protocol.sized(name, size)
+        if key not in written:
+            shared.mkdir(exist_ok=True)
+            written[key] = shared_input(shared, key, program_inputs[size][name == protocol.LABELS])
+        return written[key]
+
+    def inputs(group):
+        step = group[0]
+        if step in protocol.INPUT_OF:
+            name = protocol.INPUT_OF[step]
+            return {name: sample[name == protocol.LABELS],
+                    **{protocol.sized(name, size): program(name, size) for size in protocol.SIZES}}
+        found = {}
+        if "build" in group:
+            found[protocol.PROBE] = np.random.default_rng(SEED).random((PROBE_SIZE, 784), dtype=np.float32)
+        if "fit" in group:  # The 60,000 training images, for fit's worker to map rather than load again.
+            found[protocol.TRAIN_IMAGES] = program(protocol.IMAGES, "train")
+            found[protocol.TRAIN_LABELS] = program(protocol.LABELS, "train")
+        return found
+
+    return inputs
+
+
 @pytest.fixture
 def run(step_runs, request):
     """The Run of the step the requesting check belongs to."""
     return step_runs(request.module.STEP)
+
+
+@pytest.fixture
+def answers(run, sample, program_inputs):
+    """answers(): what the array step returned for the sample and for each of the program's inputs (expect.Answer);
+    called in the check, so that a failure is the check's."""
+    return lambda: expect.answers(run, sample, program_inputs)

@@ -1,5 +1,10 @@
-"""Step 5, compile: rmsprop, categorical cross-entropy, and accuracy."""
+"""Step 5, compile: rmsprop, categorical cross-entropy, and accuracy.
 
+The seed's optimizer="rmsprop" and loss="categorical_crossentropy" mean Keras's RMSprop and
+CategoricalCrossentropy with their default settings: a setting that changes how the model trains fails.
+"""
+
+import math
 import re
 
 import pytest
@@ -9,6 +14,14 @@ from grader.i18n import _
 
 STEP = "compile"
 ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}
+# keras.optimizers.RMSprop()'s settings that change training, as Keras 3 sets them (tests/test_course.py compares
+# them with the installed Keras); the EMA's settings matter only with use_ema. An unset setting is its default.
+RMSPROP = {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-07, "centered": False,
+           "weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None, "use_ema": False,
+           "gradient_accumulation_steps": None}
+SAME_AS_UNSET = {"weight_decay": 0, "gradient_accumulation_steps": 1}  # Values that change nothing either.
+# keras.losses.CategoricalCrossentropy()'s settings, beside from_logits.
+CROSSENTROPY = {"label_smoothing": 0.0, "reduction": "sum_over_batch_size", "axis": -1}
 
 
 def compiled(run):
@@ -46,9 +59,43 @@ def test_returns_model(run):
 @pytest.mark.points(4)
 def test_optimizer(run):
     """compile uses the rmsprop optimizer"""
-    optimizer = compiled(run)["optimizer"]
-    if optimizer != "RMSprop":
-        fail("RMSprop", optimizer, _('the seed trains with optimizer="rmsprop".'))
+    found = compiled(run)
+    if found["optimizer"] != "RMSprop":
+        fail("RMSprop", found["optimizer"], _('the seed trains with optimizer="rmsprop".'))
+    setting = differing(found.get("optimizer_settings") or {}, RMSPROP)
+    if setting:
+        value = (found.get("optimizer_settings") or {}).get(setting)
+        got = (_("a learning-rate schedule ({name})", name=value) if isinstance(value, str) and
+               setting == "learning_rate" else f"{setting} {written(value)}")
+        expected = (_("RMSprop without {setting}", setting=setting) if RMSPROP[setting] is None else
+                    _("RMSprop with {setting} {value}", setting=setting, value=written(RMSPROP[setting])))
+        fail(expected, got,
+             _('the seed uses optimizer="rmsprop", Keras\'s defaults: leave {setting} out.', setting=setting))
+
+
+def differing(settings, defaults):
+    """The first of `defaults` that `settings` sets otherwise; None when none does."""
+    for key, default in defaults.items():
+        value = settings.get(key, default)
+        if not same(value, default) and not (key in SAME_AS_UNSET and same(value, SAME_AS_UNSET[key])):
+            return key
+    return None
+
+
+def same(value, default):
+    """Whether a setting is its default: numbers within 1e-6 of it (Keras keeps a learning rate as float32)."""
+    if isinstance(value, bool) or isinstance(default, bool) or value is None or default is None:
+        return value == default
+    if isinstance(value, (int, float)) and isinstance(default, (int, float)):
+        return math.isclose(value, default, rel_tol=1e-6, abs_tol=1e-12)
+    return value == default
+
+
+def written(value):
+    """A setting's value as a student writes it: 0.001, 0.9, True, None, "sum"."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 @pytest.mark.points(4)
@@ -68,6 +115,24 @@ def test_loss(run):
         )
     if found["from_logits"]:
         fail("from_logits=False", "from_logits=True", _("softmax already gives probabilities, not logits."))
+    setting = differing(found.get("loss_settings") or {}, CROSSENTROPY)
+    if setting:
+        value = found["loss_settings"][setting]
+        fail(f"{setting} {written(CROSSENTROPY[setting])}", f"{setting} {written(value)}", loss_help(setting))
+    if found.get("loss_weights") not in (None, 1, 1.0, [1], [1.0]):
+        fail(_("no loss_weights"), f"loss_weights {found['loss_weights']}",
+             _("loss_weights scales the loss, and so every training step: remove it."))
+
+
+def loss_help(setting):
+    """What to do about a loss setting that is not the seed's."""
+    if setting == "label_smoothing":
+        return _("label smoothing changes the labels the network learns from; the seed uses "
+                 'loss="categorical_crossentropy" as it is: remove label_smoothing.')
+    if setting == "reduction":
+        return _("the seed averages the loss over each batch, Keras's default; another reduction changes the size "
+                 "of every training step: remove reduction.")
+    return _("the 10 probabilities of each image lie along the last axis, Keras's default: remove axis.")
 
 
 @pytest.mark.points(4)
