@@ -136,6 +136,18 @@ def test_chinese_reads_as_chinese(submission):
     assert "      提示：每个标签需要一行 10 个值：to_categorical(labels, 10) 可以生成它们。" in lines
 
 
+@pytest.mark.parametrize("name, line", [
+    ("one_hot_without_num_classes", "      应该得到 (1, 10)，实际得到 (1, 6)（输入：单独一个标签）"),
+    ("reshape_fixed_1000", "    reshape_images()（输入：60,000 张训练图像） 抛出了 ValueError: cannot reshape "
+                           "array of size 47040000 into shape (1000,784)"),
+])
+def test_chinese_names_the_program_s_input_a_step_failed_on(name, line, submission):
+    """A failure on one of the program's inputs, not the sample, says which, in Chinese too."""
+    step, files, _ = WRONG[name]
+    graded = grade_steps(submission(**files), step, env={"MNIST_LANG": "zh"})
+    assert line in graded.stdout.splitlines(), graded.stdout
+
+
 @pytest.mark.parametrize("lang, notice, stopped, where", [
     ("en", "  reshape is still running after 5 s (it is stopped at 7 s)…",
      "    reshape did not finish within 7 s and was stopped", "      {path}, line 2, in reshape_images"),
