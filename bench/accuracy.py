@@ -4,7 +4,7 @@ Run: MNIST_DATA=../shared/data/mnist python bench/accuracy.py [SEEDS] [BACKENDS]
 (default seeds 1-5, backends jax and tensorflow). Each backend trains in a process of its own, as
 the grader's worker does: seeded, on the grader's prepared training set, and tested with the
 grader's own numpy forward pass. Prints one row per run, then each backend's range, and whether
-every run lies inside the band that grader/steps.toml states and the tests assert.
+every run lies inside the band that grader/course/steps.toml states and the tests assert.
 """
 
 import json
@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TRAIN = """
 import json, sys
-from grader.runtime import import_keras
+from grader.backend.runtime import import_keras
 keras = import_keras()
 from grader.data import load_split
-from grader.network import accuracy_of, prepared_training_set
+from grader.backend.reference import accuracy_of, prepared_training_set
 from solutions.build import build_model
 from solutions.compile import compile_model
 from solutions.fit import fit_model
@@ -36,7 +36,7 @@ for seed in json.loads(sys.argv[1]):
 
 
 def measure(backend, seeds, device="cpu"):
-    from grader import runtime
+    from grader.backend import runtime
 
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, **runtime.environment(device, backend), "PYTHONPATH": path}
@@ -46,7 +46,7 @@ def measure(backend, seeds, device="cpu"):
 
 
 def main():
-    from grader.steps import ACCURACY_BAR, REFERENCE_BAND
+    from grader.course.steps import ACCURACY_BAR, REFERENCE_BAND
 
     seeds = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1,2,3,4,5").split(",")]
     backends = (sys.argv[2] if len(sys.argv) > 2 else "jax,tensorflow").split(",")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.processes import tree_memory_kb
+from grader.workers.processes import tree_memory_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("REPEAT", "2"))
@@ -60,7 +60,7 @@ def fit_seconds():
     """The fit step alone, as the grader runs it: its worker's time from being let go to its facts."""
     sys.path.insert(0, str(ROOT))
     from grader.data import load_split
-    from grader.sandbox import Worker
+    from grader.workers.handle import Worker
 
     times = []
     images, labels = load_split("train")
@@ -77,7 +77,7 @@ def fit_seconds():
 def main():
     if not os.environ.get("MNIST_DATA"):
         sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
-    from grader import runtime
+    from grader.backend import runtime
 
     python = sys.executable
     grade = [python, "-m", "grader.cli"]

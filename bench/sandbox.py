@@ -29,7 +29,7 @@ def seconds(*args):
 def main(rounds=4, count=4):
     if not os.environ.get("MNIST_DATA"):
         sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
-    from grader import bubblewrap
+    from grader.workers import bubblewrap
 
     if bubblewrap.problem():
         sys.exit(f"The sandbox cannot run here: {bubblewrap.problem()}")

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.i18n import FLAG, LANGUAGES, _
-from grader.steps import STEPS
-from grader.submission import SubmissionError, check_folder
+from grader.course.i18n import FLAG, LANGUAGES, _
+from grader.course.steps import STEPS
+from grader.engine.submission import SubmissionError, check_folder
 
-GRADER_DIR = Path(__file__).resolve().parent
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
 
 def parse(argv):
@@ -40,7 +40,7 @@ def parse(argv):
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
     sandbox_option(parser, "off")
-    from grader.limits import add_options
+    from grader.engine.limits import add_options
 
     # Batch's limits for the copy each grading makes, hidden; the sandbox's scratch, shown with --sandbox.
     add_options(parser, hidden=("--max-size", "--max-files", "--max-ratio"))
@@ -49,14 +49,14 @@ def parse(argv):
 
 
 def device_option(parser):
-    from grader.runtime import DEVICES
+    from grader.backend.runtime import DEVICES
 
     parser.add_argument("--device", choices=DEVICES,
                         help=_("train on the CPU (the default) or a GPU; MNIST_DEVICE sets the default"))
 
 
 def sandbox_option(parser, default):
-    from grader.bubblewrap import MODES
+    from grader.workers.bubblewrap import MODES
 
     parser.add_argument("--sandbox", choices=MODES, default=default, help=_(
         "run student code under bubblewrap, with no network and nothing of this machine to see: on, off, or "
@@ -66,8 +66,8 @@ def sandbox_option(parser, default):
 def checked_sandbox(mode, device, prog="mnist-grade"):
     """Whether workers run under bubblewrap for --sandbox MODE (bubblewrap.use); None after saying why it
     cannot be had. What --sandbox auto says, once, when there is none goes to stderr too."""
-    from grader import bubblewrap
-    from grader.sandbox import worker_user
+    from grader.workers import bubblewrap
+    from grader.workers.handle import worker_user
 
     def note(text):
         print(f"{prog}: " + _("Note: {note}", note=text), file=sys.stderr)
@@ -81,7 +81,7 @@ def checked_sandbox(mode, device, prog="mnist-grade"):
 
 def checked_device(chosen, prog="mnist-grade"):
     """The device to train on, once it is known to work; None after saying why it cannot be used."""
-    from grader import runtime
+    from grader.backend import runtime
 
     try:
         device = runtime.device(chosen)
@@ -111,7 +111,7 @@ def main(argv=None):
         return classroom_command(argv[1:])
     args = parse(argv)  # argparse exits with 2 on bad usage.
     if args.watch:
-        from grader.watch import watch
+        from grader.student.watch import watch
 
         return watch(args.path, pass_on(args))
     return grade_path(args)
@@ -121,7 +121,7 @@ def grade_path(args, handover=None):
     """Grade args.path, a notebook or a folder; return mnist-grade's exit code. `handover` gets the Grade."""
     if args.path.endswith(".ipynb"):
         return grade_notebook(args, handover)
-    from grader import limits
+    from grader.engine import limits
 
     try:
         check_folder(args.path, args.shown_path)
@@ -150,7 +150,7 @@ def grade(folder, args, shown=None, handover=None):
     if code:
         return code
     if sandboxed:
-        from grader import compiled
+        from grader.workers import compiled
 
         compiled.fill(os.environ, device, say=lambda text: print(text, file=sys.stderr))
     import pytest
@@ -173,7 +173,7 @@ def grade_notebook(args, handover=None):
     """Grade a notebook: its six functions, read out into a submission folder of their own."""
     import tempfile
 
-    from grader.notebook import NotebookError, code_cells, submission
+    from grader.course.notebook import NotebookError, code_cells, submission
 
     if not Path(args.path).is_file():
         print("mnist-grade: " + _("There is no notebook {path}.", path=args.path), file=sys.stderr)
@@ -198,8 +198,8 @@ def notebook_command(argv):
     args = parser.parse_args(argv)
     import nbformat
 
-    from grader.i18n import lang
-    from grader.notebook import course
+    from grader.course.i18n import lang
+    from grader.course.notebook import course
 
     out = Path(args.out or ("solutions.ipynb" if args.solutions else "exercises.ipynb"))
     nbformat.write(course(args.lang or lang(), solutions=args.solutions), out)
@@ -256,7 +256,7 @@ def hint_command(argv):
     parser.add_argument("step", choices=list(STEPS), metavar="STEP", help=", ".join(STEPS))
     parser.add_argument("--reset", action="store_true", help=_("start this step's hints again from the first"))
     args = parser.parse_args(argv)
-    from grader.hints import next_hint
+    from grader.student.hints import next_hint
 
     print(next_hint(args.step, reset=args.reset))
     return 0
@@ -269,7 +269,7 @@ def assign_command(argv):
     parser.add_argument("solutions", nargs="?", default="solutions")
     parser.add_argument("exercises", nargs="?", default="exercises")
     args = parser.parse_args(argv)
-    from grader.assign import MarkerError, assign
+    from grader.course.assign import MarkerError, assign
 
     try:
         changed = assign(args.solutions, args.exercises)
@@ -304,14 +304,14 @@ def batch_command(argv):
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
     device_option(parser)
     sandbox_option(parser, "auto")
-    from grader.limits import add_options, from_args
+    from grader.engine.limits import add_options, from_args
 
     add_options(parser)
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
         print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
         return 2
-    from grader.batch import BatchError, checked_entries
+    from grader.instructor.batch import BatchError, checked_entries
 
     try:
         checked_entries(args.submissions, args.only)  # Before anything is graded.
@@ -321,7 +321,7 @@ def batch_command(argv):
     device = checked_device(args.device, "mnist-grade batch")  # Once, rather than as every student's error.
     if device is None:
         return 2
-    from grader.sandbox import WorkerUserError, check_worker_user
+    from grader.workers.handle import WorkerUserError, check_worker_user
 
     try:
         check_worker_user()  # Once, rather than as every student's error.
@@ -339,7 +339,7 @@ def batch_command(argv):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from grader.batch import grade_all
+    from grader.instructor.batch import grade_all
 
     with Progress(
         TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True)
@@ -372,13 +372,13 @@ def gradescope_command(argv):
         "the autograder timeout set in Gradescope for the assignment (default: 600); grading stops 2 minutes "
         "before it, keeping the points already earned"))
     sandbox_option(parser, "auto")
-    from grader.limits import add_options, from_args
+    from grader.engine.limits import add_options, from_args
 
     add_options(parser)
     args = parser.parse_args(argv)
+    from grader.course.i18n import lang
     from grader.data import ensure
-    from grader.gradescope import write_zip
-    from grader.i18n import lang
+    from grader.instructor.gradescope import write_zip
 
     code, found = get_data(lambda bar: ensure(progress=bar))
     if code:
@@ -397,7 +397,7 @@ def classroom_command(argv):
         "path", nargs="?", default="exercises", help=_("the folder with your six step files (default: exercises)")
     )
     args = parser.parse_args(argv)
-    from grader.classroom import classroom
+    from grader.instructor.classroom import classroom
 
     def graded(path):
         """(mnist-grade's exit code, the Grade or None) for `path`, graded as mnist-grade PATH grades it."""
@@ -410,12 +410,12 @@ def classroom_command(argv):
 def pytest_options(path, json=None, step_timeout=None):
     """The pytest command line that grades `path` as mnist-grade shows it."""
     options = [
-        str(GRADER_DIR),
+        str(CHECKS_DIR),
         f"--submission={path}",
         "--live",
         "-c",
-        str(GRADER_DIR / "pytest.ini"),
-        f"--rootdir={GRADER_DIR}",
+        str(CHECKS_DIR / "pytest.ini"),
+        f"--rootdir={CHECKS_DIR}",
         "-p",
         "no:cacheprovider",
         "-p",

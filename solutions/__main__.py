@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-from grader.pipeline import main
+from grader.student.program import main
 
 main(Path(__file__).parent)

@@ -23,7 +23,7 @@ def _modules(extra, *names):
 
 
 def _sandbox():
-    from grader import bubblewrap
+    from grader.workers import bubblewrap
 
     reason = bubblewrap.problem()
     return f"the sandbox cannot run here: {reason}" if reason else None

@@ -52,10 +52,10 @@ def accuracy_in(text, pattern=r"test accuracy (\d\.\d{4})"):
     """The accuracy `text` reports (as the string shown), once it is asserted to lie in the reference band.
 
     Float results differ across CPUs, backends and GPUs, so tests never pin the reference's accuracy:
-    they check the band that bench/accuracy.py's measurements justify (grader/steps.toml).
+    they check the band that bench/accuracy.py's measurements justify (grader/course/steps.toml).
     """
     __tracebackhide__ = True
-    from grader.steps import REFERENCE_BAND
+    from grader.course.steps import REFERENCE_BAND
 
     found = re.search(pattern, text, re.MULTILINE)
     assert found, text
@@ -84,7 +84,7 @@ def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None, options=()):
 def arrays_done(folder):
     """A submission with the right reshape, normalize and one_hot, and build, compile and fit still stubs:
     30/100, without training."""
-    from grader.steps import FILE_STEPS
+    from grader.course.steps import FILE_STEPS
 
     folder.mkdir(parents=True)
     for step in FILE_STEPS:

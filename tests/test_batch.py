@@ -14,9 +14,9 @@ import pytest
 from conftest import EXERCISES, SOLUTIONS, mnist_grade
 from nbformat import v4
 
-from grader.assign import solution
-from grader.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
-from grader.steps import FILE_STEPS
+from grader.course.assign import solution
+from grader.course.steps import FILE_STEPS
+from grader.workers.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
 
 
 def copy(source, target, **files):
@@ -167,7 +167,8 @@ def running_workers():
     found = []
     for process in psutil.process_iter(["cmdline", "status"]):
         command = " ".join(process.info["cmdline"] or [])
-        if ("grader.worker" in command or "grader.host" in command) and process.info["status"] != psutil.STATUS_ZOMBIE:
+        mine = "grader.workers.worker" in command or "grader.workers.host" in command
+        if mine and process.info["status"] != psutil.STATUS_ZOMBIE:
             found.append(command)
     return found
 

@@ -12,8 +12,8 @@ import pytest
 from capabilities import need
 from conftest import ROOT, arrays_done
 
-from grader import render
-from grader.grade import CheckResult, Failure, Grade
+from grader.results import render
+from grader.results.grade import CheckResult, Failure, Grade
 
 WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
 

@@ -4,6 +4,8 @@ from conftest import EXERCISES, ROOT, mnist_grade
 
 from grader.data.sources import USE_A_FOLDER
 
+CHECKS = ROOT / "grader" / "checks"  # What `pytest grader/checks --submission PATH` runs.
+
 
 def test_missing_folder_exits_2(tmp_path):
     run = mnist_grade(str(tmp_path / "nowhere"))
@@ -51,8 +53,8 @@ def test_missing_data_exits_2_with_the_fix(tmp_path, monkeypatch):
 
 
 def test_pytest_grader_shows_the_same_grade(pytester):
-    """`pytest grader --submission PATH` runs the same checks and ends with the same report."""
-    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
+    """`pytest grader/checks --submission PATH` runs the same checks and ends with the same report."""
+    result = pytester.runpytest_subprocess(str(CHECKS), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
     assert result.ret == 1
     result.stdout.fnmatch_lines([
         "*= grade =*",
@@ -67,14 +69,14 @@ def test_pytest_grader_shows_the_same_grade(pytester):
 
 
 def test_pytest_grader_rejects_a_missing_folder(pytester, tmp_path):
-    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={tmp_path / 'nowhere'}")
+    result = pytester.runpytest_subprocess(str(CHECKS), f"--submission={tmp_path / 'nowhere'}")
     assert result.ret == 4  # pytest's own code for a usage error.
     result.stderr.fnmatch_lines([f"ERROR: There is no folder {tmp_path / 'nowhere'}. *"])
 
 
 def test_pytest_grader_without_data_exits_2(pytester, tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DATA", str(tmp_path))
-    result = pytester.runpytest_subprocess(str(ROOT / "grader"), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(str(CHECKS), f"--submission={EXERCISES}", "-p", "no:cacheprovider")
     assert result.ret == 2
     result.stdout.fnmatch_lines([
         f"MNIST data unavailable: MNIST_DATA={tmp_path} has neither mnist.npz nor train-images-idx3-ubyte.gz. "

@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, accuracy_in
 
-from grader.steps import ACCURACY_BAR, FILE_STEPS, REFERENCE_ACCURACY, REFERENCE_BAND, STEPS
+from grader.course.steps import ACCURACY_BAR, FILE_STEPS, REFERENCE_ACCURACY, REFERENCE_BAND, STEPS
 
 SOLUTIONS_REPORT = """\
 ✓ reshape    10/10

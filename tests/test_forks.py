@@ -1,5 +1,5 @@
-"""Workers, and a batch's gradings, forked from processes that imported Keras once (grader/host.py,
-grader/gradings.py): they grade as new processes do, see only their own files, and survive a killed server.
+"""Workers, and a batch's gradings, forked from processes that imported Keras once (grader/workers/host.py,
+grader/instructor/gradings.py): they grade as new processes do, see only their own files, and survive a killed server.
 Workers are forked without the sandbox (--sandbox off); under it, each is a new process (tests/test_sandbox.py)."""
 
 import json

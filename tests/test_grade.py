@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from grader import render
-from grader.grade import VERSION, CheckResult, Failure, Grade
+from grader.results import render
+from grader.results.grade import VERSION, CheckResult, Failure, Grade
 
 
 def a_grade():

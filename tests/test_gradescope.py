@@ -15,9 +15,9 @@ import pytest
 from capabilities import REQUIRE, required
 from conftest import EXERCISES, SOLUTIONS, arrays_done, mnist_grade
 
+from grader.course.steps import STEPS
 from grader.data.formats import read_npz
-from grader.gradescope import CONSTRAINTS, requirements
-from grader.steps import STEPS
+from grader.instructor.gradescope import CONSTRAINTS, requirements
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +75,9 @@ def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(auto
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert {
         "grader/cli.py",
-        "grader/steps.toml",
-        "grader/zh.toml",
-        "grader/pytest.ini",
+        "grader/course/steps.toml",
+        "grader/course/zh.toml",
+        "grader/checks/pytest.ini",
         "grader/data/sources.py",
     } <= set(names)
     assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "solutions/"))]
@@ -97,7 +97,7 @@ def archive_requirements_are_the_constraints(requirements):
 
 def test_the_constraints_pin_every_package_grading_needs():
     """grader/constraints.txt names the closure of the grader's dependencies as installed here (its versions
-    are those it was written with: python -m grader.gradescope constraints)."""
+    are those it was written with: python -m grader.instructor.gradescope constraints)."""
     names = lambda text: {line.split("==")[0] for line in text.splitlines() if "==" in line}  # noqa: E731
     assert names(requirements()) == names(CONSTRAINTS.read_text())
 
@@ -289,7 +289,7 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
 def test_when_the_grader_itself_fails_the_instructor_sees_why_and_the_student_gets_a_result(tmp_path, capsys):
     """No submission folder at all: results.json still says what happened, and stdout (which Gradescope shows
     the instructor) has the traceback."""
-    from grader.gradescope import run
+    from grader.instructor.gradescope import run
 
     assert run(tmp_path) == 0
     results = json.loads((tmp_path / "results" / "results.json").read_text())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.i18n import _
-from grader.steps import STEPS
+from grader.course.i18n import _
+from grader.course.steps import STEPS
 
 GRADER = Path(__file__).resolve().parent.parent / "grader"
 
@@ -28,7 +28,7 @@ def english_messages():
 
 
 def chinese():
-    with open(GRADER / "zh.toml", "rb") as file:
+    with open(GRADER / "course" / "zh.toml", "rb") as file:
         return tomllib.load(file)
 
 

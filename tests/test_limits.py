@@ -13,8 +13,8 @@ import zipfile
 import pytest
 from conftest import ROOT, SOLUTIONS, arrays_done, mnist_grade
 
-from grader import limits
-from grader.steps import FILE_STEPS
+from grader.course.steps import FILE_STEPS
+from grader.engine import limits
 
 
 def with_solutions(path, name="alice"):
@@ -172,7 +172,7 @@ def test_a_local_grading_refuses_a_folder_of_too_many_python_files(tmp_path):
 
 def test_a_gradescope_submission_past_a_limit_gets_a_result_saying_which(tmp_path):
     """The upload is checked before it is copied: results.json has score 0 and the limit."""
-    from grader.gradescope import run
+    from grader.instructor.gradescope import run
 
     upload = arrays_done(tmp_path / "submission")
     with open(upload / "model.keras", "wb") as file:

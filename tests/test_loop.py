@@ -12,9 +12,9 @@ import time
 import pytest
 from conftest import ROOT, SOLUTIONS, mnist_grade
 
-from grader.steps import STEPS
-from grader.terminal import epochs
-from grader.watch import RULE
+from grader.course.steps import STEPS
+from grader.results.terminal import epochs
+from grader.student.watch import RULE
 
 NORMALIZE_ONLY = """\
 ✓ normalize  10/10
@@ -208,7 +208,7 @@ def test_a_terminal_sees_training_progress(monkeypatch):
 
 
 def test_watch_follows_a_notebook_file_itself(tmp_path):
-    from grader.watch import snapshot
+    from grader.student.watch import snapshot
 
     notebook = tmp_path / "work.ipynb"
     notebook.write_text("{}")

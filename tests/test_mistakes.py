@@ -8,7 +8,7 @@ import pytest
 from conftest import grade_steps
 from variants import CORRECT, WRONG
 
-from grader.processes import running
+from grader.workers.processes import running
 
 # The steps to grade for a mistake in each step: compile is graded after the build it needs.
 GRADED_WITH = {"compile": ("build", "compile")}
@@ -103,7 +103,7 @@ def test_low_accuracy_fails_with_the_reference_quoted(submission):
 
 def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
     """Where TensorFlow is not installed (the default), `from tensorflow.keras…` gets a line that says what to write."""
-    from grader.sandbox import Run
+    from grader.workers.handle import Run
 
     run = Run("one_hot", tmp_path, tmp_path, facts={
         "status": "error", "step": "one_hot", "when": "import", "frames": [],

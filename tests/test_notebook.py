@@ -8,9 +8,9 @@ import pytest
 from conftest import EXERCISES, SOLUTIONS, accuracy_in, mnist_grade
 from nbformat import v4
 
-from grader.assign import MarkerError, exercise, solution
-from grader.notebook import course
-from grader.steps import FILE_STEPS
+from grader.course.assign import MarkerError, exercise, solution
+from grader.course.notebook import course
+from grader.course.steps import FILE_STEPS
 
 
 @pytest.mark.parametrize("step", [step.file for step in FILE_STEPS])
@@ -112,7 +112,7 @@ def test_a_check_cell_names_the_cell_in_plain_text(tmp_path, monkeypatch):
 
     monkeypatch.setenv("FORCE_COLOR", "1")
     notebook = v4.new_notebook(cells=[
-        v4.new_code_cell("from grader.jupyter import check, run_all"),
+        v4.new_code_cell("from grader.student.jupyter import check, run_all"),
         v4.new_code_cell("def reshape_images(images):\n    return image.reshape(len(images), 784)"),
         v4.new_code_cell('check("reshape")'),
     ])

@@ -40,7 +40,7 @@ def plotted(tmp_path_factory):
 
 @needs_matplotlib
 def test_plots_saves_three_pngs_and_lists_them(plotted):
-    from grader.plots import chinese_font
+    from grader.student.plots import chinese_font
 
     run, folder = plotted
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
@@ -109,7 +109,7 @@ def test_exercises_with_plots_still_stop_at_the_first_unfinished_step(tmp_path):
 ])
 def test_the_figures_speak_chinese_where_a_font_can_draw_it(monkeypatch, font, title):
     """With a CJK font the texts are Chinese (DejaVu stands in for one here); without one, English."""
-    from grader import plots
+    from grader.student import plots
 
     monkeypatch.setenv("MNIST_LANG", "zh")
     monkeypatch.setattr(plots, "chinese_font", lambda: font)

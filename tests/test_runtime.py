@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import SOLUTIONS, accuracy_in, mnist_grade
 
-from grader import runtime
+from grader.backend import runtime
 
 
 def test_jax_is_the_default_and_keras_backend_wins(monkeypatch, tmp_path):

@@ -20,7 +20,7 @@ import psutil
 import pytest
 from conftest import ROOT, SOLUTIONS, grade_steps, mnist_grade
 
-from grader import bubblewrap
+from grader.workers import bubblewrap
 
 needs_bubblewrap = pytest.mark.needs("sandbox")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SOLUTIONS, arrays_done
 
-from grader.processes import command_line
-from grader.steps import FILE_STEPS
+from grader.course.steps import FILE_STEPS
+from grader.workers.processes import command_line
 
 # The attacks use POSIX calls (fork, setsid, FIFOs); the workflow's Windows runners skip them.
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the attacks are written with POSIX calls")
@@ -47,7 +47,7 @@ def test_grader_and_pytest_files_inside_a_submission_are_never_used(tmp_path):
         "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
         "    report = (yield).get_result()\n    report.outcome = 'passed'\n"
     )
-    for path in (work / "conftest.py", work / "grader" / "conftest.py"):
+    for path in (work / "conftest.py", work / "grader" / "conftest.py", work / "grader" / "checks" / "conftest.py"):
         path.write_text(always_passed)
     for path in (work / "grader" / "checks").glob("test_*.py"):
         path.write_text("STEP = 'reshape'\n\n\ndef test_passes():\n    pass\n")
@@ -245,7 +245,7 @@ threading.Thread(target=flood, daemon=True).start()
 
 def test_the_grader_reads_only_regular_files_the_worker_left(tmp_path):
     """A link or a FIFO where an array should be is no array: the grading process neither follows nor waits on it."""
-    from grader.sandbox import Run
+    from grader.workers.handle import Run
 
     secret = tmp_path / "secret.npy"
     import numpy as np

@@ -1,14 +1,14 @@
-"""Helpers for checks: each failure is a Failure (grader/grade.py), "expected X, got Y" plus one help line."""
+"""Helpers for checks: each failure is a Failure (grader/results/grade.py), "expected X, got Y" plus one help line."""
 
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from grader import protocol
-from grader.grade import Failure
-from grader.i18n import _
-from grader.problems import given_text
+from grader.course.i18n import _
+from grader.results.grade import Failure
+from grader.results.problems import given_text
+from grader.workers import protocol
 
 
 class CheckFailed(pytest.fail.Exception):

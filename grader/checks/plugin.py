@@ -1,8 +1,8 @@
 """The grader as a pytest plugin: options, the session's data, the steps' runs, order, dependencies, and the Grade.
 
-`pytest grader --submission PATH` and `mnist-grade PATH` both run the checks in grader/checks/test_*.py
-through this file (grader/conftest.py imports it). Each check's result is recorded into the Grade
-(grader/grade.py) in config.stash; grader/render.py shows it.
+`pytest grader/checks --submission PATH` and `mnist-grade PATH` both run the checks in grader/checks/test_*.py
+through this file (grader/checks/conftest.py imports it). Each check's result is recorded into the Grade
+(grader/results/grade.py) in config.stash; grader/results/render.py shows it.
 """
 
 import json
@@ -14,15 +14,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import bubblewrap, limits, protocol, render, runtime, terminal
+from grader.backend import runtime
 from grader.checks import expect
+from grader.course.i18n import _
+from grader.course.steps import SEED, STEPS, prerequisites
 from grader.data import SPLITS, DataError, load_split
-from grader.grade import CheckResult, Failure, Grade
-from grader.i18n import _
-from grader.processes import become_subreaper
-from grader.sandbox import Worker, WorkerUserError, check_worker_user, shared_input, start, stop_escaped, worker_user
-from grader.steps import SEED, STEPS, prerequisites
-from grader.submission import SubmissionError, check_folder
+from grader.engine import limits
+from grader.engine.submission import SubmissionError, check_folder
+from grader.results import render, terminal
+from grader.results.grade import CheckResult, Failure, Grade
+from grader.workers import bubblewrap, protocol
+from grader.workers.handle import (
+    Worker,
+    WorkerUserError,
+    check_worker_user,
+    shared_input,
+    start,
+    stop_escaped,
+    worker_user,
+)
+from grader.workers.processes import become_subreaper
 
 ORDER = list(STEPS)
 # What the plugin shares with its hooks and fixtures, and with mnist-grade (grader/cli.py).
@@ -30,7 +41,7 @@ GRADE = pytest.StashKey[Grade]()  # The checks' results, recorded as they are gr
 FOLDER = pytest.StashKey[Path]()  # The submission.
 SHOWN_FOLDER = pytest.StashKey[Path]()  # The submission as messages name it.
 DEVICE = pytest.StashKey[str]()  # "cpu" or "gpu": what the workers train on.
-SANDBOXED = pytest.StashKey[bool]()  # Whether workers run under bubblewrap (grader/bubblewrap.py).
+SANDBOXED = pytest.StashKey[bool]()  # Whether workers run under bubblewrap (grader/workers/bubblewrap.py).
 BASE = pytest.StashKey[Path]()  # The grading's folder: the submission's Python files, and one folder per worker.
 PRELOADED = pytest.StashKey[dict]()  # MNIST as mnist-grade loaded and checked it, when it did.
 CHECK = pytest.StashKey[CheckResult]()  # An item's own result.

@@ -2,10 +2,11 @@
 
 import pytest
 
-from grader import network, protocol
+from grader.backend import reference as network
 from grader.checks.expect import facts, fail
-from grader.i18n import _
-from grader.steps import ACCURACY_BAR, REFERENCE_ACCURACY
+from grader.course.i18n import _
+from grader.course.steps import ACCURACY_BAR, REFERENCE_ACCURACY
+from grader.workers import protocol
 
 STEP = "accuracy"
 

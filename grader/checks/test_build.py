@@ -7,11 +7,12 @@ not say an activation (a subclassed model's call() applies it), what the model c
 
 import pytest
 
-from grader import network, protocol
+from grader.backend import reference as network
+from grader.backend.reference import PARAMETERS
 from grader.checks.expect import CheckFailed, facts, fail
-from grader.grade import Failure
-from grader.i18n import _
-from grader.network import PARAMETERS
+from grader.course.i18n import _
+from grader.results.grade import Failure
+from grader.workers import protocol
 
 STEP = "build"
 

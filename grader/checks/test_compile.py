@@ -10,7 +10,7 @@ import re
 import pytest
 
 from grader.checks.expect import facts, fail
-from grader.i18n import _
+from grader.course.i18n import _
 
 STEP = "compile"
 ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from grader.checks.expect import facts, fail
-from grader.i18n import _
+from grader.course.i18n import _
 
 STEP = "fit"
 EPOCHS, BATCH_SIZE, TRAIN_IMAGES = 5, 128, 60_000

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader.checks.expect import fail, shown
-from grader.i18n import _
+from grader.course.i18n import _
 
 STEP = "one_hot"
 NUM_CLASSES = 10

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader.checks.expect import fail, input_untouched, shown
-from grader.i18n import _
+from grader.course.i18n import _
 
 STEP = "reshape"
 

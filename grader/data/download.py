@@ -14,8 +14,8 @@ import urllib.error
 import urllib.request
 
 from grader import __version__
+from grader.course.i18n import N_, _
 from grader.data.formats import ARRAYS, BadFile, DataError, read_idx, read_npz
-from grader.i18n import N_, _
 
 KERAS_NPZ = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MIRRORS = (

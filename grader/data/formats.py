@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.i18n import _
+from grader.course.i18n import _
 
 
 @dataclass(frozen=True)

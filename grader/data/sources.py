@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.course.i18n import N_, _
 from grader.data import download
+from grader.data.folders import user_folder
 from grader.data.formats import ARRAYS, SPLITS, BadFile, DataError, read_idx, read_npz
-from grader.folders import user_folder
-from grader.i18n import N_, _
 
 USE_A_FOLDER = N_(
     "Set MNIST_DATA to a folder with mnist.npz or the four MNIST IDX files (train-images-idx3-ubyte.gz, "

@@ -1,3 +1,0 @@
-"""Where pytest finds the grader's plugin when it runs `pytest grader --submission PATH` (grader/checks/plugin.py)."""
-
-from grader.checks.plugin import *  # noqa: F403

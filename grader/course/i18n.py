@@ -1,0 +1,57 @@
+"""The student's language: English, or Chinese with --lang zh or a zh_* locale.
+
+Messages are written in English in the code, wrapped in _(); grader/course/zh.toml gives each its Chinese.
+tests/test_i18n.py fails when a message has no Chinese, or Chinese has no message.
+"""
+
+import functools
+import os
+import tomllib
+from pathlib import Path
+
+LANGUAGES = ("en", "zh")
+
+
+def lang():
+    """"zh" or "en": MNIST_LANG (which --lang sets) when set, otherwise the locale."""
+    chosen = os.environ.get("MNIST_LANG")
+    if chosen in LANGUAGES:
+        return chosen
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+@functools.cache
+def chinese():
+    with open(Path(__file__).with_name("zh.toml"), "rb") as file:
+        return tomllib.load(file)
+
+
+def _(text, **params):
+    """`text` in the student's language, with its {placeholders} filled from `params`."""
+    if lang() == "zh":
+        text = chinese().get(text, text)
+    return text.format(**params) if params else text
+
+
+FLAG = {}  # The language given with --lang on this command line, as {"lang": "zh"} (grader/cli.py).
+
+
+def again(command):
+    """A command the student is told to run next, with the --lang this command was given."""
+    return f"{command} --lang {FLAG['lang']}" if "lang" in FLAG else command
+
+
+def N_(text):
+    """Mark `text` as a message to translate where it is used, with _(); return it unchanged."""
+    return text
+
+
+def pick(texts):
+    """The student's language's entry of a {"en": ..., "zh": ...} table from steps.toml."""
+    if not isinstance(texts, dict):
+        return texts
+    return texts.get(lang()) or texts["en"]

@@ -1,0 +1,62 @@
+"""The course's steps, read from steps.toml: one source for order, files and dependencies."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the course; its texts are {"en": ..., "zh": ...} tables, read through text()."""
+
+    name: str
+    title: dict
+    needs: tuple[str, ...]
+    timeout: float
+    file: str | None = None
+    function: str | None = None
+    on_error: dict | None = None
+    explain: dict | None = None
+    hints: tuple = ()
+
+    def text(self, field):
+        """A text of this step (title, on_error, explain) in the student's language."""
+        from grader.course.i18n import pick
+
+        return pick(getattr(self, field))
+
+
+def _load():
+    with open(HERE / "steps.toml", "rb") as f:
+        meta = tomllib.load(f)
+    steps = {}
+    for raw in meta.pop("steps"):
+        raw["needs"] = tuple(raw.get("needs", ()))
+        raw["hints"] = tuple(raw.get("hints", ()))
+        steps[raw["name"]] = Step(**raw)
+    return steps, meta
+
+
+STEPS, _META = _load()
+SEED: int = _META["seed"]
+ACCURACY_BAR: float = _META["accuracy_bar"]
+REFERENCE_ACCURACY: float = _META["reference_accuracy"]  # About: what messages quote.
+REFERENCE_BAND: tuple[float, float] = tuple(_META["reference_band"])  # Where every measured reference run lies.
+INTRO: dict[str, str] = _META["intro"]
+COMMENTS_ZH: dict[str, str] = _META["comments_zh"]  # The step files' comment blocks in Chinese.
+
+
+# The steps a student writes a file for, in order.
+FILE_STEPS = [step for step in STEPS.values() if step.file]
+
+
+def prerequisites(name):
+    """The steps `name` needs, directly or through others, in course order."""
+    needs, todo = set(), list(STEPS[name].needs)
+    while todo:
+        need = todo.pop()
+        needs.add(need)
+        todo.extend(STEPS[need].needs)
+    return [step for step in STEPS if step in needs]

@@ -1,0 +1,251 @@
+"""Gradescope: `mnist-grade gradescope` writes autograder.zip; inside it, run_autograder calls `run` here.
+
+The zip holds Gradescope's two scripts, the grader's source, requirements.txt pinning the packages
+installed here (those the reference accuracy was measured with) and MNIST, checked, as data/mnist.npz:
+nothing is downloaded while students wait. `run` finds the student's work in AUTOGRADER/submission
+(the six files in any folder, a .zip of them, or one notebook), grades a copy of it as batch grading
+grades one student, and always leaves AUTOGRADER/results/results.json, with the reason when there
+was nothing to grade.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import tomllib
+import traceback
+import zipfile
+from importlib.metadata import PackageNotFoundError, requires, version
+from pathlib import Path
+
+import numpy as np
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from grader.backend import runtime
+from grader.course.i18n import _
+from grader.course.steps import FILE_STEPS
+from grader.engine import limits
+from grader.instructor.batch import grade_one, holding_steps
+from grader.results import render
+from grader.workers import bubblewrap, compiled
+from grader.workers.handle import PACKAGE_ROOT, worker_user
+
+GRADER_DIR = PACKAGE_ROOT / "grader"
+# Gradescope stops an autograder at the assignment's timeout (10 minutes unless the instructor sets another):
+# grading stops MARGIN seconds before it, keeping what it graded, so that results.json is always written.
+GRADESCOPE_TIMEOUT, MARGIN, MEMORY_MB = 600, 120, 3072
+CONSTRAINTS_HEADER = """\
+# The versions Gradescope's bundle and the Classroom workflow install: the grader's dependencies and
+# theirs, as installed where they were last measured. Written by: python -m grader.instructor.gradescope constraints
+"""
+
+SETUP = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder's image: Python 3.11, the
+# pinned packages in a venv, bubblewrap for the sandbox, and the user student code runs as.
+set -euo pipefail
+AUTOGRADER="${AUTOGRADER:-/autograder}"
+export DEBIAN_FRONTEND=noninteractive
+# Python 3.11 from the system, not one in /root: student code runs as another user.
+if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then
+    apt-get update
+    apt-get install -y python3.11 python3.11-venv
+fi
+# bubblewrap, for --sandbox: run_autograder says in its output when the container cannot use it.
+if ! command -v bwrap >/dev/null; then
+    apt-get install -y bubblewrap || { apt-get update && apt-get install -y bubblewrap; } || true
+fi
+/usr/bin/python3.11 -m venv "$AUTOGRADER/venv"
+"$AUTOGRADER/venv/bin/pip" install --no-cache-dir -r "$AUTOGRADER/source/requirements.txt"
+id -u mnist-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mnist-student
+# With the sandbox, the model's compiled programs, made once here rather than once per submission.
+bash "$AUTOGRADER/source/run_autograder" fill
+"""
+
+RUN = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade AUTOGRADER/submission with the grader in
+# AUTOGRADER/source into AUTOGRADER/results/results.json. AUTOGRADER (default /autograder) and
+# MNIST_PYTHON (default the venv setup.sh made) let a test run it elsewhere; setup.sh runs it once with
+# `fill`.
+AUTOGRADER="${{AUTOGRADER:-/autograder}}"
+export PYTHONPATH="$AUTOGRADER/source" MNIST_DATA="$AUTOGRADER/source/data" MNIST_LANG="${{MNIST_LANG:-{lang}}}"
+export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}" MNIST_CACHE="${{MNIST_CACHE:-$AUTOGRADER/cache}}"
+cd "$AUTOGRADER/source" || exit
+exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.instructor.gradescope "${{1:-run}}" "$AUTOGRADER" \
+    --timeout {timeout} --sandbox {sandbox} {limits}
+"""
+
+
+CONSTRAINTS = GRADER_DIR / "constraints.txt"
+
+
+def requirements():
+    """The grader's dependencies and theirs, each pinned to the version installed here: the grader's
+    own first, then the rest by name. `python -m grader.instructor.gradescope constraints` prints them, to write
+    grader/constraints.txt, which Gradescope's bundle and the Classroom workflow install.
+
+    The grader's are read from pyproject.toml in a checkout (an editable install's metadata is as old
+    as the install), else from the installed package's metadata.
+    """
+    pyproject = GRADER_DIR.parent / "pyproject.toml"
+    if pyproject.exists():
+        wanted = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    else:
+        wanted = requires("mnist-grade") or []
+    pinned, todo = {}, [Requirement(line) for line in wanted]
+    while todo:
+        requirement = todo.pop(0)
+        name = canonicalize_name(requirement.name)
+        if name in pinned or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        try:
+            pinned[name] = f"{requirement.name}=={version(requirement.name)}"
+        except PackageNotFoundError:
+            continue
+        todo += [Requirement(line) for line in requires(requirement.name) or []]
+    direct = [canonicalize_name(Requirement(line).name) for line in wanted]
+    order = [name for name in direct if name in pinned] + sorted(set(pinned) - set(direct))
+    return "".join(pinned[name] + "\n" for name in order)
+
+
+def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT, sandbox="auto", within=None):
+    """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays. Each
+    submission is graded with --sandbox `sandbox` and the limits `within` (Limits)."""
+    run_script = RUN.format(lang=lang, timeout=f"{timeout:g}", sandbox=sandbox,
+                            limits=" ".join((within or limits.Limits()).options()))
+    out = Path(out)
+    with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
+        data = Path(scratch) / "mnist.npz"
+        np.savez_compressed(data, **arrays)
+        with zipfile.ZipFile(out.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in (("setup.sh", SETUP), ("run_autograder", run_script)):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
+                archive.writestr(info, text, zipfile.ZIP_DEFLATED)
+            archive.writestr("requirements.txt", CONSTRAINTS.read_text())  # The same pins as Classroom's.
+            for path in sorted(GRADER_DIR.rglob("*")):
+                if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
+                    archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
+            archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
+    out.with_suffix(".tmp").replace(out)
+
+
+def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=None):
+    """Grade AUTOGRADER/submission into AUTOGRADER/results/results.json, with --sandbox `sandbox` and the limits
+    `within`; return the score.
+
+    Whatever happens, results.json is written: Gradescope shows nothing of an autograder that left none.
+    """
+    autograder = Path(autograder)
+    results = autograder / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        sandboxed = bubblewrap.use(sandbox, runtime.device(), worker_user(), say=print)  # Said to the instructor.
+        graded = graded_submission(autograder, timeout, memory_limit_mb(), sandboxed, within or limits.Limits())
+    except Exception as error:
+        traceback.print_exc(file=sys.stdout)  # The instructor's view of the run (results/stdout), not the student's.
+        graded = {
+            "score": 0,
+            "tests": [],
+            "output": _("The autograder failed, not your submission ({error}). Tell your instructor.", error=error),
+        }
+    graded["stdout_visibility"] = "hidden"
+    scratch_file = results.with_suffix(".tmp")
+    scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
+    scratch_file.replace(results)  # Gradescope never reads half a file.
+    return graded["score"]
+
+
+def memory_limit_mb(margin_mb=128):
+    """MEMORY_MB, or less when the container allows less (its cgroup's limit, less this process's margin):
+    a grading stopped by the limit says so, one the kernel kills leaves no results."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            limit = int(Path(path).read_text())
+        except (OSError, ValueError):  # No such file, or "max".
+            continue
+        return max(256, min(MEMORY_MB, (limit >> 20) - margin_mb))
+    return MEMORY_MB
+
+
+def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=None):
+    """The results.json of AUTOGRADER/submission, or one with score 0 saying why nothing was graded."""
+    within = within or limits.Limits()
+    if not (autograder / "submission").is_dir():
+        raise FileNotFoundError(f"{autograder / 'submission'} is not a folder")  # Gradescope gives one, always.
+    refused = limits.refusal(autograder / "submission", within)
+    if refused:
+        return {"score": 0, "output": refused, "tests": []}
+    with tempfile.TemporaryDirectory(prefix="mnist-gradescope-") as scratch:
+        copy = Path(scratch) / "submission"  # The student's files are read from a copy, never touched.
+        for path, info in limits.walk(autograder / "submission"):
+            if stat.S_ISREG(info.st_mode):  # Links are never followed: as root, the grader would read anything.
+                (copy / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(autograder / "submission" / path, copy / path)
+        copy.mkdir(exist_ok=True)
+        work, problem = find_work(copy)
+        if work is None:
+            graded = {"score": 0, "output": problem, "tests": []}
+        else:
+            out = Path(scratch) / "graded"
+            shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
+            _row, grade = grade_one("submission", work, out, timeout, memory_mb, shown=shown, sandboxed=sandboxed,
+                                    within=within)
+            if grade is not None:
+                graded = render.gradescope(grade)
+            else:
+                feedback = (out / "feedback.txt").read_text()
+                print(feedback)  # For the instructor too: why this submission has no grade.
+                graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
+    return graded
+
+
+def find_work(folder):
+    """(what to grade in a submission folder, None) or (None, why nothing can be graded)."""
+    found = holding_steps(folder)
+    if found:
+        return found, None
+    for pattern in ("*.ipynb", "*.zip"):
+        candidates = sorted(p for p in folder.rglob(pattern) if ".ipynb_checkpoints" not in p.parts)
+        if len(candidates) == 1:
+            return candidates[0], None
+        if candidates:
+            return None, _(
+                "Your submission has several {kind} files ({names}); submit only one.",
+                kind=pattern[1:],
+                names=", ".join(str(p.relative_to(folder)) for p in candidates),
+            )
+    files = ", ".join(step.file for step in FILE_STEPS)
+    return None, _(
+        "Your submission has none of the work to grade: the six files ({files}) in one folder, "
+        "a .zip of them, or a notebook. Submit them again.",
+        files=files,
+    )
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="python -m grader.instructor.gradescope")
+    parser.add_argument("command", choices=["run", "fill", "constraints"])
+    parser.add_argument("autograder", nargs="?", default="/autograder")
+    parser.add_argument("--timeout", type=float, default=GRADESCOPE_TIMEOUT, help="the assignment's autograder timeout")
+    parser.add_argument("--sandbox", choices=bubblewrap.MODES, default="auto")
+    limits.add_options(parser)
+    args = parser.parse_args(argv)
+    if args.command == "constraints":
+        sys.stdout.write(CONSTRAINTS_HEADER + requirements())
+        return 0
+    if args.command == "fill":  # setup.sh: what sandboxed workers will read, compiled by the grader's own code.
+        if bubblewrap.use(args.sandbox, runtime.device(), worker_user(), say=print):
+            compiled.fill(os.environ, runtime.device(), say=print)
+        return 0
+    run(args.autograder, max(60.0, args.timeout - MARGIN), args.sandbox, limits.from_args(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

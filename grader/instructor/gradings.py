@@ -1,0 +1,136 @@
+"""Start a batch's gradings: forked from a server that has imported the grader and Keras once, where that works.
+
+A grading started as `python -m grader.cli` spends about 2 s of CPU before it grades anything:
+Python, pytest and the grader, then Keras and JAX in the process its workers come from. On Linux,
+with JAX, a batch instead asks a fork server (multiprocessing's) that imported all that once
+(grader/instructor/warm.py): each grading is a fork of it, in a session of its own, writing to its own file,
+and forks its workers itself (grader/workers/host.py). Everything else is as with a new process: the same
+command line, limits, files and exit code. Elsewhere, or when the server cannot start one, a
+grading is a new process.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import runpy
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from grader.workers import processes
+
+
+def usable():
+    """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py)."""
+    from grader.workers.host import forking
+
+    return forking()
+
+
+def prepare(env, clean=False):
+    """Set what the server's imports read once (backend, device, JAX's cache, thread pools); call before start().
+
+    A `clean` server (for sandboxed gradings, whose workers start from their memory) starts now, with only the
+    variables a sandboxed grading keeps (bubblewrap.grading_environment): none of this process's secrets.
+    """
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    multiprocessing.set_forkserver_preload(["grader.instructor.warm"])
+    processes.become_subreaper()  # A grading whose server died comes back to this process (Forked).
+    global CLEAN
+    CLEAN = clean
+    if clean:
+        from multiprocessing import forkserver
+
+        with _environment():
+            forkserver.ensure_running()
+
+
+CLEAN = False  # Whether the server starts with a sandboxed grading's variables only (prepare()).
+
+
+def _environment():
+    """Within: the variables a new server starts with; for a clean one, only a sandboxed grading's.
+
+    Each of a clean batch's gradings keeps those alone anyway, so a thread that reads them meanwhile reads the same.
+    """
+    from grader.workers.bubblewrap import only_grading_environment
+
+    return only_grading_environment() if CLEAN else contextlib.nullcontext()
+
+
+class Forked:
+    """A grading forked by the server: the part of subprocess.Popen that run_limited() uses.
+
+    The server reaps the grading and reports its exit code. If the server has died (student code can
+    kill it), the grading goes on as an orphan of the batch process, a subreaper (prepare()), which
+    then reaps it itself; later gradings get a new server.
+    """
+
+    def __init__(self, process):
+        self.process, self.pid, self.returncode = process, process.pid, None
+
+    def poll(self):
+        if self.returncode is None and self.process.exitcode is not None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)  # Ours only if the server died before it ended.
+            except ChildProcessError:
+                if not processes.running(self.pid):  # Reaped by the server, whose code is the code.
+                    self.returncode = self.process.exitcode
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self):
+        while self.poll() is None:
+            time.sleep(0.05)
+        return self.returncode
+
+
+def start(argv, output, env):
+    """Start `python -m grader.cli ARGV` with `env`, what it prints going to the open file `output`.
+
+    Forked from the server when usable(), else a new process. Returns a Popen or a Forked.
+    """
+    if usable():
+        try:
+            process = multiprocessing.get_context("forkserver").Process(
+                target=grading, args=(argv, output.name, env), daemon=False)
+            with _environment():  # A server started again, if the first has died, is as clean.
+                process.start()
+            return Forked(process)
+        except (OSError, EOFError, ValueError, RuntimeError):
+            pass  # The server is gone (student code may kill it): a new process, as elsewhere.
+    return subprocess.Popen([sys.executable, "-m", "grader.cli", *argv], stdout=output, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env=env, **processes.popen_options())
+
+
+def grading(argv, path, env):
+    """In the forked child: what `python -m grader.cli ARGV` would do, printing into `path`. Never returns."""
+    code = 1
+    try:
+        os.setsid()
+        os.environ.clear()
+        os.environ.update(env)
+        tempfile.tempdir = None  # Read TMPDIR again: the grading's own.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+        for target in (1, 2):
+            os.dup2(descriptor, target)
+        os.close(descriptor)
+        sys.argv = ["mnist-grade", *argv]
+        runpy.run_module("grader.cli", run_name="__main__", alter_sys=True)  # As `python -m grader.cli ARGV`.
+        code = 0
+    except SystemExit as exit:
+        code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code if isinstance(code, int) else 1)

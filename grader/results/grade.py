@@ -1,0 +1,128 @@
+"""The grade as data: what each check found, apart from how any output shows it.
+
+A Failure keeps what a check expected, what it got and the help line as fields (or, for a step whose
+code did not return, the problem and its help); a CheckResult is one check's step, label, points and
+outcome; a Grade is all of them, with a version number, and travels between processes as JSON.
+grader/results/render.py turns a Grade into each output: the terminal report, Gradescope's results.json,
+GitHub Classroom's result and a gradebook row. No output is ever parsed back.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from grader.course.i18n import _, lang
+from grader.course.steps import STEPS, prerequisites
+
+VERSION = 1
+
+
+def beside(value):
+    """A value as it sits in a sentence: in Chinese, a space parts it from the characters only when it starts
+    with a Latin letter, digit or bracket ("应该得到 float32", but "应该得到形状为 …")."""
+    if lang() != "zh" or not value or not (value[0].isascii() and (value[0].isalnum() or value[0] in "([{'\"")):
+        return value
+    return f" {value}"
+
+
+@dataclass
+class Failure:
+    """Why a check did not pass: "expected X, got Y" (a mismatch), or a problem in words; and one help line."""
+
+    expected: str | None = None
+    got: str | None = None
+    help: str | None = None
+    problem: str | None = None  # Instead of expected and got: what went wrong, as the student reads it.
+
+    def text(self):
+        """The failure as the student reads it, in the language messages were made in."""
+        first = self.problem if self.problem is not None else _(
+            "expected {expected}, got {got}", expected=beside(self.expected), got=beside(self.got))
+        return first + ("\n" + _("Help: {help}", help=self.help) if self.help else "")
+
+
+@dataclass
+class CheckResult:
+    """One check: the step it belongs to, its label (the check's docstring), its points and how it ended."""
+
+    step: str
+    label: str
+    points: float
+    outcome: str = "pending"  # "passed", "failed", "skipped", or "stopped" with the grading.
+    failure: Failure | None = None  # Why it failed.
+    blocked_by: str | None = None  # The step to fix first, when it was skipped.
+    note: str = ""  # What a passed check adds: "test accuracy 0.9782".
+    value: float | None = None  # What it measured, when it measures: the test accuracy.
+
+    @property
+    def score(self):
+        return self.points if self.outcome == "passed" else 0
+
+
+@dataclass
+class Grade:
+    """Every check of one grading, in grading order, and the submission as messages name it."""
+
+    submission: str  # The folder, as given.
+    shown: str | None = None  # The notebook the folder was read from, named instead of its files.
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0  # How long the grading took.
+    version: int = VERSION
+
+    @property
+    def score(self):
+        return sum(check.score for check in self.checks)
+
+    @property
+    def max_score(self):
+        return sum(check.points for check in self.checks)
+
+    def steps(self):
+        """The graded steps, in course order, each with its checks."""
+        graded = {}
+        for check in sorted(self.checks, key=lambda check: list(STEPS).index(check.step)):
+            graded.setdefault(check.step, []).append(check)
+        return graded
+
+    def step_outcome(self, step):
+        """"passed", "skipped" or "stopped" when all its checks were, else "failed"."""
+        outcomes = {check.outcome for check in self.checks if check.step == step}
+        return outcomes.pop() if outcomes in ({"passed"}, {"skipped"}, {"stopped"}) else "failed"
+
+    def stop(self, reason):
+        """The grading was stopped from outside: each check not graded yet is "stopped", for `reason`."""
+        for check in self.checks:
+            if check.outcome == "pending":
+                check.outcome, check.failure = "stopped", Failure(problem=reason)
+
+    def step_score(self, step):
+        return sum(check.score for check in self.checks if check.step == step)
+
+    def done(self):
+        return [step for step in self.steps() if self.step_outcome(step) == "passed"]
+
+    def first_failed(self):
+        return next((step for step in self.steps() if self.step_outcome(step) == "failed"), None)
+
+    def blocker(self, step):
+        """The first earlier step that `step` depends on, directly or not, and that failed; or None."""
+        for need in prerequisites(step):
+            if any(check.outcome == "failed" for check in self.checks if check.step == need):
+                return need
+        return None
+
+    def path(self, step):
+        """Where the student fixes `step`: its file in the submission, or the notebook."""
+        return self.shown or str(Path(self.submission) / STEPS[step].file)
+
+    def to_json(self):
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text):
+        data = json.loads(text)
+        if data.get("version") != VERSION:
+            raise ValueError(f"a grade of version {data.get('version')}, not {VERSION}")
+        checks = [CheckResult(**{**check, "failure": Failure(**check["failure"]) if check["failure"] else None})
+                  for check in data.pop("checks")]
+        return cls(**data, checks=checks)

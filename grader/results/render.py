@@ -1,0 +1,155 @@
+"""Each output of a Grade (grader/results/grade.py): the terminal report, full or compact, Gradescope's
+results.json, GitHub Classroom's reporter result and a gradebook row. Texts are in the student's
+language (grader/course/i18n.py); none of these is ever read back.
+"""
+
+from grader.course.i18n import _
+from grader.course.steps import STEPS
+
+MARKS = {"passed": "✓", "failed": "✗", "skipped": "–", "stopped": "–"}
+
+
+def message(check):
+    """What the student reads for one check: why it failed, why it was skipped, or its note."""
+    if check.outcome == "skipped" and check.blocked_by:
+        return _("fix {step} first", step=check.blocked_by)
+    if check.failure is not None:
+        return check.failure.text()
+    return check.note
+
+
+def step_block(grade, step):
+    """One step's lines: its mark, name and points, then what failed, as the student reads it."""
+    checks = grade.steps()[step]
+    outcome = grade.step_outcome(step)
+    head = f"{MARKS[outcome]} {step:<10} {grade.step_score(step):g}/{sum(c.points for c in checks):g}"
+    if outcome == "passed":
+        return "  ".join([head, *(c.note for c in checks if c.note)])
+    if outcome == "skipped":
+        return head + "  " + _("skipped: {reason}", reason=message(checks[0]))
+    if outcome == "stopped":
+        return head + "  " + message(checks[0])
+    messages = {message(c) for c in checks}
+    if len(messages) == 1 and all(c.outcome == "failed" for c in checks):
+        return head + _indent(messages.pop(), 4)
+    lines = [head]
+    for check in checks:
+        lines.append(f"    {MARKS[check.outcome]} {_(check.label)}")
+        if check.outcome != "passed":
+            lines.append(_indent(message(check), 6).lstrip("\n"))
+    return "\n".join(lines)
+
+
+def total(grade, watching=False):
+    """The score, and what to do next (while watching, saving grades again)."""
+    graded, done = grade.steps(), grade.done()
+    counts = dict(score=f"{grade.score:g}", points=f"{grade.max_score:g}", done=len(done), steps=len(graded))
+    line = (_("Score: {score}/{points} ({done} of {steps} step done)", **counts) if len(graded) == 1
+            else _("Score: {score}/{points} ({done} of {steps} steps done)", **counts))
+    first = grade.first_failed()
+    if first is None:
+        return line + "\n" + _("All checks passed. Well done!") if len(done) == len(graded) else line
+    if STEPS[first].file:
+        next_ = (_("Next: fix {step} in {path}, then save again.", step=first, path=grade.path(first)) if watching
+                 else _("Next: fix {step} in {path}, then grade again.", step=first, path=grade.path(first)))
+        return line + "\n" + next_
+    return line + "\n" + (_("Next: fix {step}, then save again.", step=first) if watching
+                          else _("Next: fix {step}, then grade again.", step=first))
+
+
+def report(grade):
+    """The whole report: every step, then the total."""
+    return "\n".join([*(step_block(grade, step) for step in grade.steps()), "", total(grade)])
+
+
+def compact(grade):
+    """What watch mode shows: the steps done, the first failing step in full, and what to do next."""
+    graded, done = grade.steps(), grade.done()
+    counts = dict(done=len(done), steps=len(graded))
+    lines = [(_("{done}/{steps} step done", **counts) if len(graded) == 1 else _("{done}/{steps} steps done", **counts))
+             + ("  " + " ".join(f"{MARKS['passed']} {step}" for step in done) if done else "")]
+    first = grade.first_failed()
+    if first:
+        lines.append(step_block(grade, first))
+    return "\n".join([*lines, "", total(grade, watching=True)])
+
+
+def gradescope(grade):
+    """Gradescope's results.json: the score, the report (Markdown: a code block keeps its columns), one test per
+    check, named by its label and tagged with its step, the grading's time and the test accuracy for the
+    leaderboard."""
+    results = {
+        "score": grade.score,
+        "execution_time": grade.seconds,
+        "output": "```\n" + report(grade) + "\n```",
+        "output_format": "md",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "tests": [
+            {
+                "name": check.label,
+                "score": check.score,
+                "max_score": check.points,
+                "status": "passed" if check.outcome == "passed" else "failed",
+                "output": check_output(check),
+                "tags": [check.step],
+            }
+            for check in grade.checks
+        ],
+    }
+    measured = [check.value for check in grade.checks if check.value is not None]
+    if measured:
+        results["leaderboard"] = [{"name": _("Test accuracy"), "value": measured[0]}]
+    return results
+
+
+def check_output(check):
+    """What one check's entry in results.json and in Classroom's result says."""
+    return _("skipped: {reason}", reason=message(check)) if check.outcome == "skipped" else message(check)
+
+
+def classroom(grade):
+    """GitHub Classroom's grading reporter (classroom-resources/autograding-grading-reporter) gets one runner
+    per check: {runner name: its result}, in grading order.
+
+    One check a runner, worth its points, with one test: whether the reporter adds up the tests' scores or
+    counts passed tests times max_score (its versions differ), the points it shows are the points Classroom
+    records, and both are the grade's."""
+    runners, counts = {}, {}
+    for check in grade.checks:
+        counts[check.step] = counts.get(check.step, 0) + 1
+        passed = check.outcome == "passed"
+        runners[runner_name(check.step, counts[check.step])] = {
+            "version": 1,
+            "status": "pass" if passed else "fail",
+            "max_score": check.points,
+            "tests": [{"name": check.label, "status": "pass" if passed else "fail", "score": check.score,
+                       "message": check_output(check), "test_code": "", "filename": "", "line_no": 0, "duration": 0}],
+        }
+    return runners
+
+
+def runner_name(step, number):
+    """A check's runner: its step and its number in the step, letters and digits alone (the reporter's rule)."""
+    return f"{step.replace('_', '')}{number}"
+
+
+def gradebook_row(grade, student, status="graded"):
+    """A row of grades.csv: the points of each step, the total and the maximum; without a grade (an error),
+    empty points, which a gradebook cannot take for a real zero."""
+    if grade is None:
+        return {"student": student, **dict.fromkeys(STEPS, ""), "total": "", "max": 100, "status": status}
+    row = {"student": student, **dict.fromkeys(STEPS, 0), "total": 0, "max": 100, "status": status}
+    row.update({step: grade.step_score(step) for step in grade.steps()})
+    row.update(total=grade.score, max=grade.max_score)
+    return row
+
+
+def check_rows(grade, student):
+    """The rows of checks.csv: one per check, with its step, label, points, score and outcome."""
+    return [{"student": student, "step": c.step, "check": c.label, "points": c.points, "score": c.score,
+             "outcome": c.outcome} for c in (grade.checks if grade else [])]
+
+
+def _indent(text, spaces):
+    return "".join(f"\n{' ' * spaces}{line}" for line in text.splitlines())

@@ -1,0 +1,508 @@
+"""Run one step of student code in a separate process, with a time limit, and read back what it did.
+
+The student's code never runs in the process that decides the grade: whatever it raises, prints,
+hangs on or kills, the grading process only sees what the worker reports on a pipe, the arrays it
+saved, or their absence. There are no result files for student code to write: a step's facts come
+only through the worker's stdout, with a token the worker read before any student code ran. Student code
+shares its worker's process, so code written against the grader could still make its worker
+misreport; what the checks can compute again (arrays, the built model's outputs, accuracy), they do.
+
+Workers read a copy of the student's .py files, made once per grading (grader/engine/limits.py), so nothing
+they run can change the student's own. When MNIST_WORKER_USER names a user (the grader runs as root, as on Gradescope),
+workers run as that user: student code can then touch neither the grader, nor the results, nor the
+grading process, and every process of that user is stopped when grading ends. With --sandbox, a
+grading's workers run in one sandbox that bubblewrap holds (grader/workers/bubblewrap.py), forked there by a host that
+imported Keras (grader/workers/host.py):
+no network, nothing of the machine to see, a scratch folder of limited size each.
+"""
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grader.backend import runtime
+from grader.backend.quiet import QUIET_ENV
+from grader.course.i18n import _
+from grader.course.steps import STEPS
+from grader.engine import limits
+from grader.workers import bubblewrap, compiled, processes, protocol
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
+STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one takes ~1 s).
+# How faulthandler starts a thread's stack (grader/workers/worker.py asks for it on SIGUSR1), and prints a frame.
+STACK_START = "(most recent call first):"
+STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)\n', re.MULTILINE)  # Whole lines only.
+PRINTED_KEPT = 1 << 20  # Bytes of what a worker prints that are kept: its last.
+SCRATCH_ROOM = 1 << 20  # Bytes: a scratch folder with less room left is full (a write that failed filled it).
+
+
+@dataclass
+class Run:
+    """What happened when one step's worker ran: its facts, or why there are none."""
+
+    step: str
+    folder: Path  # The submission, as messages name it.
+    outputs: int | Path | None  # The worker's scratch folder (open_folder()): where it saved what the code returned.
+    facts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
+    printed: str = ""
+    given: dict = field(default_factory=dict)  # The grading process's own copies of the arrays the worker was given.
+
+    @property
+    def status(self):
+        return self.facts.get("status", "crashed")
+
+    def array(self, name):
+        """An array the worker saved, or None when the student's function returned no array."""
+        if self.outputs is None:  # Its worker never started.
+            return None
+        with opened(f"{name}.npy", self.outputs) as file:
+            return None if file is None else np.load(file)
+
+    def arrays(self, name):
+        """The arrays of an .npz file the worker saved, in order; None when there is none."""
+        if self.outputs is None:
+            return None
+        with opened(f"{name}.npz", self.outputs) as file:
+            if file is None:
+                return None
+            with np.load(file) as saved:
+                return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+    def problem(self):
+        """Why the student's code did not return normally, as a Failure; None if it did (grader/results/problems.py)."""
+        from grader.results.problems import problem
+
+        return problem(self)
+
+
+def start(workers):
+    """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
+    from one host that imported Keras once where that works (grader/workers/host.py), else each as a new process.
+
+    Returns what to close() once they are done (an ExitStack): their sandbox, when they have one.
+    """
+    from grader.workers import host
+
+    if any(worker.sandboxed for worker in workers):
+        return start_sandboxed(workers)
+    forked = None
+    if workers and host.usable():
+        first = workers[0]
+        forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
+    for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
+        worker.launch(process)
+    return contextlib.ExitStack()
+
+
+def start_sandboxed(workers):
+    """Start `workers` in one sandbox of their own (grader/workers/bubblewrap.py), forked there from a host that
+    imported Keras: this process, when it has (a batch's grading), else a new one. Each worker's scratch folder is a
+    tmpfs of its own. Where the sandbox cannot be made, each of their steps says why, as the grader's error."""
+    from grader.workers import host
+
+    first, closing = workers[0], contextlib.ExitStack()
+    sandbox = bubblewrap.Sandbox(first.folder, [worker.inputs for worker in workers],
+                                 [worker.workdir for worker in workers], first.scratch_mb, first.cache, first.user)
+    try:
+        closing.callback(sandbox.close)
+        sandbox.open()
+        home = first.place.parent / "host"  # The new host's, outside the sandbox: where it reads Keras's settings.
+        home.mkdir(exist_ok=True)
+        env = {**first.env, "HOME": str(home), "TMPDIR": str(home), "KERAS_HOME": str(home / ".keras"),
+               **own_home(home)}
+        if first.user:
+            for path in [home, *home.rglob("*")]:
+                os.chown(path, first.user.pw_uid, first.user.pw_gid, follow_symlinks=False)
+        reports, hosted = host.fork_in_sandbox(sandbox, [worker.spec() for worker in workers], env, str(home),
+                                                   first.user)
+        closing.callback(reports.close)
+    except (bubblewrap.SandboxError, host.HostError) as error:
+        closing.close()
+        for worker in workers:
+            worker.unstarted = _("the sandbox could not start ({error})", error=error)
+        return contextlib.ExitStack()
+    for worker, process in zip(workers, hosted, strict=True):
+        worker.outputs = sandbox.scratch(worker.workdir)
+        worker.launch(process)
+    return closing
+
+
+def shared_input(folder, name, array):
+    """Write `array` once as folder/name.npy, for several workers' inputs: pass the path to Worker in `inputs`."""
+    path = Path(folder) / f"{name}.npy"
+    np.save(path, array)
+    return path
+
+
+def link(source, target):
+    """`target` as another name of the file `source`; a copy where the file system has no links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+class Worker:
+    """A worker process running one or more steps of the submission copied in `folder` (limits.copy_modules), in
+    order, started by start(); in a sandbox when `sandboxed`, with a scratch folder of `scratch_mb` megabytes.
+
+    Its own folder, `place`, holds its inputs (inputs/, written here, read there) and its scratch folder
+    (scratch/, `workdir`): its working folder, home and TMPDIR, where it writes what it saves.
+    result(step) waits for that step's facts and returns its Run. Each step has its time limit,
+    counted from when it could start: when the worker started, or when the step before it ended, or
+    for a gated step (fit) when it was let go.
+
+    The worker's stdout carries its reports and nothing else (the worker moves what student code
+    prints to stderr before any of it runs); its stderr is what it printed. Two threads read them,
+    so the same pipes serve on every OS and neither can fill up and stall the worker.
+    """
+
+    def __init__(self, steps, folder, place, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
+                 deadline=None, shown_folder=None, sandboxed=False, scratch_mb=None):
+        self.steps, self.folder, self.place, self.timeout = list(steps), Path(folder), Path(place), timeout
+        self.deadline = deadline  # time.monotonic() by which every step must have ended, whatever its own limit.
+        self.shown, self.shown_folder = shown, Path(shown_folder or folder)  # What messages name.
+        self.inputs, self.workdir = self.place / "inputs", self.place / "scratch"
+        self.inputs.mkdir(parents=True, exist_ok=True)
+        self.workdir.mkdir(exist_ok=True)
+        user = worker_user()
+        self.given = {}
+        for name, array in (inputs or {}).items():
+            if isinstance(array, Path):  # Written once for the grading's workers (shared_input): linked, not copied.
+                link(array, self.inputs / f"{name}.npy")
+            else:
+                self.given[name] = array
+                np.save(self.inputs / f"{name}.npy", array)
+        env = {
+            **os.environ,
+            **QUIET_ENV,
+            **runtime.environment(device),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
+            if env.get(variable):
+                env[variable] = str(Path(env[variable]).resolve())
+        self.cache = compiled.usable(user) if sandboxed else None  # Compiled programs no submission writes.
+        if user or sandboxed:  # Nothing of the grading user's: its home, caches and compiled programs are out of reach.
+            scratch = str(self.workdir)
+            env.update(HOME=scratch, TMPDIR=scratch, KERAS_HOME=str(self.workdir / ".keras"))
+            env.pop("JAX_COMPILATION_CACHE_DIR", None)
+            if not sandboxed:  # In the sandbox the host has read the font list already, before any worker forks.
+                env.update(own_home(self.workdir))
+            else:
+                env["MPLCONFIGDIR"] = str(self.workdir / ".matplotlib")
+            if self.cache:
+                env["JAX_COMPILATION_CACHE_DIR"] = str(self.cache)
+        if user:
+            for path in [self.place, *self.place.rglob("*")]:
+                os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+        self.user, self.niceness, self.sandboxed = user, niceness, sandboxed
+        self.scratch_mb = scratch_mb or limits.Limits.scratch_mb
+        self.env = bubblewrap.environment(env) if sandboxed else env
+        self.command = [sys.executable, "-P", "-m", "grader.workers.worker", ",".join(self.steps), str(folder),
+                        str(self.inputs), str(self.workdir)]
+        # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
+        self.outputs = None if sandboxed else open_folder(self.workdir)
+        self.unstarted = None  # Why it could not start, if it could not.
+        self.clock = time.monotonic()  # When the step being waited for could start.
+        self.process = None
+        self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
+        self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+
+    def spec(self):
+        """What grader.workers.host needs to fork this worker."""
+        return {"steps": ",".join(self.steps), "folder": str(self.folder), "inputs": str(self.inputs),
+                "workdir": str(self.workdir), "niceness": self.niceness, "env": self.env}
+
+    def launch(self, process=None):
+        """Start the worker as a new process, or take `process`, the worker a host forked; then send the token."""
+        if process is None:
+            process = subprocess.Popen(
+                self.command, cwd=self.workdir, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=0, **processes.popen_options(),
+                **({"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []} if self.user else {}),
+            )
+            processes.lower_priority(process.pid, self.niceness)
+        self.process = process
+        self.clock = time.monotonic()  # A step's time counts from here: a host's imports are the grader's.
+        self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
+                        ((self._read_reports, self.process.stdout), (self._read_printed, self.process.stderr))]
+        for reader in self.readers:
+            reader.start()
+        self._send(self.token)
+        return self
+
+    def result(self, step, watch=None, slow=None):
+        """The Run of `step`: its facts once the worker writes them, or why there are none.
+
+        While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
+        and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds.
+        """
+        if step not in self.runs:
+            for earlier in self.steps[: self.steps.index(step) + 1]:
+                if earlier not in self.runs:
+                    mine = earlier == step
+                    self.runs[earlier] = self._wait(earlier, watch if mine else None, slow if mine else None)
+        return self.runs[step]
+
+    def _wait(self, step, watch=None, slow=None):
+        if step in protocol.GATED:
+            self._let_go()
+        limit = self.timeout or STEPS[step].timeout
+        if self.deadline is not None:  # Within the grading's time budget, so that it ends with a grade.
+            limit = max(1, min(limit, int(self.deadline - time.monotonic())))
+        facts, code, watched = None, None, 0.0
+        if self.unstarted:
+            facts = {"status": "grader_error", "exception": self.unstarted}
+        while facts is None:
+            if step in self.reported:
+                facts = self.reported[step]
+            elif (code := self.process.poll()) is not None:
+                self.readers[0].join(timeout=1)  # What it reported before it ended.
+                facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
+            elif time.monotonic() - self.clock > limit:
+                facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
+            else:
+                time.sleep(0.01)
+                if watch and time.monotonic() - watched > 0.25:
+                    watched = time.monotonic()
+                    watch(self.printed_text())
+                if slow and time.monotonic() - self.clock > STILL_RUNNING:
+                    slow(step, STILL_RUNNING, limit)
+                    slow = None
+        if self.sandboxed and self.scratch_full(facts):
+            facts = {"status": "scratch_full", "limit": self.scratch_mb}
+        if facts["status"] != "ok" or step == self.steps[-1]:
+            self.stop()
+        run = Run(step, self.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
+                  shown=self.shown, printed=self.printed_text(), given=self.given)
+        self.clock = time.monotonic()
+        return run
+
+    def scratch_full(self, facts):
+        """Whether the step filled its scratch folder: no room is left in it, or its code ran out of room."""
+        if not isinstance(self.outputs, int):
+            return False
+        try:
+            room = os.fstatvfs(self.outputs)
+        except OSError:
+            return False
+        return room.f_bavail * room.f_frsize < SCRATCH_ROOM or "[Errno 28]" in facts.get("exception", "")
+
+    def _where_stuck(self):
+        """The student's frames the worker's main thread was in when its step ran out of time, innermost last, as
+        [file, line, function, code]: the worker's faulthandler prints its stack on SIGUSR1 (POSIX only)."""
+        if not hasattr(signal, "SIGUSR1") or self.process.poll() is not None:
+            return []
+        try:
+            os.kill(self.process.pid, signal.SIGUSR1)
+        except OSError:
+            return []
+        self.dumped, waited, size = True, time.monotonic(), -1
+        while time.monotonic() - waited < 2:  # Until the dump has come and stopped growing.
+            time.sleep(0.25)
+            text = self.printed_text(dump=True)
+            if STACK_START in text and len(text) == size:
+                break
+            size = len(text)
+        dump = text[text.rfind(STACK_START):] if STACK_START in text else ""
+        copy = self.folder.resolve()
+        frames = []
+        for path, line, name in STACK_FRAME.findall(dump):
+            if Path(path).parent == copy:
+                with opened(copy / Path(path).name) as file:
+                    lines = file.read().decode(errors="replace").splitlines() if file else []
+                code = lines[int(line) - 1].strip() if 0 < int(line) <= len(lines) else ""
+                frames.append([Path(path).name, int(line), name, code])
+        return frames[::-1]  # faulthandler lists the innermost first.
+
+    def _let_go(self):
+        self._send(protocol.GO)
+        self.clock = time.monotonic()
+
+    def _send(self, line):
+        try:
+            self.process.stdin.write(line.encode() + b"\n")  # Unbuffered: nothing is left to flush later.
+        except OSError:
+            pass  # The worker has ended; _wait reports how.
+
+    def printed_text(self, dump=False):
+        """What the worker printed so far (its last PRINTED_KEPT bytes); without the stack the grader asked
+        for at a time limit, unless `dump`."""
+        text = bytes(self.printed).decode(errors="replace")
+        if self.dumped and not dump and STACK_START in text:
+            text = text[:text.rfind("\n", 0, text.rfind(STACK_START)) + 1]
+        return text
+
+    def _read_printed(self, pipe):
+        """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""
+        while chunk := _read(pipe):
+            self.printed += chunk
+            del self.printed[:-PRINTED_KEPT]
+
+    def _read_reports(self, pipe, limit=MAX_REPORTS):
+        """Take in the lines the worker writes on stdout: one JSON object per finished step.
+
+        A line longer than `limit` is dropped unread: whoever floods the pipe cannot fill this
+        process's memory, and lines without the token are ignored.
+        """
+        unread = bytearray()
+        while chunk := _read(pipe):
+            unread += chunk
+            *lines, rest = bytes(unread).split(b"\n")
+            unread = bytearray(rest if len(rest) <= limit else b"")
+            for line in lines:
+                try:
+                    report = json.loads(line)
+                    if report["token"] == self.token:
+                        self.reported.setdefault(report["step"], report["facts"])  # A second report is ignored.
+                except (ValueError, KeyError, TypeError):
+                    pass  # Not the worker's writing.
+
+    def stop(self):
+        """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
+        if self.process is None:
+            return
+        processes.kill_tree(self.process)
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass  # The worker ended before it read what was sent.
+
+    def close(self):
+        """stop(), let the readers finish what is left in the pipes, and let go of the scratch folder."""
+        self.stop()
+        for reader in getattr(self, "readers", []):
+            reader.join(timeout=1)
+        if not self.sandboxed and isinstance(self.outputs, int):  # A sandbox's are its own to close.
+            os.close(self.outputs)
+        self.outputs = None
+
+
+def _read(pipe):
+    """A chunk from a pipe; b"" at its end, or when it was closed."""
+    try:
+        return os.read(pipe.fileno(), 1 << 16)
+    except (OSError, ValueError):
+        return b""
+
+
+def own_home(workdir):
+    """Matplotlib's settings for a worker whose home is `workdir`, with a copy of the grading user's font list: Keras
+    imports matplotlib where it is installed, which otherwise lists the system's fonts again (1 to 2 s)."""
+    home, own = Path.home(), workdir / ".matplotlib"
+    found = [Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib", home / ".matplotlib"]
+    if os.environ.get("MPLCONFIGDIR"):
+        found.insert(0, Path(os.environ["MPLCONFIGDIR"]))
+    own.mkdir(exist_ok=True)
+    for font_list in next((lists for folder in found if (lists := sorted(folder.glob("fontlist-*.json")))), []):
+        shutil.copyfile(font_list, own / font_list.name)
+    return {"MPLCONFIGDIR": str(own)}
+
+
+def open_folder(path):
+    """The folder at `path`, open (a file descriptor) where the OS can open one (POSIX); else `path` itself."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return Path(path)
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def opened(path, folder=None):
+    """A context with the regular file at `path` open for reading, or None when there is none; `path` is a name in
+    `folder` when it is given: an open folder (open_folder()) or its path.
+
+    Never a link or a FIFO: the folder is the student code's, and the grading process may have more rights.
+    """
+    if isinstance(folder, Path):
+        path, folder = folder / path, None
+    try:
+        if stat.S_ISLNK(os.lstat(path, dir_fd=folder).st_mode):  # Where the OS has no O_NOFOLLOW: the flag below
+            return contextlib.nullcontext(None)  # is the guard elsewhere.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0), dir_fd=folder)
+    except OSError:
+        return contextlib.nullcontext(None)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return contextlib.nullcontext(None)
+    return os.fdopen(descriptor, "rb")
+
+
+def worker_user():
+    """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
+    name = os.environ.get("MNIST_WORKER_USER")
+    if not name:
+        return None
+    if os.name != "posix":
+        raise WorkerUserError(_("MNIST_WORKER_USER works on Linux and macOS only; unset it here."))
+    import pwd
+
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but there is no such user. Create it "
+                                "(useradd --system {user}) or unset MNIST_WORKER_USER.", user=name)) from None
+    if os.geteuid() != 0:
+        raise WorkerUserError(_("MNIST_WORKER_USER is set, but only root can run workers as another user. "
+                                "Grade as root, or unset MNIST_WORKER_USER.", user=name))
+    return user
+
+
+def check_worker_user():
+    """Raise WorkerUserError unless MNIST_WORKER_USER is unset or can run this Python with the grader."""
+    user = worker_user()
+    if user is None:
+        return
+    try:
+        subprocess.run([sys.executable, "-P", "-c", "import grader.workers.worker"], cwd="/", check=True,
+                       capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)},
+                       user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+    except (OSError, subprocess.CalledProcessError) as error:
+        reason = getattr(error, "stderr", b"").decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
+        raise WorkerUserError(
+            _(
+                "MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
+                "Use a Python and packages outside folders only root can read, such as /root.",
+                user=user.pw_name,
+                python=sys.executable,
+                reason=reason[0],
+            )
+        ) from None
+
+
+class WorkerUserError(Exception):
+    """MNIST_WORKER_USER cannot be used."""
+
+
+def stop_escaped():
+    """Stop the processes student code left behind: every descendant of the grading process.
+
+    A worker's tree is killed when its steps end, but student code can start a process in a session
+    of its own; on Linux such orphans come back to the grading process (a subreaper), elsewhere
+    they may escape (the README says what that allows).
+    """
+    processes.stop_descendants()
+
+
+def _ended(code):
+    if code is not None and code < 0:
+        return _("killed by signal {signal}", signal=signal.Signals(-code).name)
+    return _("exit code {code}", code=code)

@@ -1,0 +1,377 @@
+"""Start a grading's workers from one process that has imported Keras once: python -m grader.workers.host < SPECS.
+
+Each worker is its own process either way (grader/workers/handle.py), but a new Python process spends
+about 1.5 s of CPU importing Keras and JAX, and a grading has two workers that need them. On Linux,
+with JAX, the grading process instead starts one host: it imports Keras (JAX is not initialized by
+the import, so forking is safe), forks every worker with its own pipes, in its own session, before
+any student code runs, reports their process ids and exits. The grading process, a subreaper,
+becomes the workers' parent: it waits for them and reads their exit codes as it would a
+subprocess's. A grading that a batch forked from its warm server (grader/instructor/gradings.py) has imported
+Keras already: it is its own host. Elsewhere (macOS, Windows, TensorFlow, MNIST_PORTABLE=1) workers start as new
+processes, which grade the same, a little slower.
+
+In a sandbox (grader/workers/bubblewrap.py) the host is a fork of such a process that enters the sandbox
+(grader/workers/namespaces.py) before it forks the workers there, and stays: their parent, it reports how
+each one ends (Hosted). The sandbox's workers then start as warm as the others.
+"""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+from grader.backend import runtime
+from grader.workers import processes
+
+HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
+JOIN_LIMIT = 60  # Seconds for a host to enter a sandbox and fork its workers there: well under one.
+REPORT_LIMIT = 1 << 16  # Bytes: a host's report line is a few dozen.
+
+
+class HostError(Exception):
+    """A host could not enter the sandbox or start its workers there; the message says why."""
+
+
+def forking():
+    """Whether workers and gradings are forked here at all: Linux, hardened, JAX (grader/instructor/gradings.py too)."""
+    return processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
+
+
+def usable():
+    """Whether this grading process can fork its workers from a host."""
+    return forking() and processes.is_subreaper()
+
+
+def preload():
+    """Import what workers use, Keras included, in a process they are forked from (a host, a batch's server)."""
+    from grader.backend.quiet import quiet
+
+    quiet()
+    import numpy  # noqa: F401
+
+    import grader.backend.reference  # noqa: F401
+    import grader.engine.submission  # noqa: F401
+    import grader.workers.worker  # noqa: F401
+
+    runtime.import_keras()
+
+
+class Forked:
+    """A worker the host forked, now this process's child: the part of subprocess.Popen that a Worker uses."""
+
+    def __init__(self, pid, stdin, stdout, stderr):
+        self.pid, self.returncode = pid, None
+        # Unbuffered, as a Worker's Popen pipes are: a line written is sent at once.
+        self.stdin = os.fdopen(stdin, "wb", buffering=0)
+        self.stdout = os.fdopen(stdout, "rb", buffering=0)
+        self.stderr = os.fdopen(stderr, "rb", buffering=0)
+
+    def poll(self):
+        return self._reap(os.WNOHANG)
+
+    def wait(self):
+        while self._reap(0) is None:
+            time.sleep(0.01)
+        return self.returncode
+
+    def _reap(self, flags):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, flags)
+            except ChildProcessError:  # Reaped already, by stop_descendants() at the end of grading.
+                pid, status = self.pid, 9  # As if killed: it was, or it had ended.
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+class Hosted(Forked):
+    """A worker that a host in the sandbox forked and waits for: how it ended comes from the host's reports."""
+
+    def __init__(self, pid, stdin, stdout, stderr, reports):
+        super().__init__(pid, stdin, stdout, stderr)
+        self.reports = reports
+
+    def _reap(self, flags):
+        if self.returncode is None:
+            self.returncode = self.reports.ended(self.pid, wait=not flags)
+        return self.returncode
+
+
+class Reports:
+    """What a host in the sandbox says, read as it comes: that it entered the sandbox, its workers' process ids,
+    and each one's exit code as it ends. When the host itself has ended, a worker it did not report is counted
+    as killed: it is, with its sandbox, once the grading ends."""
+
+    def __init__(self, descriptor):
+        self.pipe = os.fdopen(descriptor, "rb", buffering=0)
+        self.said, self.codes, self.done = {}, {}, False
+        self.changed = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        unread = b""
+        while chunk := _read(self.pipe):
+            *lines, unread = (unread + chunk).split(b"\n")
+            unread = unread[-REPORT_LIMIT:]
+            for line in lines:
+                with contextlib.suppress(ValueError, TypeError, AttributeError):
+                    self._take(json.loads(line))
+        with self.changed:
+            self.done = True
+            self.changed.notify_all()
+
+    def _take(self, report):
+        with self.changed:
+            if "ended" in report:
+                self.codes[int(report["ended"])] = int(report["code"])
+            else:
+                self.said.update(report)
+            self.changed.notify_all()
+
+    def wait_for(self, key, timeout):
+        """What the host said for `key` ("joined", "pids"), once it has; None when it ended or timed out first.
+        A host that failed says "error", which is returned instead."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while key not in self.said and "error" not in self.said and not self.done:
+                if not self.changed.wait(max(0, deadline - time.monotonic())) and time.monotonic() > deadline:
+                    break
+            if "error" in self.said:
+                return {"error": self.said["error"]}
+            return self.said.get(key)
+
+    def ended(self, pid, wait=False):
+        """The exit code of the worker `pid`, once it has ended (os.waitstatus_to_exitcode's); else None."""
+        with self.changed:
+            while wait and pid not in self.codes and not self.done:
+                self.changed.wait(1)
+            if pid in self.codes:
+                return self.codes[pid]
+            return -9 if self.done else None
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.pipe.close()
+
+
+def fork(specs, env, cwd, user=None):
+    """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host.
+
+    The host is this process when it has imported Keras already and runs no other thread (a grading
+    a batch forked from its fork server, grader/instructor/gradings.py), else a new process. Returns a Forked
+    for each spec, in order, or None when the host failed: then start them otherwise.
+    """
+    ends, kept, sent = _pipes(specs)
+    try:
+        pids = fork_here(sent) if user is None and forks_here() else fork_in_host(sent, env, cwd, user, kept)
+    finally:
+        for fd in kept:
+            os.close(fd)
+    if not (isinstance(pids, list) and len(pids) == len(specs)):
+        _close(ends)
+        return None
+    return [Forked(pid, *trio) for pid, trio in zip(pids, ends, strict=True)]
+
+
+def _pipes(specs):
+    """For each spec, the pipes of its worker: (this process's ends, the worker's ends, the specs with them)."""
+    ends, kept, sent = [], [], []
+    for spec in specs:
+        (stdin_read, stdin_write), (out_read, out_write), (err_read, err_write) = os.pipe(), os.pipe(), os.pipe()
+        ends.append((stdin_write, out_read, err_read))  # This process's ends.
+        kept += [stdin_read, out_write, err_write]  # The worker's: closed here once it is forked.
+        sent.append({**spec, "fds": [stdin_read, out_write, err_write]})
+    return ends, kept, sent
+
+
+def _close(ends):
+    for fd in (fd for trio in ends for fd in trio):
+        os.close(fd)
+
+
+def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False):
+    """Start a worker for each of `specs` in `sandbox` (bubblewrap.Sandbox): from a host that enters it, forked from
+    this process when forks_here(), else from a new process with `env` (a sandboxed worker's variables) that
+    imports Keras first (not to `probe`, which only checks that a host can enter it and import the worker).
+
+    Returns (the host's Reports, a Hosted for each spec); raises HostError when the host cannot enter it.
+    """
+    ends, kept, sent = _pipes(specs)
+    report_read, report_write = os.pipe()
+    kept.append(report_write)
+    try:
+        failed = _start_sandbox_host(sandbox.pid, sent, report_write, kept, env, cwd, user, probe)
+    finally:
+        for fd in kept:
+            os.close(fd)
+    reports = Reports(report_read)
+    joined = reports.wait_for("joined", JOIN_LIMIT) if not failed else {"error": failed}
+    pids = reports.wait_for("pids", JOIN_LIMIT) if joined is True else joined
+    if not (isinstance(pids, list) and len(pids) == len(specs)):
+        _close(ends)
+        reports.close()
+        raise HostError(pids["error"] if isinstance(pids, dict) else "the host in the sandbox did not say what "
+                        "it started")
+    return reports, [Hosted(pid, *trio, reports) for pid, trio in zip(pids, ends, strict=True)]
+
+
+def _start_sandbox_host(pid, specs, report, kept, env, cwd, user, probe):
+    """Fork the host that enters the sandbox of `pid`, here or from a new process; why it could not, or None."""
+    if user is None and forks_here():
+        if os.fork() == 0:
+            sandbox_host(pid, specs, report, kept)
+        return None
+    try:
+        started = subprocess.run(
+            [sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env, capture_output=True,
+            input=json.dumps({"specs": specs, "sandbox": pid, "report": report, "kept": kept,
+                              "probe": probe}).encode(),
+            pass_fds=kept, timeout=HOST_LIMIT, start_new_session=True,
+            **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}))
+    except (OSError, subprocess.SubprocessError) as error:
+        return str(error)
+    if started.returncode != 0:
+        return started.stderr.decode(errors="replace").strip() or f"the host ended with exit code {started.returncode}"
+    return None
+
+
+def sandbox_host(pid, specs, report, kept, probe=False):
+    """In a fresh fork: enter the sandbox of process `pid`, fork the workers of `specs` there and stay their
+    parent, writing on `report` how each one ends. Only the descriptors in `kept` are kept. Never returns."""
+    code = 70
+    try:
+        os.setsid()
+        for fd in map(int, os.listdir("/proc/self/fd")):  # Read before entering: the sandbox's /proc has no self.
+            if fd > 2 and fd not in kept:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        null = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):  # Nothing of the grading process's own output.
+            os.dup2(null, target)
+        os.close(null)
+        from grader.workers.namespaces import join
+
+        join(pid)
+        if probe:
+            import grader.workers.worker  # noqa: F401  What a worker imports, read from the sandbox's files.
+        _say(report, {"joined": True})
+        pids = fork_here(specs)
+        _say(report, {"pids": pids})
+        left = set(pids)
+        while left:
+            ended, status = os.waitpid(-1, 0)
+            if ended in left:
+                left.discard(ended)
+                _say(report, {"ended": ended, "code": os.waitstatus_to_exitcode(status)})
+        code = 0
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            _say(report, {"error": traceback.format_exc().strip().splitlines()[-1]})
+    finally:
+        os._exit(code)
+
+
+def _say(descriptor, report):
+    os.write(descriptor, json.dumps(report).encode() + b"\n")
+
+
+def _read(pipe):
+    try:
+        return os.read(pipe.fileno(), 1 << 16)
+    except (OSError, ValueError):
+        return b""
+
+
+def probe(sandbox, env, user=None):
+    """Raise HostError unless a host started with `env` can enter `sandbox` and import the worker there."""
+    reports, _workers = fork_in_sandbox(sandbox, [], env, "/", user, probe=True)
+    reports.close()
+
+
+def forks_here():
+    """Whether this process can fork workers itself: Keras is imported and no other thread runs."""
+    return "keras" in sys.modules and threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
+
+
+def fork_here(specs):
+    """Fork a worker for each spec from this process, with the spec's "env" as its environment; their pids."""
+    pids = []
+    for spec in specs:
+        pid = os.fork()
+        if pid == 0:
+            become_worker(spec)
+        pids.append(pid)
+    return pids
+
+
+def fork_in_host(specs, env, cwd, user, kept):
+    options = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+    try:
+        host = subprocess.run([sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env,
+                              input=json.dumps({"specs": specs}).encode(), capture_output=True, pass_fds=kept,
+                              timeout=HOST_LIMIT, start_new_session=True, **options)
+        return json.loads(host.stdout)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def main(order):
+    """In a new host: import what workers use, then fork one per spec and print their pids, or fork the host that
+    enters the sandbox and print its pid; exit."""
+    if not order.get("probe"):
+        try:
+            preload()
+        except BaseException:
+            pass  # A worker imports it again, and reports what fails.
+    if order.get("sandbox") is None:
+        pids = fork_here(order["specs"])
+    else:
+        pids = [os.fork()]
+        if pids[0] == 0:
+            sandbox_host(order["sandbox"], order["specs"], order["report"], order["kept"], order.get("probe"))
+    sys.stdout.write(json.dumps(pids) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def become_worker(spec):
+    """In a forked child: take the worker's pipes as stdin, stdout and stderr, and run its steps. Never returns.
+
+    Every other file the host had open is closed, as a new process would not have it: other workers'
+    pipes, and in a grading process what it writes for the instructor.
+    """
+    try:
+        os.setsid()  # A session of its own, as start_new_session gives: killed as a group.
+        if spec.get("env") is not None:
+            os.environ.clear()
+            os.environ.update(spec["env"])
+        os.chdir(spec["workdir"])
+        for target, fd in enumerate(spec["fds"]):
+            os.dup2(fd, target)
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            if fd > 2:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        sys.path[:] = [path for path in sys.path if path not in ("", ".")]  # As python -P: not the work folder.
+        # Python's own streams on the pipes (a fork server's child has stdin on os.devnull).
+        sys.stdin, sys.stdout, sys.stderr = (os.fdopen(fd, mode, buffering=1, closefd=False)
+                                             for fd, mode in ((0, "r"), (1, "w"), (2, "w")))
+        if spec["niceness"]:
+            os.nice(spec["niceness"])
+        from grader.workers.worker import main as worker_main
+
+        worker_main(spec["steps"], spec["folder"], spec["inputs"], spec["workdir"])
+    except BaseException:
+        traceback.print_exc()  # Into what the worker printed: a grader error, not the student's.
+    finally:
+        os._exit(70)
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.stdin.read()))
