@@ -31,8 +31,8 @@ def main(rounds=4, count=4):
         sys.exit("Set MNIST_DATA to the folder with MNIST, for example MNIST_DATA=../shared/data/mnist")
     from grader.workers import bubblewrap
 
-    if bubblewrap.problem():
-        sys.exit(f"The sandbox cannot run here: {bubblewrap.problem()}")
+    if bubblewrap.why_unavailable():
+        sys.exit(f"The sandbox cannot run here: {bubblewrap.why_unavailable()}")
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["MNIST_CACHE"] = scratch  # JAX's compiled programs: the first gradings fill both caches.
         for i in range(count):

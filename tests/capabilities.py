@@ -25,7 +25,7 @@ def _modules(extra, *names):
 def _sandbox():
     from grader.workers import bubblewrap
 
-    reason = bubblewrap.problem()
+    reason = bubblewrap.why_unavailable()
     return f"the sandbox cannot run here: {reason}" if reason else None
 
 

@@ -1,5 +1,6 @@
 """Shared helpers for testing the course: run the grader the way students and instructors do."""
 
+import csv
 import json
 import os
 import re
@@ -27,8 +28,7 @@ FRESH_HOME = Path(tempfile.mkdtemp(prefix="mnist-tests-home-"))
 os.environ.update(HOME=str(FRESH_HOME), XDG_CACHE_HOME=str(FRESH_HOME / ".cache"),
                   XDG_CONFIG_HOME=str(FRESH_HOME / ".config"), XDG_DATA_HOME=str(FRESH_HOME / ".local" / "share"),
                   XDG_STATE_HOME=str(FRESH_HOME / ".local" / "state"), KERAS_HOME=str(FRESH_HOME / ".keras"))
-for variable in ("MPLCONFIGDIR", "MNIST_CACHE", "MNIST_JAX_CACHE", "JAX_COMPILATION_CACHE_DIR",
-                 "MNIST_SANDBOX_CHECKED", "MNIST_DEVICE_CHECKED"):
+for variable in ("MPLCONFIGDIR", "MNIST_CACHE", "MNIST_JAX_CACHE", "JAX_COMPILATION_CACHE_DIR"):
     os.environ.pop(variable, None)
 
 
@@ -71,14 +71,20 @@ def mnist_grade(*args, cwd=ROOT):
     )
 
 
-def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None, options=()):
-    """Grade only some steps of `folder` with mnist-grade's own options (and `options`): a quick check of one
-    mistake."""
-    from grader.cli import pytest_options
+def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None, **settings):
+    """Grade only some steps of `folder` as mnist-grade does, with the GradingOptions `settings` besides (through
+    `pytest grader/checks --grading FILE`): a quick check of one mistake."""
+    from grader.engine.grading import pytest_arguments
+    from grader.engine.options import GradingOptions
 
-    options = pytest_options(str(folder), step_timeout=timeout) + ["-k", " or ".join(steps), *options]
-    return subprocess.run([sys.executable, "-m", "pytest", *options], cwd=cwd, capture_output=True, text=True,
-                          timeout=900, env={**os.environ, **(env or {})})
+    given = Path(tempfile.mkdtemp(prefix="mnist-options-")) / "options.json"
+    given.write_text(GradingOptions(str(folder), step_timeout=timeout, **settings).to_json())
+    arguments = [*pytest_arguments(), f"--grading={given}", "-k", " or ".join(steps)]
+    try:
+        return subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=cwd, capture_output=True, text=True,
+                              timeout=900, env={**os.environ, **(env or {})})
+    finally:
+        shutil.rmtree(given.parent)
 
 
 def arrays_done(folder):
@@ -91,6 +97,20 @@ def arrays_done(folder):
         source = SOLUTIONS if step.name in ("reshape", "normalize", "one_hot") else EXERCISES
         shutil.copyfile(source / step.file, folder / step.file)
     return folder
+
+
+def copy(source, target, **files):
+    """A copy of the submission `source` at `target`, with some files replaced: copy(..., normalize=CODE)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for step, code in files.items():
+        (target / f"{step}.py").write_text(code)
+    return target
+
+
+def grades(out):
+    """The rows of a batch's grades.csv in `out`, its header first."""
+    with open(out / "grades.csv", encoding="utf-8-sig") as file:  # With a BOM, for spreadsheets.
+        return list(csv.reader(file))
 
 
 @pytest.fixture

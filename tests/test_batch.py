@@ -11,24 +11,12 @@ import zipfile
 import nbformat
 import psutil
 import pytest
-from conftest import EXERCISES, SOLUTIONS, mnist_grade
+from conftest import EXERCISES, SOLUTIONS, copy, grades, mnist_grade
 from nbformat import v4
 
 from grader.course.assign import solution
 from grader.course.steps import FILE_STEPS
 from grader.workers.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
-
-
-def copy(source, target, **files):
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-    for step, code in files.items():
-        (target / f"{step}.py").write_text(code)
-    return target
-
-
-def grades(out):
-    with open(out / "grades.csv", encoding="utf-8-sig") as file:  # With a BOM, for spreadsheets.
-        return list(csv.reader(file))
 
 
 def test_a_class_of_folders_zips_and_notebooks(tmp_path):

@@ -10,7 +10,7 @@ from conftest import SOLUTIONS, mnist_grade
 from variants import WRONG
 
 from grader.backend.reference import SHAPES, outputs_match
-from grader.conftest import PROBE_SIZE
+from grader.engine.workers import PROBE_SIZE
 
 
 def glorot(rng, scale):

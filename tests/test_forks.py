@@ -3,12 +3,10 @@ grader/instructor/gradings.py): they grade as new processes do, see only their o
 Workers are forked without the sandbox (--sandbox off); under it, each is a new process (tests/test_sandbox.py)."""
 
 import json
-import os
 import sys
 
 import pytest
-from conftest import EXERCISES, SOLUTIONS, mnist_grade
-from test_batch import copy, grades
+from conftest import EXERCISES, SOLUTIONS, copy, grades, mnist_grade
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
@@ -45,16 +43,13 @@ def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
         assert len(set(found["files"])) == 3
 
 
-def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path):
+def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path, monkeypatch):
     class_ = tmp_path / "class"
     copy(SOLUTIONS, class_ / "ann")
     copy(EXERCISES, class_ / "ben", reshape=(SOLUTIONS / "reshape.py").read_text())
     forked = mnist_grade("batch", str(class_), "--out", str(tmp_path / "forked"), "--sandbox", "off")
-    os.environ["MNIST_PORTABLE"] = "1"  # New processes, as on macOS and Windows.
-    try:
-        new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"), "--sandbox", "off")
-    finally:
-        del os.environ["MNIST_PORTABLE"]
+    monkeypatch.setenv("MNIST_PORTABLE", "1")  # New processes, as on macOS and Windows.
+    new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"), "--sandbox", "off")
     assert (forked.returncode, new.returncode) == (0, 0), forked.stderr + new.stderr
     assert grades(tmp_path / "forked") == grades(tmp_path / "new")
     assert [row[-3] for row in grades(tmp_path / "forked")[1:]] == ["100", "10"]

@@ -74,3 +74,88 @@ def test_shared_state_goes_through_the_stash_and_outputs_never_parse_labels():
     sources = {name: path.read_text() for name, path in modules().items()}
     assert [name for name, text in sources.items() if 'get_plugin("mnist' in text] == []
     assert [name for name, text in sources.items() if "removesuffix(\"'s\")" in text] == []
+
+
+# What each folder of grader/ may import besides itself (its __init__ docstring says so too): the course is read by
+# all, student code runs in workers, an engine grades with them, and the commands of students and instructors sit on
+# top. The package's face (grader/__init__.py, __main__.py, cli.py) may import any of them.
+MAY_IMPORT = {
+    "course": set(),
+    "data": {"course"},
+    "backend": {"course", "data"},
+    "results": {"course"},
+    "workers": {"course", "data", "backend"},
+    "engine": {"course", "data", "backend", "results", "workers"},
+    "checks": {"course", "data", "backend", "results", "workers", "engine"},
+    "student": {"course", "data", "backend", "results", "workers", "engine"},
+    "instructor": {"course", "data", "backend", "results", "workers", "engine"},
+}
+FACE = {"__init__.py", "__main__.py", "cli.py"}
+
+
+def folder_of(module):
+    """The folder of grader/ a module is in ("workers"), or None for the package's face (grader.cli)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in MAY_IMPORT) else None
+
+
+def test_the_top_level_is_the_package_s_face_and_its_folders_by_role():
+    python = {path.name for path in GRADER.iterdir() if path.suffix == ".py"}
+    folders = {path.name for path in GRADER.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    assert (python, folders) == (FACE, set(MAY_IMPORT))
+
+
+def test_each_folder_imports_only_what_it_may():
+    known = modules()
+    wrong = []
+    for name, path in sorted(known.items()):
+        mine = folder_of(name)
+        if mine is None:
+            continue
+        for imported in sorted(imports(path, known)):
+            theirs = folder_of(imported)
+            face = theirs is None and imported != "grader"  # The command line is no folder's to import.
+            if face or theirs not in (None, mine) and theirs not in MAY_IMPORT[mine]:
+                wrong.append(f"{name} imports {imported}")
+    assert wrong == []
+
+
+def test_each_folder_says_what_it_may_import():
+    """Each folder's docstring names the folders it may import, as MAY_IMPORT has them."""
+    for folder, allowed in MAY_IMPORT.items():
+        text = ast.get_docstring(ast.parse((GRADER / folder / "__init__.py").read_text()))
+        named = {name for name in MAY_IMPORT if f"grader.{name}" in text} - {folder}
+        assert named >= allowed, (folder, allowed - named)
+
+
+def test_no_setting_travels_between_processes_as_a_hidden_flag_or_a_variable():
+    """A grading's settings go to another process as one GradingOptions file: no hidden argparse option, no variable
+    that says something was checked already."""
+    sources = {name: path.read_text() for name, path in modules().items()}
+    assert [name for name, text in sources.items() if "argparse.SUPPRESS" in text or "_CHECKED" in text] == []
+
+
+def units(path):
+    """Each function of a module as (name, lines, parameters), self and cls not counted."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args
+            count = (len(arguments.posonlyargs) + len(arguments.args) + len(arguments.kwonlyargs)
+                     + bool(arguments.vararg) + bool(arguments.kwarg))
+            if arguments.args and arguments.args[0].arg in ("self", "cls"):
+                count -= 1
+            yield node.name, node.end_lineno - node.lineno + 1, count
+
+
+def test_every_function_fits_on_a_screen():
+    """No function of the grader is longer than 50 lines or takes more than 6 parameters."""
+    found = [f"{name}.{function}: {lines} lines, {count} parameters" for name, path in sorted(modules().items())
+             for function, lines, count in units(path) if lines > 50 or count > 6]
+    assert found == []
+
+
+def test_the_unit_counter_counts(tmp_path):
+    path = tmp_path / "module.py"
+    path.write_text("def f(a, b, *c, d=1, **e):\n" + "    pass\n" * 60
+                    + "\n\nclass A:\n    def g(self, x):\n        pass\n")
+    assert list(units(path)) == [("f", 61, 5), ("g", 2, 1)]

@@ -11,7 +11,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, SOLUTIONS, arrays_done, mnist_grade
+from conftest import ROOT, SOLUTIONS, arrays_done
 
 from grader.course.steps import FILE_STEPS
 from grader.engine import limits
@@ -160,11 +160,17 @@ def test_extraction_stops_at_the_limit_whatever_the_directory_says(tmp_path, mon
 
 
 def test_a_local_grading_refuses_a_folder_of_too_many_python_files(tmp_path):
-    """mnist-grade copies a folder's Python files within the limits too: past them, exit 2 and why."""
+    """A grading copies a folder's Python files within its limits too (a batch's, given in its GradingOptions): past
+    them, exit 2 and why."""
+    from grader.engine.limits import Limits
+    from grader.engine.options import GradingOptions
+    from grader.engine.spawn import in_a_process
+
     folder = arrays_done(tmp_path / "work")
     for i in range(3):
         (folder / f"module_{i}.py").write_text("")
-    run = mnist_grade(str(folder), "--max-files", "8")
+    run = in_a_process(GradingOptions(str(folder), limits=Limits(files=8)), cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
     assert run.returncode == 2
     assert run.stderr == ("mnist-grade: work holds more than 8 files, the limit (--max-files): keep only your step "
                           "files and the Python modules they use, and submit again.\n")

@@ -103,12 +103,13 @@ def test_low_accuracy_fails_with_the_reference_quoted(submission):
 
 def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
     """Where TensorFlow is not installed (the default), `from tensorflow.keras…` gets a line that says what to write."""
+    from grader.results.problems import failure_of
     from grader.workers.handle import Run
 
     run = Run("one_hot", tmp_path, tmp_path, facts={
         "status": "error", "step": "one_hot", "when": "import", "frames": [],
         "exception": "ModuleNotFoundError: No module named 'tensorflow'"})
-    assert run.problem().help == ("TensorFlow is not installed, and this course does not need it: `import keras` and "
+    assert failure_of(run).help == ("TensorFlow is not installed, and this course does not need it: `import keras` and "
                                   "write keras.… instead of tensorflow.keras.….")
 
 

@@ -112,7 +112,7 @@ def test_a_check_cell_names_the_cell_in_plain_text(tmp_path, monkeypatch):
 
     monkeypatch.setenv("FORCE_COLOR", "1")
     notebook = v4.new_notebook(cells=[
-        v4.new_code_cell("from grader.student.jupyter import check, run_all"),
+        v4.new_code_cell("from grader import check, run_all"),
         v4.new_code_cell("def reshape_images(images):\n    return image.reshape(len(images), 784)"),
         v4.new_code_cell('check("reshape")'),
     ])

@@ -221,7 +221,7 @@ def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission)
         one_hot="import os\n\n\ndef one_hot_labels(labels):\n    os._exit(3)\n",
         build="import os\nimport signal\n\n\ndef build_model():\n    os.kill(os.getpid(), signal.SIGKILL)\n",
     )
-    graded = grade_steps(folder, "reshape", "one_hot", "build", timeout=10, options=["--sandbox=on"])
+    graded = grade_steps(folder, "reshape", "one_hot", "build", timeout=10, sandbox="on")
     lines = graded.stdout.splitlines()
     assert lines[2:5] == ["✗ reshape    0/10", "    reshape did not finish within 10 s and was stopped",
                           f"      {folder / 'reshape.py'}, line 6, in reshape_images"], graded.stdout
@@ -419,7 +419,6 @@ def test_a_step_that_fills_its_scratch_folder_fails_alone_and_leaves_nothing(sub
 def test_sandbox_on_where_bubblewrap_is_missing_stops_with_what_to_do(tmp_path):
     """No bwrap on PATH: --sandbox on exits 2 saying why; a batch (auto) says once that it grades without one."""
     env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
-    env.pop("MNIST_SANDBOX_CHECKED", None)  # What this process found, with bwrap on its PATH.
     on = subprocess.run([sys.executable, "-m", "grader.cli", "solutions", "--sandbox", "on"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=300)
     assert (on.returncode, on.stdout, on.stderr) == (2, "", (
@@ -443,19 +442,18 @@ def test_sandbox_on_where_bubblewrap_is_missing_stops_with_what_to_do(tmp_path):
 ])
 def test_where_there_is_no_sandbox_on_says_why_and_auto_says_so_once(platform, device, reason, monkeypatch):
     monkeypatch.setattr(sys, "platform", platform)
-    monkeypatch.delenv("MNIST_SANDBOX_CHECKED", raising=False)
-    bubblewrap.problem.cache_clear()
+    bubblewrap.why_unavailable.cache_clear()
     try:
         with pytest.raises(bubblewrap.SandboxError) as refused:
-            bubblewrap.use("on", device)
+            bubblewrap.resolve("on", device)
         assert str(refused.value) == f"--sandbox on: {reason}. Fix that, or grade with --sandbox off."
         said = []
-        assert bubblewrap.use("auto", device, say=said.append) is False
+        assert bubblewrap.resolve("auto", device, say=said.append) is False
         assert said == [f"student code runs without a sandbox here: {reason} (--sandbox auto; INSTRUCTORS.md says "
                         "what a submission can do then)."]
-        assert bubblewrap.use("off", device, say=said.append) is False and len(said) == 1
+        assert bubblewrap.resolve("off", device, say=said.append) is False and len(said) == 1
     finally:
-        bubblewrap.problem.cache_clear()
+        bubblewrap.why_unavailable.cache_clear()
 
 
 def test_the_sandbox_is_an_option_of_grading_batch_and_the_gradescope_bundle(tmp_path):

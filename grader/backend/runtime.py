@@ -5,6 +5,7 @@ fastest on the machines we measured (bench/grading.py); KERAS_BACKEND set by the
 instructor can grade on TensorFlow, and TensorFlow is used when JAX is not installed.
 """
 
+import functools
 import importlib.util
 import os
 from pathlib import Path
@@ -63,7 +64,7 @@ def environment(device="cpu", backend_name=None):
     return env
 
 
-def use(chosen=None):
+def set_environment(chosen=None):
     """Set the grader's environment in this process; call before keras is imported.
 
     A worker gets it from the grading process already; `python -m exercises` gets it here.
@@ -105,33 +106,33 @@ sys.exit(0 if found else 1)
 
 
 def check_device(chosen):
-    """Raise DeviceError unless the backend can train on `chosen`; the CPU always can.
-
-    The answer is kept in MNIST_DEVICE_CHECKED for the processes this one starts (a batch's gradings).
-    """
+    """Raise DeviceError unless the backend can train on `chosen`; the CPU always can. Asked once per process: the
+    processes a grading starts are told what it settled (GradingOptions)."""
     name = backend()
-    if chosen == "cpu" or os.environ.get("MNIST_DEVICE_CHECKED") == f"{chosen}:{name}":
-        return
-    import subprocess
-    import sys
-
-    try:
-        found = subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, timeout=300,
-                               env={**os.environ, **QUIET_ENV, **environment(chosen)}).returncode == 0
-    except subprocess.TimeoutExpired:
-        found = False
-    if not found:
+    if chosen != "cpu" and not finds_a_gpu(name):
         raise DeviceError(_(
             "--device gpu: {backend} finds no GPU here. Grade on the CPU (leave out --device and unset "
             "MNIST_DEVICE), or install {backend} with GPU support (for JAX: pip install 'jax[cuda12]').",
             backend=name))
-    os.environ["MNIST_DEVICE_CHECKED"] = f"{chosen}:{name}"
+
+
+@functools.cache
+def finds_a_gpu(name):
+    """Whether the backend `name` finds a GPU, run with the variables a worker that trains on one gets."""
+    import subprocess
+    import sys
+
+    try:
+        return subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, timeout=300,
+                              env={**os.environ, **QUIET_ENV, **environment("gpu")}).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def import_keras():
     """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
     quiet()
-    use()
+    set_environment()
     with silenced_stderr():
         import keras
 
@@ -144,7 +145,7 @@ class DeviceError(Exception):
 
 
 def without_tensorflow(keras):
-    """On another backend, keep Keras from importing TensorFlow (2 s) just to see whether it is there.
+    """On another backend, keep Keras from importing TensorFlow (seconds) just to see whether it is there.
 
     Keras asks when it seeds and when it serializes a compile config. Student code that imports
     TensorFlow itself still can.

@@ -7,7 +7,7 @@ import pytest
 
 from grader.course.i18n import _
 from grader.results.grade import Failure
-from grader.results.problems import given_text
+from grader.results.problems import failure_of, given_text
 from grader.workers import protocol
 
 
@@ -28,7 +28,7 @@ def fail(expected, got, help):
 def facts(run):
     """The facts of a step whose code returned; fails the check with the reason when it did not."""
     __tracebackhide__ = True
-    problem = run.problem()
+    problem = failure_of(run)
     if problem:
         raise CheckFailed(problem)
     return run.facts

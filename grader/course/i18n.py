@@ -37,12 +37,9 @@ def _(text, **params):
     return text.format(**params) if params else text
 
 
-FLAG = {}  # The language given with --lang on this command line, as {"lang": "zh"} (grader/cli.py).
-
-
-def again(command):
-    """A command the student is told to run next, with the --lang this command was given."""
-    return f"{command} --lang {FLAG['lang']}" if "lang" in FLAG else command
+def again(command, lang=None):
+    """A command the student is told to run next, with `lang`, the --lang the command that says it was given."""
+    return f"{command} --lang {lang}" if lang else command
 
 
 def N_(text):

@@ -20,6 +20,10 @@ class Step:
     on_error: dict | None = None
     explain: dict | None = None
     hints: tuple = ()
+    input: str | None = None  # The array a data step is given: "images" or "labels" (grader/workers/protocol.py).
+    worker: str | None = None  # Steps with the same worker run in one process, in order; by default each its own.
+    trains: bool = False  # It trains a model: it starts only once the steps before it passed.
+    reference: str | None = None  # The seed's own code for the step (grader/workers/compiled.py).
 
     def text(self, field):
         """A text of this step (title, on_error, explain) in the student's language."""
@@ -50,6 +54,16 @@ COMMENTS_ZH: dict[str, str] = _META["comments_zh"]  # The step files' comment bl
 
 # The steps a student writes a file for, in order.
 FILE_STEPS = [step for step in STEPS.values() if step.file]
+
+
+def worker_groups():
+    """The steps each worker process runs, as tuples in course order: those of one `worker` together. A worker
+    whose steps train comes first: it is the longest, so it starts first."""
+    groups = {}
+    for step in FILE_STEPS:
+        groups.setdefault(step.worker or step.name, []).append(step.name)
+    return sorted((tuple(names) for names in groups.values()), key=lambda names: not any(
+        STEPS[name].trains for name in names))
 
 
 def prerequisites(name):

@@ -1,6 +1,8 @@
 """The one MNIST loader: every array it returns is MNIST's, byte for byte (SHA-256 checked).
 
-Sources in order: MNIST_DATA, this project's cache, Keras's cache, then a download from mirrors.
+Sources in order: MNIST_DATA, this project's cache, Keras's cache, then a download from mirrors. Besides: the
+user's folders (folders.py) and files written whole or not at all (files.py), which the rest of the grader uses
+too. May import grader.course only.
 """
 
 from grader.data.formats import ARRAYS, SPLITS, DataError

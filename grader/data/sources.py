@@ -16,6 +16,7 @@ import numpy as np
 
 from grader.course.i18n import N_, _
 from grader.data import download
+from grader.data.files import write_whole
 from grader.data.folders import user_folder
 from grader.data.formats import ARRAYS, SPLITS, BadFile, DataError, read_idx, read_npz
 
@@ -155,17 +156,9 @@ def import_from(path):
 def save(arrays):
     """Write the four verified arrays to the cache at once: a temporary file, then a rename."""
     cache = cache_file()
+    _cache_folder()
     try:
-        with tempfile.NamedTemporaryFile(dir=_cache_folder(), prefix=".mnist-", suffix=".tmp", delete=False) as out:
-            try:
-                np.savez(out, **{key: arrays[key] for key in ARRAYS})
-                out.flush()
-                os.fsync(out.fileno())
-                os.chmod(out.name, 0o644)  # Readable by all, like any other file; a temporary file is not.
-            except BaseException:
-                os.unlink(out.name)
-                raise
-        os.replace(out.name, cache)
+        write_whole(cache, lambda out: np.savez(out, **{key: arrays[key] for key in ARRAYS}))
     except OSError as error:
         raise _unwritable(cache.parent, error) from None
 

@@ -51,7 +51,8 @@ class Limits:
         return int(self.size_mb * MB)
 
     def options(self):
-        """These limits as mnist-grade's options (batch passes them to each grading)."""
+        """These limits as command-line options (what Gradescope's run_autograder gives python -m
+        grader.instructor.gradescope)."""
         return ["--max-size", f"{self.size_mb:g}", "--max-files", str(self.files), "--max-ratio", f"{self.ratio:g}",
                 "--max-scratch", f"{self.scratch_mb:g}"]
 
@@ -60,26 +61,25 @@ class TooLarge(Exception):
     """A submission passes a limit; the message names it and says what to do."""
 
 
-def add_options(parser, hidden=()):
-    """--max-size, --max-files, --max-ratio and --max-scratch on an argparse parser, with Limits' defaults; those in
-    `hidden` left out of --help."""
+def add_options(parser):
+    """--max-size, --max-files, --max-ratio and --max-scratch on an argparse parser, with Limits' defaults."""
     default = Limits()
-    texts = [
-        ("--max-size", float, default.size_mb, "MB", _(
-            "refuse a submission holding more than MB megabytes, unpacked (default: {default:g})",
-            default=default.size_mb)),
-        ("--max-files", int, default.files, "N", _(
-            "refuse a submission holding more than N files (default: {default})", default=default.files)),
-        ("--max-ratio", float, default.ratio, "R", _(
-            "refuse a zip with a member that unpacks to more than R times its compressed size (default: {default:g})",
-            default=default.ratio)),
-        ("--max-scratch", scratch_size, default.scratch_mb, "MB", _(
-            "in the sandbox, fail a step that writes more than MB megabytes to its scratch folder (default: "
-            "{default:g})", default=default.scratch_mb)),
-    ]
-    for option, kind, value, metavar, text in texts:
-        parser.add_argument(option, type=kind, default=value, metavar=metavar,
-                            help=argparse.SUPPRESS if option in hidden else text)
+    parser.add_argument("--max-size", type=float, default=default.size_mb, metavar="MB", help=_(
+        "refuse a submission holding more than MB megabytes, unpacked (default: {default:g})",
+        default=default.size_mb))
+    parser.add_argument("--max-files", type=int, default=default.files, metavar="N", help=_(
+        "refuse a submission holding more than N files (default: {default})", default=default.files))
+    parser.add_argument("--max-ratio", type=float, default=default.ratio, metavar="R", help=_(
+        "refuse a zip with a member that unpacks to more than R times its compressed size (default: {default:g})",
+        default=default.ratio))
+    scratch_option(parser)
+
+
+def scratch_option(parser):
+    """--max-scratch on an argparse parser: the size of a sandboxed worker's scratch folder."""
+    parser.add_argument("--max-scratch", type=scratch_size, default=Limits.scratch_mb, metavar="MB", help=_(
+        "in the sandbox, fail a step that writes more than MB megabytes to its scratch folder (default: "
+        "{default:g})", default=Limits.scratch_mb))
 
 
 def from_args(args):

@@ -16,17 +16,20 @@ import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.backend import runtime
 from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS, STEPS
-from grader.engine import limits
+from grader.engine import compiling, limits
+from grader.engine.limits import Limits
+from grader.engine.options import GradingOptions
 from grader.instructor import gradings
 from grader.results import render
 from grader.results.grade import Grade
-from grader.workers import bubblewrap, compiled
+from grader.workers import bubblewrap
 from grader.workers.processes import (
     kill_tree,
     pin,
@@ -117,85 +120,126 @@ def _feed(digest, file, name=None):
         digest.update(b"\0")
 
 
-def grade_all(folder, out, jobs=None, force=False, timeout=900, memory_mb=4096, progress=None, only=None,
-              assignment="MNIST", sandboxed=False, within=None, say=None):
-    """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
-    with `force`, or the students in `only`); return the gradebook's rows (dicts of COLUMNS).
+@dataclass(frozen=True)
+class BatchSettings:
+    """How a batch grades: its limits per submission (wall clock, memory, what a submission may hold), the device and
+    the sandbox (checked once, before any grading), how many at a time, and which entries."""
 
-    With `sandboxed`, workers run under bubblewrap; entries past a limit of `within` (Limits) are refused;
-    say(text) is told what takes a while before grading starts.
+    timeout: float = 900  # Seconds per submission.
+    memory_mb: int = 4096
+    limits: Limits = field(default_factory=Limits)
+    device: str = "cpu"
+    sandboxed: bool = False
+    jobs: int | None = None  # Submissions graded at once; None: one per core.
+    force: bool = False  # Every entry again, not only those new or changed since they were graded.
+    only: tuple | None = None  # Only these students, again.
+    assignment: str = "MNIST"  # The assignment's column in canvas.csv.
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: `path` is their folder, .zip or notebook, `digest` its fingerprint; `shown` names
+    it in messages (by default the entry's name or, in a zip, the folder of the step files in it)."""
+
+    student: str
+    path: Path
+    digest: str | None = None
+    shown: str | None = None
+
+
+def grade_all(folder, out, settings, progress=None, say=None):
+    """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
+    with settings.force, or the students in settings.only); return the gradebook's rows (dicts of COLUMNS).
+    progress(total=N) is told how many there are to grade, progress() each one graded; say(text) what takes a
+    while before grading starts.
 
     Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
     checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
-    `assignment`) and identical.txt (groups of byte-identical submissions).
+    settings.assignment) and identical.txt (groups of byte-identical submissions).
     """
-    out, within = Path(out), within or limits.Limits()
-    found = checked_entries(folder, only)
+    out = Path(out)
+    found = checked_entries(folder, settings.only)
     out.mkdir(parents=True, exist_ok=True)
-    refused = {student: limits.refusal(path, within) for student, path in found.items()}  # Read once, here.
-    prints = {student: fingerprint(path, refused[student]) for student, path in found.items()}
-
-    def due(student):
-        if only:
-            return student in only
-        return force or _stored(out / student).get("fingerprint") != prints[student]
-
-    todo = {student: path for student, path in found.items() if due(student)}
+    refused = {student: limits.refusal(path, settings.limits) for student, path in found.items()}  # Read once, here.
+    entries = {student: Entry(student, path, fingerprint(path, refused[student])) for student, path in found.items()}
+    todo = [entry for entry in entries.values() if settings.force and not settings.only or due(entry, out, settings)]
     if progress:
         progress(total=len(todo))
-    jobs = jobs or len(usable_cores())
-    shares = share_cores(jobs)
-    slots = queue.SimpleQueue()  # Each grading runs on cores of its own, and sizes its thread pools to them.
-    for cores in shares:
-        slots.put(cores)
-    if gradings.usable():
-        smallest = min(len(cores) for cores in shares)
-        gradings.prepare({**QUIET_ENV, **runtime.environment(runtime.device()),
-                          **{name: value for name, value in thread_environment(smallest).items()
-                             if name.endswith("_NUM_THREADS")}}, clean=sandboxed)
+    shares = share_cores(settings.jobs or len(usable_cores()))
+    warm_up(shares, settings, any(refused[entry.student] is None for entry in todo), say)
+    grade_in_parallel(todo, out, settings, shares, progress)
+    write_gradebooks(out, found, entries, settings.assignment)
+    return [stored["row"] for student in found if (stored := _stored(out / student))]
 
-    if sandboxed and any(refused[student] is None for student in todo):
+
+def due(entry, out, settings):
+    """Whether `entry` is to be graded: one of settings.only, or new or changed since it was graded."""
+    if settings.only:
+        return entry.student in settings.only
+    return _stored(out / entry.student).get("fingerprint") != entry.digest
+
+
+def warm_up(shares, settings, sandboxed_work, say=None):
+    """Before grading: start the warm server gradings fork from, and compile the sandbox's programs once for each
+    size of thread pool the gradings get (`sandboxed_work`: when a sandboxed grading will run)."""
+    if gradings.can_fork_gradings():
+        smallest = min(len(cores) for cores in shares)
+        gradings.prepare({**QUIET_ENV, **runtime.environment(settings.device),
+                          **{name: value for name, value in thread_environment(smallest).items()
+                             if name.endswith("_NUM_THREADS")}}, clean=settings.sandboxed)
+    if settings.sandboxed and sandboxed_work:
         # The compiled programs sandboxed workers read, made once by the grader's own code.
         for threads in sorted({len(cores) for cores in shares}):
-            compiled.fill({**os.environ, **thread_environment(threads)}, runtime.device(), say)
+            compiling.fill({**os.environ, **thread_environment(threads)}, settings.device, say)
 
-    def graded(student, path):
+
+def grade_in_parallel(todo, out, settings, shares, progress=None):
+    """Grade each Entry of `todo` into out/STUDENT, as many at a time as there are `shares`: each grading runs on
+    the cores of one share, and sizes its thread pools to them."""
+    slots = queue.SimpleQueue()
+    for cores in shares:
+        slots.put(cores)
+
+    def graded(entry):
         cores = slots.get()
         try:
-            return grade_one(student, path, out / student, timeout, memory_mb, prints[student], cores=cores,
-                             sandboxed=sandboxed, within=within)
+            return grade_one(entry, out / entry.student, settings, cores=cores)
         finally:
             slots.put(cores)
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(graded, student, path) for student, path in todo.items()]
-        for done in as_completed(futures):
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        for done in as_completed([pool.submit(graded, entry) for entry in todo]):
             done.result()
             if progress:
                 progress()
+
+
+def write_gradebooks(out, found, entries, assignment):
+    """grades.csv, checks.csv, canvas.csv and identical.txt, from what is stored for each student of `found`."""
     rows, checks = [], []
     for student in found:
         stored = _stored(out / student)
         if stored:
             rows.append(stored["row"])
             checks += stored["checks"]
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8-sig") as file:
-        writer = csv.DictWriter(file, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    with open(out / "checks.csv", "w", newline="", encoding="utf-8-sig") as file:
-        writer = csv.DictWriter(file, CHECK_COLUMNS)
-        writer.writeheader()
-        writer.writerows(checks)
+    write_csv(out / "grades.csv", COLUMNS, rows)
+    write_csv(out / "checks.csv", CHECK_COLUMNS, checks)
     with open(out / "canvas.csv", "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow([*CANVAS_COLUMNS, assignment])
         writer.writerows(["", "", "", row["student"], "", row["total"]] for row in rows)  # No grade: left blank.
     groups = {}
-    for student, digest in prints.items():
-        groups.setdefault(digest, []).append(student)
+    for entry in entries.values():
+        groups.setdefault(entry.digest, []).append(entry.student)
     (out / "identical.txt").write_text("".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
-    return rows
+
+
+def write_csv(path, columns, rows):
+    """A spreadsheet's CSV: UTF-8 with a BOM, one row per dict of `rows`."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as file:
+        writer = csv.DictWriter(file, columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _stored(folder):
@@ -208,59 +252,56 @@ def _stored(folder):
     return stored if isinstance(stored, dict) and "row" in stored else {}
 
 
-def grade_one(student, path, out, timeout, memory_mb, digest=None, shown=None, cores=None, sandboxed=False,
-              within=None):
-    """Grade one entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
+def grade_one(entry, out, settings, cores=None):
+    """Grade one Entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
 
-    Messages name the work as the student knows it: `shown`, by default the entry's name (a folder, a notebook)
-    or, in a zip, the folder of the step files in it. With `cores`, the grading runs on those alone; when
-    `sandboxed`, its workers run under bubblewrap. An entry past a limit of `within` (Limits) is refused
-    before anything of it is copied or unpacked.
-    Return (the row, the Grade or None when there is none: a bad zip, a refusal, a stop, an error)."""
-    within = within or limits.Limits()
+    With `cores`, the grading runs on those alone. An entry past a limit of settings.limits is refused before
+    anything of it is copied or unpacked. Return (the row, the Grade or None when there is none: a bad zip, a
+    refusal, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "feedback.txt", "row.json"):
         (out / stale).unlink(missing_ok=True)
-    grade = None
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
         os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
-        temporary = Path(scratch) / "tmp"  # The grading's temporary files, gone with it even when it is killed.
-        temporary.mkdir(mode=0o711)
-        try:
-            limits.check(path, within)
-            target = unpacked(path, Path(scratch) / "unpacked", within) if path.suffix == ".zip" else path
-        except limits.TooLarge as error:
-            target, status, printed = None, "error", f"{error}\n"
-        except (zipfile.BadZipFile, OSError) as error:
-            target, status, printed = (
-                None,
-                "error",
-                _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error) + "\n",
-            )
-        if target is not None:
-            if shown is None:
-                shown = target.relative_to(Path(scratch) / "unpacked").as_posix() if target != path else path.name
-            graded = Path(scratch) / "grade.json"  # Saved after each check: a stopped grading keeps its points.
-            env = {**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})}
-            status, printed = run_limited(
-                [str(target), "--grade", str(graded), "--shown-path", shown,
-                 "--time-budget", f"{time_budget(timeout):g}", "--sandbox", "on" if sandboxed else "off",
-                 *within.options()], timeout, memory_mb,
-                env=bubblewrap.grading_environment(env) if sandboxed else env, cores=cores)
-            grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
-            if status == "timeout" and grade:
-                grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{timeout:g}"))
-            elif status == "memory" and grade:
-                grade.stop(_("stopped: grading used more than {mb} MB of memory", mb=memory_mb))
-            elif status == "graded" and grade is None:
-                status = "error"
+        status, printed, grade = graded_entry(entry, Path(scratch), settings, cores)
         (out / "feedback.txt").write_text(printed)
     if grade is not None:
         (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
-    row = render.gradebook_row(grade, student, status)
-    checks = render.check_rows(grade, student)
-    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": digest}))
+    row = render.gradebook_row(grade, entry.student, status)
+    checks = render.check_rows(grade, entry.student)
+    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest}))
     return row, grade
+
+
+def graded_entry(entry, scratch, settings, cores=None):
+    """Grade `entry` in its own process, within the batch's limits, working in `scratch`: (status, what it printed,
+    the Grade or None)."""
+    path = Path(entry.path)
+    try:
+        limits.check(path, settings.limits)
+        target = unpacked(path, scratch / "unpacked", settings.limits) if path.suffix == ".zip" else path
+    except limits.TooLarge as error:
+        return "error", f"{error}\n", None
+    except (zipfile.BadZipFile, OSError) as error:
+        return "error", _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error) + "\n", None
+    shown = entry.shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
+    graded = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
+    options = GradingOptions(str(target), shown_path=shown, device=settings.device, limits=settings.limits,
+                             sandbox="on" if settings.sandboxed else "off", time_budget=time_budget(settings.timeout),
+                             grade_file=str(graded), settled=True)
+    temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
+    temporary.mkdir(mode=0o711)
+    env = {**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})}
+    status, printed = run_limited(options, settings, env=bubblewrap.grading_environment(env) if settings.sandboxed
+                                  else env, cores=cores)
+    grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
+    if status == "timeout" and grade:
+        grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{settings.timeout:g}"))
+    elif status == "memory" and grade:
+        grade.stop(_("stopped: grading used more than {mb} MB of memory", mb=settings.memory_mb))
+    elif status == "graded" and grade is None:
+        status = "error"
+    return status, printed, grade
 
 
 def time_budget(timeout):
@@ -284,21 +325,21 @@ def holding_steps(folder):
     return None
 
 
-def run_limited(argv, timeout, memory_mb, env=None, cores=None):
-    """Run `mnist-grade ARGV` (grader/instructor/gradings.py); stop it when it passes the wall-clock or memory limit.
-
-    Return (status, what it printed).
-    """
-    started = time.monotonic()
-    with tempfile.NamedTemporaryFile() as printed:
-        process = gradings.start(argv, printed, env or dict(os.environ))
+def run_limited(options, settings, env=None, cores=None):
+    """Grade `options` in a process of its own (grader/instructor/gradings.py); stop it when it passes the batch's
+    wall-clock or memory limit (settings). Return (status, what it printed)."""
+    started, timeout = time.monotonic(), settings.timeout
+    with tempfile.NamedTemporaryFile() as printed, tempfile.NamedTemporaryFile("w", suffix=".json") as given:
+        given.write(options.to_json())
+        given.flush()
+        process = gradings.start(given.name, printed, env or dict(os.environ))
         if cores:
             pin(process.pid, cores)
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:
                 status = "timeout"
-            elif tree_memory_over(process.pid, memory_mb * 1024):
+            elif tree_memory_over(process.pid, settings.memory_mb * 1024):
                 status = "memory"
             if status:
                 kill_tree(process)
@@ -309,7 +350,7 @@ def run_limited(argv, timeout, memory_mb, env=None, cores=None):
     if status == "timeout":
         text += "\n" + _("Stopped: grading took longer than {seconds} s.", seconds=f"{timeout:g}") + "\n"
     elif status == "memory":
-        text += "\n" + _("Stopped: grading used more than {mb} MB of memory.", mb=memory_mb) + "\n"
+        text += "\n" + _("Stopped: grading used more than {mb} MB of memory.", mb=settings.memory_mb) + "\n"
     else:
         status = "graded" if process.returncode in (0, 1) else "error"
     return status, text

@@ -28,11 +28,12 @@ from packaging.utils import canonicalize_name
 from grader.backend import runtime
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS
-from grader.engine import limits
-from grader.instructor.batch import grade_one, holding_steps
+from grader.data.files import write_whole
+from grader.engine import compiling, limits
+from grader.instructor.batch import BatchSettings, Entry, grade_one, holding_steps
 from grader.results import render
-from grader.workers import bubblewrap, compiled
-from grader.workers.handle import PACKAGE_ROOT, worker_user
+from grader.workers import bubblewrap
+from grader.workers.users import PACKAGE_ROOT, check_worker_user, worker_user
 
 GRADER_DIR = PACKAGE_ROOT / "grader"
 # Gradescope stops an autograder at the assignment's timeout (10 minutes unless the instructor sets another):
@@ -118,21 +119,25 @@ def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT, sandbox="auto", wit
     submission is graded with --sandbox `sandbox` and the limits `within` (Limits)."""
     run_script = RUN.format(lang=lang, timeout=f"{timeout:g}", sandbox=sandbox,
                             limits=" ".join((within or limits.Limits()).options()))
-    out = Path(out)
     with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
         data = Path(scratch) / "mnist.npz"
         np.savez_compressed(data, **arrays)
-        with zipfile.ZipFile(out.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in (("setup.sh", SETUP), ("run_autograder", run_script)):
-                info = zipfile.ZipInfo(name)
-                info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
-                archive.writestr(info, text, zipfile.ZIP_DEFLATED)
-            archive.writestr("requirements.txt", CONSTRAINTS.read_text())  # The same pins as Classroom's.
-            for path in sorted(GRADER_DIR.rglob("*")):
-                if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
-                    archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
-            archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
-    out.with_suffix(".tmp").replace(out)
+        write_whole(out, lambda file: bundle(file, run_script, data))
+
+
+def bundle(file, run_script, data):
+    """Write the autograder's zip into the open `file`: its scripts, the pinned requirements, the grader's source
+    and MNIST's arrays (the .npz file `data`)."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in (("setup.sh", SETUP), ("run_autograder", run_script)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
+            archive.writestr(info, text, zipfile.ZIP_DEFLATED)
+        archive.writestr("requirements.txt", CONSTRAINTS.read_text())  # The same pins as Classroom's.
+        for path in sorted(GRADER_DIR.rglob("*")):
+            if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
+                archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
+        archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
 
 
 def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=None):
@@ -145,7 +150,8 @@ def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=
     results = autograder / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        sandboxed = bubblewrap.use(sandbox, runtime.device(), worker_user(), say=print)  # Said to the instructor.
+        check_worker_user()  # Once for the grading, which takes the user and the sandbox as settled.
+        sandboxed = bubblewrap.resolve(sandbox, runtime.device(), worker_user(), say=print)  # Said to the instructor.
         graded = graded_submission(autograder, timeout, memory_limit_mb(), sandboxed, within or limits.Limits())
     except Exception as error:
         traceback.print_exc(file=sys.stdout)  # The instructor's view of the run (results/stdout), not the student's.
@@ -155,9 +161,7 @@ def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=
             "output": _("The autograder failed, not your submission ({error}). Tell your instructor.", error=error),
         }
     graded["stdout_visibility"] = "hidden"
-    scratch_file = results.with_suffix(".tmp")
-    scratch_file.write_text(json.dumps(graded, ensure_ascii=False, indent=1))
-    scratch_file.replace(results)  # Gradescope never reads half a file.
+    write_whole(results, json.dumps(graded, ensure_ascii=False, indent=1))  # Gradescope never reads half a file.
     return graded["score"]
 
 
@@ -194,8 +198,8 @@ def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=No
         else:
             out = Path(scratch) / "graded"
             shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
-            _row, grade = grade_one("submission", work, out, timeout, memory_mb, shown=shown, sandboxed=sandboxed,
-                                    within=within)
+            settings = BatchSettings(timeout, memory_mb, within, runtime.device(), sandboxed)
+            _row, grade = grade_one(Entry("submission", work, shown=shown), out, settings)
             if grade is not None:
                 graded = render.gradescope(grade)
             else:
@@ -240,8 +244,8 @@ def main(argv):
         sys.stdout.write(CONSTRAINTS_HEADER + requirements())
         return 0
     if args.command == "fill":  # setup.sh: what sandboxed workers will read, compiled by the grader's own code.
-        if bubblewrap.use(args.sandbox, runtime.device(), worker_user(), say=print):
-            compiled.fill(os.environ, runtime.device(), say=print)
+        if bubblewrap.resolve(args.sandbox, runtime.device(), worker_user(), say=print):
+            compiling.fill(os.environ, runtime.device(), say=print)
         return 0
     run(args.autograder, max(60.0, args.timeout - MARGIN), args.sandbox, limits.from_args(args))
     return 0

@@ -1,18 +1,17 @@
 """Start a batch's gradings: forked from a server that has imported the grader and Keras once, where that works.
 
-A grading started as `python -m grader.cli` spends about 2 s of CPU before it grades anything:
-Python, pytest and the grader, then Keras and JAX in the process its workers come from. On Linux,
+A grading started as `python -m grader.engine OPTIONS` spends seconds of CPU before it grades anything
+(INSTRUCTORS.md): Python, pytest and the grader, then Keras and JAX in the process its workers come from. On Linux,
 with JAX, a batch instead asks a fork server (multiprocessing's) that imported all that once
 (grader/instructor/warm.py): each grading is a fork of it, in a session of its own, writing to its own file,
 and forks its workers itself (grader/workers/host.py). Everything else is as with a new process: the same
-command line, limits, files and exit code. Elsewhere, or when the server cannot start one, a
+options file, limits, files and exit code. Elsewhere, or when the server cannot start one, a
 grading is a new process.
 """
 
 import contextlib
 import multiprocessing
 import os
-import runpy
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import traceback
 from grader.workers import processes
 
 
-def usable():
+def can_fork_gradings():
     """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py)."""
     from grader.workers.host import forking
 
@@ -90,26 +89,27 @@ class Forked:
         return self.returncode
 
 
-def start(argv, output, env):
-    """Start `python -m grader.cli ARGV` with `env`, what it prints going to the open file `output`.
+def start(options, output, env):
+    """Start `python -m grader.engine OPTIONS` (a grading's options, as JSON in the file `options`) with `env`, what
+    it prints going to the open file `output`.
 
-    Forked from the server when usable(), else a new process. Returns a Popen or a Forked.
+    Forked from the server when can_fork_gradings(), else a new process. Returns a Popen or a Forked.
     """
-    if usable():
+    if can_fork_gradings():
         try:
             process = multiprocessing.get_context("forkserver").Process(
-                target=grading, args=(argv, output.name, env), daemon=False)
+                target=grading, args=(options, output.name, env), daemon=False)
             with _environment():  # A server started again, if the first has died, is as clean.
                 process.start()
             return Forked(process)
         except (OSError, EOFError, ValueError, RuntimeError):
             pass  # The server is gone (student code may kill it): a new process, as elsewhere.
-    return subprocess.Popen([sys.executable, "-m", "grader.cli", *argv], stdout=output, stderr=subprocess.STDOUT,
+    return subprocess.Popen([sys.executable, "-m", "grader.engine", options], stdout=output, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env=env, **processes.popen_options())
 
 
-def grading(argv, path, env):
-    """In the forked child: what `python -m grader.cli ARGV` would do, printing into `path`. Never returns."""
+def grading(options, path, env):
+    """In the forked child: what `python -m grader.engine OPTIONS` would do, printing into `path`. Never returns."""
     code = 1
     try:
         os.setsid()
@@ -120,9 +120,9 @@ def grading(argv, path, env):
         for target in (1, 2):
             os.dup2(descriptor, target)
         os.close(descriptor)
-        sys.argv = ["mnist-grade", *argv]
-        runpy.run_module("grader.cli", run_name="__main__", alter_sys=True)  # As `python -m grader.cli ARGV`.
-        code = 0
+        from grader.engine.grading import run_file
+
+        code = run_file(options)
     except SystemExit as exit:
         code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
     except BaseException:

@@ -6,8 +6,8 @@ import gc
 
 import pytest  # noqa: F401
 
-import grader.checks.plugin  # noqa: F401
-import grader.cli  # noqa: F401
+import grader.engine.grading  # noqa: F401
+import grader.engine.plugin  # noqa: F401
 from grader.data import DataError, ensure
 from grader.workers.host import preload
 

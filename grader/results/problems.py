@@ -1,59 +1,69 @@
 """What a student reads when a step's code did not return: a stub, a missing function, an exit, an error,
 a hang or a crash. Each is a Failure (grader/results/grade.py): the problem, and one help line."""
 
+import json
+from pathlib import Path
+
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 from grader.results.grade import Failure
 
 
-def problem(run):
+def failure_of(run):
     """The Failure of a Run (grader/workers/handle.py) whose status is not "ok"; None when it is."""
     if run.status == "ok":
         return None
     step = STEPS[run.facts.get("step", run.step)]
     path = run.shown or run.folder / (step.file or "")
     function = f"{step.function}()"
-    status = run.status
-    if status == "not_attempted":
+    if run.status == "not_attempted":
         return Failure(
             problem=_("not attempted yet: {function} in {path} still raises NotImplementedError",
                       function=function, path=path),
             help=_("open {path}, replace `raise NotImplementedError` with your code, and grade again.", path=path))
-    if status == "missing":
+    if run.status == "missing":
         return Failure(problem=_("{path} has no function {function}", path=path, function=function),
                        help=_("keep the name the exercise gives: def {function}(...).", function=step.function))
     given = run.facts.get("given")
     if given:  # It failed on one of the program's inputs, not on the sample: say which.
         function = _("{function}, given {given},", function=function,
                      given=given_text(given, run.facts.get("count", 0), run.step))
-    if status == "exit":
+    if run.status in ("exit", "error"):
+        return code_problem(run, step, path, function)
+    return stopped_problem(run, step, function)
+
+
+def code_problem(run, step, path, function):
+    """The Failure of a step whose code exited or raised: on import of `path`, or in its `function` (as named)."""
+    if run.status == "exit":
         return Failure(problem=_("{function} called sys.exit({code}), which would end the program",
                                  function=function, code=run.facts["code"]),
                        help=_("return the result instead of exiting."))
-    if status == "error":
-        where = _frames(run, run.facts.get("frames", []))
-        if run.facts.get("when") == "import":
-            return Failure(problem=_("importing {path} raised {exception}", path=path, exception=run.facts["exception"])
-                           + where, help=error_help(run, path)
-                           or _("Python stops at the first error in a file; fix the line shown."))
-        return Failure(problem=_("{function} raised {exception}", function=function, exception=run.facts["exception"])
-                       + where, help=error_help(run, path) or step.text("on_error"))
-    if status == "timeout":
+    where = _frames(run, run.facts.get("frames", []))
+    if run.facts.get("when") == "import":
+        return Failure(problem=_("importing {path} raised {exception}", path=path, exception=run.facts["exception"])
+                       + where, help=error_help(run, path)
+                       or _("Python stops at the first error in a file; fix the line shown."))
+    return Failure(problem=_("{function} raised {exception}", function=function, exception=run.facts["exception"])
+                   + where, help=error_help(run, path) or step.text("on_error"))
+
+
+def stopped_problem(run, step, function):
+    """The Failure of a step the grading process stopped or lost: a time limit, a crash, a full scratch folder; or
+    the grader's own error."""
+    if run.status == "timeout":
         return Failure(problem=_("{step} did not finish within {limit} s and was stopped",
                                  step=step.name, limit=f"{run.facts['limit']:g}")
                        + _frames(run, run.facts.get("where") or []),  # Where its code was when stopped.
                        help=_("look for a loop that never ends, or a call that waits for input.") + _tail(run))
-    if status == "crashed":
+    if run.status == "crashed":
         return Failure(
-            problem=_(
-                "the process running {step} ended before your code returned ({ended})",
-                step=step.name,
-                ended=run.facts["ended"],
-            ),
+            problem=_("the process running {step} ended before your code returned ({ended})", step=step.name,
+                      ended=run.facts["ended"]),
             help=_("something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
             + _tail(run),
         )
-    if status == "scratch_full":
+    if run.status == "scratch_full":
         return Failure(problem=_("{function} wrote more than {limit} MB to its scratch folder, the limit "
                                  "(--max-scratch)", function=function, limit=f"{run.facts['limit']:g}"),
                        help=_("this step needs no files: remove the code that writes them, or write less."))
@@ -64,10 +74,9 @@ def problem(run):
 
 
 def given_text(size, count, step):
-    """One of the program's inputs (protocol.SIZES) as a message names it: "the 60,000 training images"."""
-    from grader.workers import protocol
-
-    labels = protocol.INPUT_OF.get(step) == protocol.LABELS
+    """One of the program's inputs (grader/workers/protocol.py's SIZES) as a message names it: "the 60,000 training
+    images"."""
+    labels = STEPS[step].input == "labels"
     if size == "one":
         return _("a single label") if labels else _("a single image")
     if size == "train":
@@ -113,8 +122,6 @@ def _frames(run, frames):
     """Frames of the student's files ([file, line, function, code]), as a traceback shows them; for a notebook,
     with the cell and the line in it."""
     if run.shown:
-        from grader.course.notebook import cells_of
-
         cells = cells_of(run.folder)  # Read once for all the frames.
     return "".join("\n" + _frame(run, file, line, name, cells if run.shown else None) + f"\n    {code}"
                    for file, line, name, code in frames)
@@ -135,3 +142,16 @@ def _tail(run, lines=8):
     if not tail:
         return ""
     return "\n" + _("Your code printed (last lines):") + "".join(f"\n  | {line}" for line in tail)
+
+
+CELLS = ".cells.json"  # Beside the step files: which cell and line each line of them came from.
+
+
+def cells_of(folder):
+    """For each line of the step files in `folder`, [label, line] of the cell it came from (None between
+    pieces); None when that is not known."""
+    try:
+        found = json.loads((Path(folder) / CELLS).read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, list) else None

@@ -8,6 +8,7 @@ import json
 
 from grader.course.i18n import _, again, pick
 from grader.course.steps import STEPS
+from grader.data.files import write_whole
 from grader.data.folders import user_folder
 
 
@@ -27,13 +28,12 @@ def shown():
 def remember(levels):
     path = state_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(levels, indent=1))
-    scratch.replace(path)
+    write_whole(path, json.dumps(levels, indent=1))
 
 
-def next_hint(name, reset=False):
-    """The text `mnist-grade hint NAME` prints: its next hint, after the step's explanation the first time."""
+def next_hint(name, reset=False, lang=None):
+    """The text `mnist-grade hint NAME` prints: its next hint, after the step's explanation the first time. The
+    commands it suggests carry `lang`, the --lang it was given."""
     step = STEPS[name]
     levels = shown()
     if reset:
@@ -50,8 +50,8 @@ def next_hint(name, reset=False):
         "",
     ]
     if level < len(step.hints):
-        lines.append(_("Ask again for the next hint: {command}", command=again(f"mnist-grade hint {name}")))
+        lines.append(_("Ask again for the next hint: {command}", command=again(f"mnist-grade hint {name}", lang)))
     else:
         lines.append(_("That was the last hint. `{command}` shows what is still wrong.",
-                       command=again(f"mnist-grade --step {name}")))
+                       command=again(f"mnist-grade --step {name}", lang)))
     return "\n".join(lines)

@@ -54,9 +54,9 @@ def parse_arguments(folder, argv=None):
 
 
 def run(folder, plots=None):
+    """The seed program with the functions of `folder`; with `plots`, its figures saved there. Its exit code."""
     from grader.data import DataError, load_data
     from grader.data.progress import Bar
-    from grader.engine.submission import load_function
 
     print(_("Loading MNIST…"))
     try:
@@ -65,58 +65,69 @@ def run(folder, plots=None):
     except DataError as error:
         print(_("MNIST data unavailable: {error}", error=error), file=sys.stderr)
         return 2
-    # The plots show the test digits and labels as they come, whatever the steps make of them.
-    images_test, labels_test = x_test, y_test
     keras = import_keras()
     keras.utils.set_random_seed(SEED)
-    functions = {step.name: load_function(folder, step) for step in FILE_STEPS}
-
-    def step(name, *args):
-        """Call one step's function; stop with a friendly message while it is still a stub."""
-        try:
-            return functions[name](*args)
-        except NotImplementedError:
-            number = [s.name for s in FILE_STEPS].index(name) + 1
-            path = folder / STEPS[name].file
-            raise Unfinished(_(
-                "Step {number} of {count}, {name}, is not done yet: open {path} and replace "
-                "`raise NotImplementedError` with your code. Then run `python -m {package}` again.",
-                number=number, count=len(FILE_STEPS), name=name, path=path, package=folder.name)
-            ) from None
-
+    step = Steps(folder)
     try:
         # Flatten the images into rows of 784 values and scale them to [0, 1].
-        x_train = step("normalize", step("reshape", x_train))
-        x_test = step("normalize", step("reshape", x_test))
-        print(_("✓ reshape, normalize: x_train is {shape} {dtype}", shape=x_train.shape, dtype=x_train.dtype))
+        images_train = step("normalize", step("reshape", x_train))
+        images_test = step("normalize", step("reshape", x_test))
+        print(_("✓ reshape, normalize: x_train is {shape} {dtype}", shape=images_train.shape,
+                dtype=images_train.dtype))
         # Turn the digit labels into one-hot rows of 10 values.
-        y_train, y_test = step("one_hot", y_train), step("one_hot", y_test)
-        print(_("✓ one_hot: y_train is {shape}", shape=y_train.shape))
+        labels_train, labels_test = step("one_hot", y_train), step("one_hot", y_test)
+        print(_("✓ one_hot: y_train is {shape}", shape=labels_train.shape))
         # Build and compile the network, then train it.
         model = step("compile", step("build"))
         print(_("✓ build, compile: training for 5 epochs…"))
         if plots is not None:
-            validate_while_training(model, len(x_train))
-        step("fit", model, x_train, y_train)
+            validate_while_training(model, len(images_train))
+        step("fit", model, images_train, labels_train)
     except Unfinished as unfinished:
         print(unfinished)
         return 1
     # Test the trained network on 10,000 images it has never seen.
-    test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    test_loss, test_acc = model.evaluate(images_test, labels_test, verbose=0)
     print(_("test_acc: {accuracy}", accuracy=f"{test_acc:.4f}"))
-    if plots is not None:
-        from grader.student.plots import save_all
-
-        predictions = model.predict(x_test, verbose=0).argmax(axis=1)
-        for path in save_all(plots, model.history, images_test, labels_test, predictions):
-            print(path)
-        from grader.course.i18n import lang
-        from grader.student.plots import chinese_font
-
-        if lang() == "zh" and chinese_font() is None:
-            print(_("The figures are in English: no font here draws Chinese. Install one (Noto Sans CJK SC: "
-                    "`sudo apt install fonts-noto-cjk` on Debian and Ubuntu), and they will be in Chinese."))
+    if plots is not None:  # The plots show the test digits and labels as they come, whatever the steps made of them.
+        save_plots(plots, model, images_test, x_test, y_test)
     return 0
+
+
+class Steps:
+    """The step functions of `folder`, called by name; one still a stub stops the program with a friendly message."""
+
+    def __init__(self, folder):
+        from grader.workers.student_code import load_function
+
+        self.folder = folder
+        self.functions = {step.name: load_function(folder, step) for step in FILE_STEPS}
+
+    def __call__(self, name, *args):
+        try:
+            return self.functions[name](*args)
+        except NotImplementedError:
+            number = [s.name for s in FILE_STEPS].index(name) + 1
+            path = self.folder / STEPS[name].file
+            raise Unfinished(_(
+                "Step {number} of {count}, {name}, is not done yet: open {path} and replace "
+                "`raise NotImplementedError` with your code. Then run `python -m {package}` again.",
+                number=number, count=len(FILE_STEPS), name=name, path=path, package=self.folder.name)
+            ) from None
+
+
+def save_plots(folder, model, prepared_test, images_test, labels_test):
+    """Save the figures of the trained `model` in `folder` and print their paths: the test images as the model
+    sees them (`prepared_test`) give its predictions, shown on `images_test` and `labels_test` as they came."""
+    from grader.course.i18n import lang
+    from grader.student.plots import chinese_font, save_all
+
+    predictions = model.predict(prepared_test, verbose=0).argmax(axis=1)
+    for path in save_all(folder, model.history, images_test, labels_test, predictions):
+        print(path)
+    if lang() == "zh" and chinese_font() is None:
+        print(_("The figures are in English: no font here draws Chinese. Install one (Noto Sans CJK SC: "
+                "`sudo apt install fonts-noto-cjk` on Debian and Ubuntu), and they will be in Chinese."))
 
 
 def validate_while_training(model, num_images):

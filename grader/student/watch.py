@@ -5,12 +5,13 @@ syntax error, a crash) can stop the watching.
 """
 
 import subprocess
-import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from grader.course.i18n import _
+from grader.engine.spawn import in_a_process
 
 POLL, SETTLE = 0.3, 0.3  # Seconds between looks at the files; seconds a save is given to finish.
 
@@ -29,7 +30,7 @@ def snapshot(folder):
 
 
 def watch(folder, options):
-    """Grade `folder` now and after each save; `options` are mnist-grade's other options, passed on."""
+    """Grade `folder` now and after each save, with `options` (GradingOptions), each time in a process of its own."""
     shown = folder if Path(folder).is_file() else f"{folder}/"
     print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
     seen, changed = None, []
@@ -58,4 +59,4 @@ def grade(folder, options, changed):
               flush=True)
     else:
         print("\n" + RULE + "\n" + _("[{time}] grading", time=stamp), flush=True)
-    subprocess.run([sys.executable, "-m", "grader.cli", str(folder), "--compact", *options], stdin=subprocess.DEVNULL)
+    in_a_process(replace(options, submission=str(folder), style="compact"), stdin=subprocess.DEVNULL)

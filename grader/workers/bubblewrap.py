@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 from grader.course.i18n import _
+from grader.workers.users import as_user, hand_over
 
 MODES = ("auto", "on", "off")
 GRADER = Path(__file__).resolve().parent.parent  # The grader's package: only it, not the checkout it may be in.
@@ -53,14 +54,14 @@ class SandboxError(Exception):
     """--sandbox on cannot be had here; the message says why and what to do."""
 
 
-def use(mode, device="cpu", user=None, say=None):
+def resolve(mode, device="cpu", user=None, say=None):
     """Whether workers run under bubblewrap for `--sandbox MODE`, as `user` (MNIST_WORKER_USER) or this one.
 
     "on" raises SandboxError where they cannot; "auto" then calls say(why) once and returns False.
     """
     if mode == "off":
         return False
-    reason = problem(user) if device == "cpu" else _("the sandbox trains on the CPU only (--device cpu)")
+    reason = why_unavailable(user) if device == "cpu" else _("the sandbox trains on the CPU only (--device cpu)")
     if reason is None:
         return True
     if mode == "on":
@@ -72,14 +73,9 @@ def use(mode, device="cpu", user=None, say=None):
 
 
 @functools.cache
-def problem(user=None):
+def why_unavailable(user=None):
     """Why workers cannot run in a sandbox here, or None when a process can enter one and import the worker there.
-
-    The answer is kept in MNIST_SANDBOX_CHECKED for the processes this one starts (a batch's gradings).
-    """
-    checked = user.pw_name if user else "-"
-    if os.environ.get("MNIST_SANDBOX_CHECKED") == checked:
-        return None
+    Asked once per process: the processes a grading starts are told what it settled (GradingOptions)."""
     if not sys.platform.startswith("linux"):
         return _("the sandbox works on Linux only")
     if not shutil.which("bwrap"):
@@ -93,15 +89,13 @@ def problem(user=None):
         os.chmod(folder, 0o711)
         scratch = Path(folder) / "scratch"
         scratch.mkdir()
-        if user:
-            os.chown(scratch, user.pw_uid, user.pw_gid)
+        hand_over([scratch], user)
         try:
             with Sandbox(Path(folder), [], [scratch], scratch_mb=1, user=user) as sandbox:
                 host.probe(sandbox, {**environment(os.environ), "PYTHONPATH": str(GRADER.parent)}, user)
         except (SandboxError, host.HostError, OSError) as error:
             return _("bubblewrap cannot start a sandbox here ({error}); user namespaces may be turned off, as in many "
                      "containers", error=str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
-    os.environ["MNIST_SANDBOX_CHECKED"] = checked
     return None
 
 
@@ -155,7 +149,7 @@ class Sandbox:
             self.process = subprocess.Popen(
                 self.command(info_write), env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=[info_write],
-                **({"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []} if self.user else {}))
+                **as_user(self.user))
         finally:
             os.close(info_write)
         try:

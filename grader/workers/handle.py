@@ -37,12 +37,11 @@ from grader.backend import runtime
 from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import STEPS
-from grader.engine import limits
 from grader.workers import bubblewrap, compiled, processes, protocol
+from grader.workers.users import PACKAGE_ROOT, as_user, hand_over, worker_user
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
-STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one takes ~1 s).
+STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one ends sooner).
 # How faulthandler starts a thread's stack (grader/workers/worker.py asks for it on SIGUSR1), and prints a frame.
 STACK_START = "(most recent call first):"
 STACK_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)\n', re.MULTILINE)  # Whole lines only.
@@ -84,12 +83,6 @@ class Run:
             with np.load(file) as saved:
                 return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
-    def problem(self):
-        """Why the student's code did not return normally, as a Failure; None if it did (grader/results/problems.py)."""
-        from grader.results.problems import problem
-
-        return problem(self)
-
 
 def start(workers):
     """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
@@ -102,7 +95,7 @@ def start(workers):
     if any(worker.sandboxed for worker in workers):
         return start_sandboxed(workers)
     forked = None
-    if workers and host.usable():
+    if workers and host.can_fork_workers():
         first = workers[0]
         forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
     for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
@@ -126,9 +119,7 @@ def start_sandboxed(workers):
         home.mkdir(exist_ok=True)
         env = {**first.env, "HOME": str(home), "TMPDIR": str(home), "KERAS_HOME": str(home / ".keras"),
                **own_home(home)}
-        if first.user:
-            for path in [home, *home.rglob("*")]:
-                os.chown(path, first.user.pw_uid, first.user.pw_gid, follow_symlinks=False)
+        hand_over([home, *home.rglob("*")], first.user)
         reports, hosted = host.fork_in_sandbox(sandbox, [worker.spec() for worker in workers], env, str(home),
                                                    first.user)
         closing.callback(reports.close)
@@ -158,9 +149,24 @@ def link(source, target):
         shutil.copyfile(source, target)
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the workers of one grading share: the submission's copy (`folder`, limits.copy_modules), what messages
+    call it, the device they train on, the sandbox and its scratch folders' size, and the time limits."""
+
+    folder: Path
+    shown_folder: Path  # The submission as messages name it.
+    shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
+    device: str = "cpu"
+    sandboxed: bool = False
+    scratch_mb: float = 256
+    timeout: float | None = None  # A time limit for every step, instead of each step's own.
+    deadline: float | None = None  # time.monotonic() by which every step must have ended, whatever its own limit.
+
+
 class Worker:
-    """A worker process running one or more steps of the submission copied in `folder` (limits.copy_modules), in
-    order, started by start(); in a sandbox when `sandboxed`, with a scratch folder of `scratch_mb` megabytes.
+    """A worker process running one or more steps of the submission, in order, started by start(); settings it shares
+    with the grading's other workers in `shared` (Shared).
 
     Its own folder, `place`, holds its inputs (inputs/, written here, read there) and its scratch folder
     (scratch/, `workdir`): its working folder, home and TMPDIR, where it writes what it saves.
@@ -173,58 +179,40 @@ class Worker:
     so the same pipes serve on every OS and neither can fill up and stall the worker.
     """
 
-    def __init__(self, steps, folder, place, inputs=None, timeout=None, niceness=0, shown=None, device="cpu",
-                 deadline=None, shown_folder=None, sandboxed=False, scratch_mb=None):
-        self.steps, self.folder, self.place, self.timeout = list(steps), Path(folder), Path(place), timeout
-        self.deadline = deadline  # time.monotonic() by which every step must have ended, whatever its own limit.
-        self.shown, self.shown_folder = shown, Path(shown_folder or folder)  # What messages name.
+    def __init__(self, steps, place, shared, inputs=None, niceness=0):
+        self.steps, self.place, self.shared, self.niceness = list(steps), Path(place), shared, niceness
+        self.folder, self.sandboxed, self.scratch_mb = Path(shared.folder), shared.sandboxed, shared.scratch_mb
         self.inputs, self.workdir = self.place / "inputs", self.place / "scratch"
         self.inputs.mkdir(parents=True, exist_ok=True)
         self.workdir.mkdir(exist_ok=True)
-        user = worker_user()
-        self.given = {}
-        for name, array in (inputs or {}).items():
-            if isinstance(array, Path):  # Written once for the grading's workers (shared_input): linked, not copied.
-                link(array, self.inputs / f"{name}.npy")
-            else:
-                self.given[name] = array
-                np.save(self.inputs / f"{name}.npy", array)
-        env = {
-            **os.environ,
-            **QUIET_ENV,
-            **runtime.environment(device),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
-        }
-        for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
-            if env.get(variable):
-                env[variable] = str(Path(env[variable]).resolve())
-        self.cache = compiled.usable(user) if sandboxed else None  # Compiled programs no submission writes.
-        if user or sandboxed:  # Nothing of the grading user's: its home, caches and compiled programs are out of reach.
-            scratch = str(self.workdir)
-            env.update(HOME=scratch, TMPDIR=scratch, KERAS_HOME=str(self.workdir / ".keras"))
-            env.pop("JAX_COMPILATION_CACHE_DIR", None)
-            if not sandboxed:  # In the sandbox the host has read the font list already, before any worker forks.
-                env.update(own_home(self.workdir))
-            else:
-                env["MPLCONFIGDIR"] = str(self.workdir / ".matplotlib")
-            if self.cache:
-                env["JAX_COMPILATION_CACHE_DIR"] = str(self.cache)
-        if user:
-            for path in [self.place, *self.place.rglob("*")]:
-                os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        self.user, self.niceness, self.sandboxed = user, niceness, sandboxed
-        self.scratch_mb = scratch_mb or limits.Limits.scratch_mb
-        self.env = bubblewrap.environment(env) if sandboxed else env
-        self.command = [sys.executable, "-P", "-m", "grader.workers.worker", ",".join(self.steps), str(folder),
+        self.given = self._write_inputs(inputs or {})
+        self.user = worker_user()
+        # The compiled programs no submission writes.
+        self.cache = compiled.readable_folder(self.user) if self.sandboxed else None
+        env = worker_environment(self.workdir, shared.device, self.user, self.sandboxed, self.cache)
+        hand_over([self.place, *self.place.rglob("*")], self.user)
+        self.env = bubblewrap.environment(env) if self.sandboxed else env
+        self.command = [sys.executable, "-P", "-m", "grader.workers.worker", ",".join(self.steps), str(self.folder),
                         str(self.inputs), str(self.workdir)]
         # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
-        self.outputs = None if sandboxed else open_folder(self.workdir)
+        self.outputs = None if self.sandboxed else open_folder(self.workdir)
         self.unstarted = None  # Why it could not start, if it could not.
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+
+    def _write_inputs(self, inputs):
+        """Write each input into inputs/ (a path, written once for the grading's workers by shared_input, is linked,
+        not copied); return this process's own copies of the arrays."""
+        given = {}
+        for name, array in inputs.items():
+            if isinstance(array, Path):
+                link(array, self.inputs / f"{name}.npy")
+            else:
+                given[name] = array
+                np.save(self.inputs / f"{name}.npy", array)
+        return given
 
     def spec(self):
         """What grader.workers.host needs to fork this worker."""
@@ -237,7 +225,7 @@ class Worker:
             process = subprocess.Popen(
                 self.command, cwd=self.workdir, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, bufsize=0, **processes.popen_options(),
-                **({"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []} if self.user else {}),
+                **as_user(self.user),
             )
             processes.lower_priority(process.pid, self.niceness)
         self.process = process
@@ -265,9 +253,9 @@ class Worker:
     def _wait(self, step, watch=None, slow=None):
         if step in protocol.GATED:
             self._let_go()
-        limit = self.timeout or STEPS[step].timeout
-        if self.deadline is not None:  # Within the grading's time budget, so that it ends with a grade.
-            limit = max(1, min(limit, int(self.deadline - time.monotonic())))
+        limit = self.shared.timeout or STEPS[step].timeout
+        if self.shared.deadline is not None:  # Within the grading's time budget, so that it ends with a grade.
+            limit = max(1, min(limit, int(self.shared.deadline - time.monotonic())))
         facts, code, watched = None, None, 0.0
         if self.unstarted:
             facts = {"status": "grader_error", "exception": self.unstarted}
@@ -291,8 +279,8 @@ class Worker:
             facts = {"status": "scratch_full", "limit": self.scratch_mb}
         if facts["status"] != "ok" or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
-                  shown=self.shown, printed=self.printed_text(), given=self.given)
+        run = Run(step, self.shared.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
+                  shown=self.shared.shown, printed=self.printed_text(), given=self.given)
         self.clock = time.monotonic()
         return run
 
@@ -396,6 +384,33 @@ class Worker:
         self.outputs = None
 
 
+def worker_environment(workdir, device, user, sandboxed, cache):
+    """A worker's variables: the grader's own for Keras, on `device`; as another `user` or in the sandbox, nothing
+    of the grading user's (its home, caches and compiled programs), and the sandbox's compiled programs, `cache`."""
+    env = {
+        **os.environ,
+        **QUIET_ENV,
+        **runtime.environment(device),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
+        if env.get(variable):
+            env[variable] = str(Path(env[variable]).resolve())
+    if not (user or sandboxed):
+        return env
+    scratch = str(workdir)
+    env.update(HOME=scratch, TMPDIR=scratch, KERAS_HOME=str(workdir / ".keras"))
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    if not sandboxed:  # In the sandbox the host has read the font list already, before any worker forks.
+        env.update(own_home(workdir))
+    else:
+        env["MPLCONFIGDIR"] = str(workdir / ".matplotlib")
+    if cache:
+        env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
+    return env
+
+
 def _read(pipe):
     """A chunk from a pipe; b"" at its end, or when it was closed."""
     try:
@@ -406,7 +421,7 @@ def _read(pipe):
 
 def own_home(workdir):
     """Matplotlib's settings for a worker whose home is `workdir`, with a copy of the grading user's font list: Keras
-    imports matplotlib where it is installed, which otherwise lists the system's fonts again (1 to 2 s)."""
+    imports matplotlib where it is installed, which otherwise lists the system's fonts again (seconds)."""
     home, own = Path.home(), workdir / ".matplotlib"
     found = [Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib", home / ".matplotlib"]
     if os.environ.get("MPLCONFIGDIR"):
@@ -443,53 +458,6 @@ def opened(path, folder=None):
         os.close(descriptor)
         return contextlib.nullcontext(None)
     return os.fdopen(descriptor, "rb")
-
-
-def worker_user():
-    """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
-    name = os.environ.get("MNIST_WORKER_USER")
-    if not name:
-        return None
-    if os.name != "posix":
-        raise WorkerUserError(_("MNIST_WORKER_USER works on Linux and macOS only; unset it here."))
-    import pwd
-
-    try:
-        user = pwd.getpwnam(name)
-    except KeyError:
-        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but there is no such user. Create it "
-                                "(useradd --system {user}) or unset MNIST_WORKER_USER.", user=name)) from None
-    if os.geteuid() != 0:
-        raise WorkerUserError(_("MNIST_WORKER_USER is set, but only root can run workers as another user. "
-                                "Grade as root, or unset MNIST_WORKER_USER.", user=name))
-    return user
-
-
-def check_worker_user():
-    """Raise WorkerUserError unless MNIST_WORKER_USER is unset or can run this Python with the grader."""
-    user = worker_user()
-    if user is None:
-        return
-    try:
-        subprocess.run([sys.executable, "-P", "-c", "import grader.workers.worker"], cwd="/", check=True,
-                       capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)},
-                       user=user.pw_uid, group=user.pw_gid, extra_groups=[])
-    except (OSError, subprocess.CalledProcessError) as error:
-        reason = getattr(error, "stderr", b"").decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
-        raise WorkerUserError(
-            _(
-                "MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
-                "Use a Python and packages outside folders only root can read, such as /root.",
-                user=user.pw_name,
-                python=sys.executable,
-                reason=reason[0],
-            )
-        ) from None
-
-
-class WorkerUserError(Exception):
-    """MNIST_WORKER_USER cannot be used."""
 
 
 def stop_escaped():

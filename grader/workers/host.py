@@ -1,7 +1,7 @@
 """Start a grading's workers from one process that has imported Keras once: python -m grader.workers.host < SPECS.
 
 Each worker is its own process either way (grader/workers/handle.py), but a new Python process spends
-about 1.5 s of CPU importing Keras and JAX, and a grading has two workers that need them. On Linux,
+seconds of CPU importing Keras and JAX (bench/grading.py), and a grading has two workers that need them. On Linux,
 with JAX, the grading process instead starts one host: it imports Keras (JAX is not initialized by
 the import, so forking is safe), forks every worker with its own pipes, in its own session, before
 any student code runs, reports their process ids and exits. The grading process, a subreaper,
@@ -26,6 +26,7 @@ import traceback
 
 from grader.backend import runtime
 from grader.workers import processes
+from grader.workers.users import as_user
 
 HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
 JOIN_LIMIT = 60  # Seconds for a host to enter a sandbox and fork its workers there: well under one.
@@ -41,7 +42,7 @@ def forking():
     return processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
 
 
-def usable():
+def can_fork_workers():
     """Whether this grading process can fork its workers from a host."""
     return forking() and processes.is_subreaper()
 
@@ -54,8 +55,11 @@ def preload():
     import numpy  # noqa: F401
 
     import grader.backend.reference  # noqa: F401
-    import grader.engine.submission  # noqa: F401
+    import grader.workers.student_code  # noqa: F401
     import grader.workers.worker  # noqa: F401
+    from grader.workers.runners import runner
+
+    runner("build")  # Every runner's module.
 
     runtime.import_keras()
 
@@ -206,7 +210,8 @@ def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False):
     report_read, report_write = os.pipe()
     kept.append(report_write)
     try:
-        failed = _start_sandbox_host(sandbox.pid, sent, report_write, kept, env, cwd, user, probe)
+        order = {"specs": sent, "sandbox": sandbox.pid, "report": report_write, "kept": kept, "probe": probe}
+        failed = _start_sandbox_host(order, env, cwd, user)
     finally:
         for fd in kept:
             os.close(fd)
@@ -221,19 +226,18 @@ def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False):
     return reports, [Hosted(pid, *trio, reports) for pid, trio in zip(pids, ends, strict=True)]
 
 
-def _start_sandbox_host(pid, specs, report, kept, env, cwd, user, probe):
-    """Fork the host that enters the sandbox of `pid`, here or from a new process; why it could not, or None."""
+def _start_sandbox_host(order, env, cwd, user):
+    """Fork the host that enters the sandbox of process order["sandbox"], here or from a new process (main(order));
+    why it could not, or None."""
     if user is None and forks_here():
         if os.fork() == 0:
-            sandbox_host(pid, specs, report, kept)
+            sandbox_host(order["sandbox"], order["specs"], order["report"], order["kept"])
         return None
     try:
         started = subprocess.run(
             [sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env, capture_output=True,
-            input=json.dumps({"specs": specs, "sandbox": pid, "report": report, "kept": kept,
-                              "probe": probe}).encode(),
-            pass_fds=kept, timeout=HOST_LIMIT, start_new_session=True,
-            **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}))
+            input=json.dumps(order).encode(), pass_fds=order["kept"], timeout=HOST_LIMIT, start_new_session=True,
+            **as_user(user))
     except (OSError, subprocess.SubprocessError) as error:
         return str(error)
     if started.returncode != 0:
@@ -311,7 +315,7 @@ def fork_here(specs):
 
 
 def fork_in_host(specs, env, cwd, user, kept):
-    options = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+    options = as_user(user)
     try:
         host = subprocess.run([sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env,
                               input=json.dumps({"specs": specs}).encode(), capture_output=True, pass_fds=kept,

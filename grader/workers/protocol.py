@@ -8,12 +8,14 @@ The grading process writes each input as INPUTS/<name>.npy, then sends the worke
 
 from typing import TypedDict
 
+from grader.course.steps import STEPS
+
 # Inputs: arrays the grading process writes before the worker starts.
 IMAGES = "images"  # The sample of training images reshape and normalize are given.
 LABELS = "labels"  # The sample of labels one_hot is given.
 PROBE = "probe"  # Random images the built model is run on, for build's checks.
 TRAIN_IMAGES, TRAIN_LABELS = "train_images", "train_labels"  # The training set fit prepares.
-INPUT_OF = {"reshape": IMAGES, "normalize": IMAGES, "one_hot": LABELS}  # What each array step is given.
+INPUT_OF = {step.name: step.input for step in STEPS.values() if step.input}  # What each data step is given.
 # The program's data: after the sample, each array step is given what `python -m exercises` gives it, the
 # training set and the test set, and a single image (or label): INPUTS/images_train.npy, and so on.
 SIZES = ("train", "test", "one")
@@ -40,7 +42,8 @@ PROBE_OUTPUTS = "probe_outputs"  # The built model's outputs on PROBE (.npy).
 PROBE_TRAINING = "probe_training"  # Its outputs on PROBE when training (training=True: Dropout shows).
 WEIGHTS = "weights"  # The weights of the model fit was given, after training (.npz).
 
-GATED = {"fit"}  # Steps that wait for "go": a model trains only once build and compile passed.
+GATED = {step.name for step in STEPS.values() if step.trains}  # Steps that wait for "go": a model trains only
+# once build and compile passed.
 GO = "go"
 
 

@@ -1,0 +1,7 @@
+"""`python -m grader`: mnist-grade itself (grader/cli.py)."""
+
+import sys
+
+from grader.cli import main
+
+sys.exit(main())

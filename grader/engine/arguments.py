@@ -1,0 +1,53 @@
+"""The grading's settings as command-line options, declared once for every command that takes them (mnist-grade,
+batch, gradescope), and each command's parser with the --lang option they all take."""
+
+import argparse
+import os
+
+from grader.course.i18n import LANGUAGES, _
+
+
+def language():
+    """The --lang option every command takes (choose_language has applied it already)."""
+    option = argparse.ArgumentParser(add_help=False)
+    option.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
+    return option
+
+
+def choose_language(argv):
+    """Apply --lang, wherever it is on the command line, for this command and the processes it starts (as
+    MNIST_LANG); return (argv without it, the language it gave or None). A value that is not a language stays,
+    for argparse to refuse."""
+    rest, chosen, i = [], None, 0
+    while i < len(argv):
+        arg = argv[i]
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.partition("=")[2] if arg.startswith(
+            "--lang=") else None
+        if value in LANGUAGES:
+            os.environ["MNIST_LANG"] = chosen = value
+            i += 2 if arg == "--lang" else 1
+            continue
+        rest.append(arg)
+        i += 1
+    return rest, chosen
+
+
+def add_command(commands, name, description, epilog=None):
+    """The parser of `mnist-grade NAME` among `commands` (argparse subparsers), with --lang."""
+    return commands.add_parser(name, parents=[language()], prog=f"mnist-grade {name}", description=description,
+                               epilog=epilog, add_help=True)
+
+
+def device_option(parser):
+    from grader.backend.runtime import DEVICES
+
+    parser.add_argument("--device", choices=DEVICES,
+                        help=_("train on the CPU (the default) or a GPU; MNIST_DEVICE sets the default"))
+
+
+def sandbox_option(parser, default):
+    from grader.workers.bubblewrap import MODES
+
+    parser.add_argument("--sandbox", choices=MODES, default=default, help=_(
+        "run student code under bubblewrap, with no network and nothing of this machine to see: on, off, or "
+        "auto, where it works (default: {default})", default=default))

@@ -1,0 +1,105 @@
+"""Grading one submission: grade(options) runs the checks and returns the Grade; run(options) is what every command
+does around it (check the options, read a notebook, get MNIST, compile the sandbox's programs), saying why not.
+
+`python -m grader.engine OPTIONS.json` is run(options) in a process of its own: what --watch, a notebook's check
+cells, a batch's gradings and the sandbox's compiled programs start.
+"""
+
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from grader.course.i18n import _
+from grader.engine.options import GradingOptions, OptionsError, check
+
+CHECKS = Path(__file__).resolve().parent.parent / "checks"
+
+
+def pytest_arguments():
+    """pytest's command line for a grading: the checks, with the grader's own settings and nothing of the folder
+    it runs in. The grading's options are not on it: grade() hands them over, `--grading FILE` reads them."""
+    return [str(CHECKS), "-c", str(CHECKS / "pytest.ini"), f"--rootdir={CHECKS}", "-p", "no:cacheprovider",
+            "-p", "no:terminal"]
+
+
+def grade(options, arrays=None):
+    """Grade with checked `options` (GradingOptions) and MNIST's `arrays` when they are loaded already.
+
+    Returns (mnist-grade's exit code: 0 when every check passed, 1 when one did not, 2 when there is no grade;
+    the Grade).
+    """
+    import pytest
+
+    from grader.engine.plugin import Session
+
+    session = Session(options, arrays)
+    code = pytest.main(pytest_arguments(), plugins=[session])
+    return (code if code in (0, 1) else 2), session.grade
+
+
+def run(options):
+    """Grade `options` as mnist-grade does: a notebook is read into a folder first; the options are checked, MNIST
+    fetched and checked, the sandbox's compiled programs made; what fails is said on stderr. Returns grade()'s
+    (exit code, Grade), with no Grade when grading could not start."""
+    if options.submission.endswith(".ipynb"):
+        return run_notebook(options)
+    try:
+        options = check(options, say=lambda text: say(_("Note: {note}", note=text)))
+    except OptionsError as error:
+        say(str(error))
+        return 2, None
+    from grader.data import ensure
+
+    code, found = fetch_data(lambda bar: ensure(progress=bar))  # Fetch and check MNIST before grading.
+    if code:
+        return code, None
+    if options.sandboxed:
+        from grader.engine import compiling
+
+        compiling.fill(os.environ, options.device, say=lambda text: print(text, file=sys.stderr))
+    return grade(options, found[1])
+
+
+def run_notebook(options):
+    """run() for a notebook: its six functions, read out into a submission folder of their own."""
+    from grader.engine.notebook import NotebookError, code_cells, submission
+
+    if not Path(options.submission).is_file():
+        say(_("There is no notebook {path}.", path=options.submission))
+        return 2, None
+    try:
+        sources = code_cells(options.submission)
+    except NotebookError as error:
+        say(str(error))
+        return 2, None
+    shown = options.shown_path or options.submission
+    with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
+        folder = submission(sources, Path(scratch) / "notebook")
+        return run(replace(options, submission=str(folder), shown_as=shown, shown_path=None))
+
+
+def say(text):
+    print(f"mnist-grade: {text}", file=sys.stderr)
+
+
+def fetch_data(fetch):
+    """Return (0, fetch(progress_bar)); or (2, None) after saying why MNIST is unavailable; (130, None) on Ctrl-C."""
+    from grader.data import DataError
+    from grader.data.progress import Bar
+
+    try:
+        with Bar() as bar:
+            return 0, fetch(bar)
+    except DataError as error:
+        print(_("MNIST data unavailable: {error}", error=error), file=sys.stderr)
+        return 2, None
+    except KeyboardInterrupt:
+        print(_("mnist-grade: interrupted; nothing half-downloaded was kept."), file=sys.stderr)
+        return 130, None
+
+
+def run_file(path):
+    """run() with the options in the JSON file `path`; its exit code."""
+    return run(GradingOptions.from_json(Path(path).read_text()))[0]

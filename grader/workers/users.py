@@ -1,0 +1,70 @@
+"""The user student code runs as: MNIST_WORKER_USER (when the grader runs as root, as on Gradescope), else the
+grading process's own. Every process that runs student code, or holds its sandbox, is started as that user."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.course.i18n import _
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # What holds the grader's package.
+
+
+def worker_user():
+    """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
+    name = os.environ.get("MNIST_WORKER_USER")
+    if not name:
+        return None
+    if os.name != "posix":
+        raise WorkerUserError(_("MNIST_WORKER_USER works on Linux and macOS only; unset it here."))
+    import pwd
+
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise WorkerUserError(_("MNIST_WORKER_USER is {user}, but there is no such user. Create it "
+                                "(useradd --system {user}) or unset MNIST_WORKER_USER.", user=name)) from None
+    if os.geteuid() != 0:
+        raise WorkerUserError(_("MNIST_WORKER_USER is set, but only root can run workers as another user. "
+                                "Grade as root, or unset MNIST_WORKER_USER.", user=name))
+    return user
+
+
+def check_worker_user():
+    """Raise WorkerUserError unless MNIST_WORKER_USER is unset or can run this Python with the grader."""
+    user = worker_user()
+    if user is None:
+        return
+    try:
+        subprocess.run([sys.executable, "-P", "-c", "import grader.workers.worker"], cwd="/", check=True,
+                       capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}, **as_user(user))
+    except (OSError, subprocess.CalledProcessError) as error:
+        reason = getattr(error, "stderr", b"").decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
+        raise WorkerUserError(
+            _(
+                "MNIST_WORKER_USER is {user}, but {user} cannot run {python} with the grader ({reason}). "
+                "Use a Python and packages outside folders only root can read, such as /root.",
+                user=user.pw_name,
+                python=sys.executable,
+                reason=reason[0],
+            )
+        ) from None
+
+
+class WorkerUserError(Exception):
+    """MNIST_WORKER_USER cannot be used."""
+
+
+def as_user(user):
+    """The keyword arguments of subprocess.Popen that start a process as `user` (worker_user()), or {} for None."""
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+
+
+def hand_over(paths, user):
+    """Give each of `paths` to `user`, when there is one, so that its processes can write there."""
+    if user is None:
+        return
+    for path in paths:
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
