@@ -19,6 +19,7 @@ from grader.course.steps import FILE_STEPS
 from grader.workers.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
 
 
+@pytest.mark.slow
 def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     """Each kind of entry is graded; a broken one gets status error and stops nothing; re-running skips."""
     class_ = tmp_path / "class"
@@ -82,6 +83,7 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     assert forced.returncode == 0 and (out / "alice" / "results.json").stat().st_mtime_ns != before
 
 
+@pytest.mark.slow
 def test_limits_stop_a_submission_keep_its_points_and_the_batch_goes_on(tmp_path):
     """A step that hangs is stopped within the time limit and costs only its points; a grading stopped for
     memory keeps the points of every check graded before, and its other checks say why they were stopped."""
@@ -107,6 +109,7 @@ def test_limits_stop_a_submission_keep_its_points_and_the_batch_goes_on(tmp_path
     assert not [pid for pid in running_workers() if str(class_) in pid]  # Nothing of theirs runs on.
 
 
+@pytest.mark.slow
 def test_entries_that_would_be_one_student_stop_the_batch_before_it_grades(tmp_path):
     class_ = tmp_path / "class"
     class_.mkdir()
@@ -119,6 +122,7 @@ def test_entries_that_would_be_one_student_stop_the_batch_before_it_grades(tmp_p
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_rerun_grades_what_changed_and_only_the_students_named(tmp_path):
     """Each result keeps its submission's fingerprint: a re-run grades the new and the changed, --only the named;
     identical.txt groups byte-identical submissions."""
@@ -161,11 +165,13 @@ def running_workers():
     return found
 
 
+@pytest.mark.slow
 def test_batch_of_a_missing_folder_is_bad_usage(tmp_path):
     run = mnist_grade("batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert (run.returncode, run.stderr) == (2, f"mnist-grade batch: There is no folder {tmp_path / 'nowhere'}.\n")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS has no CPU affinity")
 def test_each_grading_of_a_batch_gets_cores_of_its_own_and_thread_pools_to_match(tmp_path):
     """N jobs on C cores: disjoint core sets, every core used, and thread pools sized to them, so that a batch

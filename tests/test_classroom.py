@@ -75,6 +75,7 @@ def run_grading_step(workflow, tmp_path, exercises):
     return process, {line.partition("=")[0]: json.loads(base64.b64decode(line.partition("=")[2])) for line in lines}
 
 
+@pytest.mark.slow
 def test_the_grading_step_hands_the_reporter_the_points_of_the_exercises(workflow, tmp_path):
     process, results = run_grading_step(workflow, tmp_path, arrays_done(tmp_path / "half"))
     assert process.returncode == 0  # Graded: the reporter, not this step, turns the run red.

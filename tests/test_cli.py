@@ -1,5 +1,6 @@
 """mnist-grade's command line: exit codes and messages for bad usage, and for missing data."""
 
+import pytest
 from conftest import EXERCISES, ROOT, mnist_grade
 
 from grader.data.sources import USE_A_FOLDER
@@ -36,6 +37,7 @@ def test_unknown_option_exits_2():
     assert "unrecognized arguments: --colour" in run.stderr
 
 
+@pytest.mark.slow
 def test_default_folder_is_exercises():
     run = mnist_grade(cwd=ROOT)
     assert run.returncode == 1
@@ -52,6 +54,7 @@ def test_missing_data_exits_2_with_the_fix(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_pytest_grader_shows_the_same_grade(pytester):
     """`pytest grader/checks --submission PATH` runs the same checks and ends with the same report."""
     result = pytester.runpytest_subprocess(str(CHECKS), f"--submission={EXERCISES}", "-p", "no:cacheprovider")

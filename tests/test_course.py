@@ -24,6 +24,7 @@ All checks passed. Well done!
 """
 
 
+@pytest.mark.slow
 def test_solutions_pass_every_check(graded_solutions):
     accuracy = accuracy_in(graded_solutions.stdout)
     assert graded_solutions.returncode == 0, graded_solutions.stdout + graded_solutions.process.stderr
@@ -33,6 +34,7 @@ def test_solutions_pass_every_check(graded_solutions):
     assert all(test["status"] == "passed" for test in graded_solutions.results["tests"])
 
 
+@pytest.mark.slow
 def test_reference_accuracy_lies_in_the_measured_band(graded_solutions):
     """The reference reaches the band steps.toml states (measured across seeds, backends and devices), whose
     lower edge is no lower than the bar, and the "about" that messages quote lies inside it."""
@@ -41,6 +43,7 @@ def test_reference_accuracy_lies_in_the_measured_band(graded_solutions):
     assert ACCURACY_BAR <= low < REFERENCE_ACCURACY < high < 0.99
 
 
+@pytest.mark.slow
 def test_untouched_exercises_are_not_attempted(graded_exercises):
     out = graded_exercises.stdout
     assert graded_exercises.returncode == 1
@@ -59,6 +62,7 @@ def test_untouched_exercises_are_not_attempted(graded_exercises):
     assert "Traceback" not in out
 
 
+@pytest.mark.slow
 def test_gradescope_results(graded_exercises):
     results = graded_exercises.results
     assert results["score"] == 0
@@ -105,6 +109,7 @@ def test_check_labels_begin_with_their_step():
                 assert ast.get_docstring(node).startswith(step), (path.name, node.name)
 
 
+@pytest.mark.slow
 def test_python_m_exercises_stops_at_the_first_unfinished_step():
     run = subprocess.run([sys.executable, "-m", "exercises"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
@@ -116,6 +121,7 @@ def test_python_m_exercises_stops_at_the_first_unfinished_step():
     assert run.stderr == ""  # No TensorFlow log lines.
 
 
+@pytest.mark.slow
 def test_python_m_solutions_trains_and_prints_the_test_accuracy():
     run = subprocess.run([sys.executable, "-m", "solutions"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -131,6 +137,7 @@ def test_each_stub_imports_what_its_step_needs():
 
 
 
+@pytest.mark.slow
 def test_the_seed_s_settings_are_keras_s_defaults():
     """optimizer="rmsprop" and loss="categorical_crossentropy" mean Keras's defaults: the settings compile's checks
     compare with are those of the installed Keras."""

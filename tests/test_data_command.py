@@ -135,6 +135,7 @@ def test_a_damaged_file_in_mnist_data_exits_2(tmp_path, monkeypatch):
         )
 
 
+@pytest.mark.slow
 def test_grading_fetches_the_data_first(cache, mirror):
     """A new user's first `mnist-grade`: the download shows before the grade, and then nothing again."""
     run = mnist_grade(str(EXERCISES))

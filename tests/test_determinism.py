@@ -93,6 +93,7 @@ def test_wrong_shapes_or_no_outputs_fail(case):
     assert not outputs_match(weights, probe, forward(weights, probe)[:, :9])
 
 
+@pytest.mark.slow
 def test_three_gradings_of_a_submission_give_the_same_points(tmp_path):
     """The solutions, a submission that trains too little and one wrong in several steps, each graded three
     times (in one batch, two at a time): every check's points are the same each time."""

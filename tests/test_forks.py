@@ -25,6 +25,7 @@ def reshape_images(images):
 """
 
 
+@pytest.mark.slow
 def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
     """Forked alone (from a host) or in a batch (from the grading itself): no file of the grader's, no other
     worker's pipe; only its stdin, stdout, stderr and report, in a session of its own."""
@@ -43,6 +44,7 @@ def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
         assert len(set(found["files"])) == 3
 
 
+@pytest.mark.slow
 def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path, monkeypatch):
     class_ = tmp_path / "class"
     copy(SOLUTIONS, class_ / "ann")
@@ -68,6 +70,7 @@ def reshape_images(images):
 """
 
 
+@pytest.mark.slow
 def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path):
     """The grading of the student who did it goes on and keeps its points; the next one gets a new server."""
     class_ = tmp_path / "class"

@@ -63,6 +63,7 @@ def fingerprint(folder):
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
+@pytest.mark.slow
 def test_the_zip_holds_the_scripts_the_pinned_packages_the_grader_and_mnist(autograder_zip, tmp_path):
     with zipfile.ZipFile(autograder_zip) as archive:
         names = archive.namelist()
@@ -102,6 +103,7 @@ def test_the_constraints_pin_every_package_grading_needs():
     assert names(requirements()) == names(CONSTRAINTS.read_text())
 
 
+@pytest.mark.slow
 def test_run_autograder_finds_the_six_files_in_a_folder_and_grades_them(autograder_zip, tmp_path):
     """A student who uploads their repository: the six files are in a sub-folder, next to other files."""
     upload = tmp_path / "upload"
@@ -119,6 +121,7 @@ def test_run_autograder_finds_the_six_files_in_a_folder_and_grades_them(autograd
     assert fingerprint(tmp_path / "autograder" / "submission") == fingerprint(upload) == before
 
 
+@pytest.mark.slow
 def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_zip, tmp_path):
     upload = tmp_path / "upload"
     upload.mkdir()
@@ -140,6 +143,7 @@ def test_run_autograder_grades_a_zip_and_reports_each_failing_check(autograder_z
     assert "exercises/reshape.py" in reshape["output"] and "/tmp" not in json.dumps(results, ensure_ascii=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "files, output",
     [
@@ -170,6 +174,7 @@ def test_nothing_to_grade_still_gives_gradescope_a_result_that_says_why(autograd
     assert results == {"score": 0, "output": output, "tests": [], "stdout_visibility": "hidden"}
 
 
+@pytest.mark.slow
 def test_links_in_a_submission_are_not_followed(autograder_zip, tmp_path):
     """The grader runs as root on Gradescope: a link to a file the student may not read must not be read for them."""
     secret = tmp_path / "secret"
@@ -183,6 +188,7 @@ def test_links_in_a_submission_are_not_followed(autograder_zip, tmp_path):
     assert "secret" not in json.dumps(results)
 
 
+@pytest.mark.slow
 def test_a_notebook_that_is_not_one_gets_the_reason(autograder_zip, tmp_path):
     upload = tmp_path / "upload"
     upload.mkdir()
@@ -215,6 +221,7 @@ if os.fork() == 0:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.needs("root")
 def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):
     """setup.sh for real (a venv of the pinned packages, the user mnist-student), then a submission that

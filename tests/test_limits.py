@@ -59,6 +59,7 @@ def row(out, student):
     return json.loads((out / student / "row.json").read_text())["row"]
 
 
+@pytest.mark.slow
 def test_zip_bombs_too_many_files_and_large_folders_are_refused_before_anything_is_unpacked(tmp_path):
     """Each entry passes one limit: its gradebook row says error, its feedback names the limit and what to do,
     no grading starts, and nothing of it is left in the temporary folder."""
@@ -111,6 +112,7 @@ def test_zip_bombs_too_many_files_and_large_folders_are_refused_before_anything_
     assert list((tmp_path / "tmp").iterdir()) == []  # Nothing unpacked or copied is left.
 
 
+@pytest.mark.slow
 def test_limits_are_options_and_only_python_files_are_copied_once_for_all_workers(tmp_path):
     """A folder over the default size is graded with --max-size raised; its workers import one copy of its
     Python files (a module it imports included) and see nothing else of it."""

@@ -24,6 +24,7 @@ All checks passed. Well done!
 """
 
 
+@pytest.mark.slow
 def test_one_step_grades_only_it():
     """Nothing about training is said when nothing trains, and one step is one step."""
     run = mnist_grade(str(SOLUTIONS), "--step", "normalize")
@@ -32,6 +33,7 @@ def test_one_step_grades_only_it():
     assert run.stdout.endswith(NORMALIZE_ONLY)
 
 
+@pytest.mark.slow
 def test_a_step_brings_the_steps_it_needs_and_trains_nothing(submission, tmp_path):
     marker = tmp_path / "trained"
     fit = (f"def fit_model(model, images, labels):\n"
@@ -122,6 +124,7 @@ def test_the_training_progress_bar_counts_epochs():
     assert epochs("Epoch 1/5\n469/469 ━━ 1s\nEpoch 2/5\n") == (1, 5)
 
 
+@pytest.mark.slow
 def test_colours_on_a_terminal_plain_text_otherwise(monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm-256color")  # As a terminal sets it: under TERM=dumb, rich writes plain text.
@@ -165,6 +168,7 @@ class Watcher:
         return self.process.wait(30)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="Ctrl-C is sent as SIGINT to the process group")
 def test_watch_grades_again_on_every_save(submission):
     folder = submission(
@@ -197,6 +201,7 @@ def test_watch_grades_again_on_every_save(submission):
     assert "Stopped watching." in watcher.until("Stopped watching.", timeout=10)
 
 
+@pytest.mark.slow
 def test_a_terminal_sees_training_progress(monkeypatch):
     """On a terminal (FORCE_COLOR makes rich treat the pipe as one) the epochs count up while fit trains."""
     monkeypatch.setenv("FORCE_COLOR", "1")

@@ -18,6 +18,7 @@ def snapshot(folder):
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", WRONG)
 def test_wrong_submission_fails_its_step(name, submission):
     if "SIGKILL" in str(WRONG[name][1]) and os.name != "posix":
@@ -32,6 +33,7 @@ def test_wrong_submission_fails_its_step(name, submission):
     assert snapshot(folder) == before, "grading changed the student's files"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_variant_passes(name, submission):
     step, files = CORRECT[name]
@@ -41,6 +43,7 @@ def test_correct_variant_passes(name, submission):
     assert "shape before" not in graded.stdout  # What student code prints stays out of the grade.
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hardening", ["posix", "portable"])
 def test_hang_costs_only_its_limit_and_its_processes_are_stopped(hardening, submission, tmp_path):
     """Also with only what every OS has (MNIST_PORTABLE=1: no sessions, process groups or subreaper, as on
@@ -80,6 +83,7 @@ def test_hang_costs_only_its_limit_and_its_processes_are_stopped(hardening, subm
     assert not running(int(pid_file.read_text()))
 
 
+@pytest.mark.slow
 def test_low_accuracy_fails_with_the_reference_quoted(submission):
     """The seed's network, compiled and fitted as the seed does, but with weights that start at zero: they never
     learn (every hidden unit stays 0), and only the accuracy check fails."""
@@ -113,6 +117,7 @@ def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
                                   "write keras.… instead of tensorflow.keras.….")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang, line", [
     ("en", "✓ build      20/20  note: Keras 3 starts a model with keras.Input(shape=(784,)); input_shape= on a layer "
            "still works, with a warning"),
@@ -127,6 +132,7 @@ def test_the_seed_s_input_shape_keeps_its_points_with_a_note(lang, line, submiss
 
 
 
+@pytest.mark.slow
 def test_chinese_reads_as_chinese(submission):
     """Expected and got in a native sentence, with a space before a Latin value only; 独热编码 and 修正."""
     one_hot = "def one_hot_labels(labels):\n    return labels.astype('float32')\n"
@@ -137,6 +143,7 @@ def test_chinese_reads_as_chinese(submission):
     assert "      提示：每个标签需要一行 10 个值：to_categorical(labels, 10) 可以生成它们。" in lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, line", [
     ("one_hot_without_num_classes", "      应该得到 (1, 10)，实际得到 (1, 6)（输入：单独一个标签）"),
     ("reshape_fixed_1000", "    reshape_images()（输入：60,000 张训练图像） 抛出了 ValueError: cannot reshape "
@@ -149,6 +156,7 @@ def test_chinese_names_the_program_s_input_a_step_failed_on(name, line, submissi
     assert line in graded.stdout.splitlines(), graded.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang, notice, stopped, where", [
     ("en", "  reshape is still running after 5 s (it is stopped at 7 s)…",
      "    reshape did not finish within 7 s and was stopped", "      {path}, line 2, in reshape_images"),

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 STEP_ENTRY = '''
@@ -59,6 +60,7 @@ runs("invert")(array_step)
 '''
 
 
+@pytest.mark.slow
 def test_a_new_step_needs_an_entry_an_exercise_a_solution_a_check_and_a_runner(tmp_path):
     course = tmp_path / "course"
     for folder in ("grader", "exercises", "solutions"):

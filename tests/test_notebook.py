@@ -87,6 +87,7 @@ def test_the_notebooks_are_valid_and_follow_the_steps(notebooks):
     assert "BEGIN SOLUTION" not in "".join(cell.source for cell in solutions.cells)
 
 
+@pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
     from nbclient import NotebookClient
@@ -105,6 +106,7 @@ def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):
     accuracy_in(printed[-1], r"test_acc: (\d\.\d{4})")
 
 
+@pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_a_check_cell_names_the_cell_in_plain_text(tmp_path, monkeypatch):
     """In Jupyter, a failing step's check names the cell as Jupyter numbers it, even where FORCE_COLOR is set."""
@@ -149,6 +151,7 @@ def solution_cells():
     return [solution((SOLUTIONS / step.file).read_text()) for step in FILE_STEPS]
 
 
+@pytest.mark.slow
 def test_a_notebook_is_graded_like_a_folder(tmp_path):
     """Extra cells, magics, shell lines, a redefined function and a broken experiment change nothing."""
     cells = [
@@ -172,6 +175,7 @@ def test_a_notebook_is_graded_like_a_folder(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_last_definition_wins_and_a_missing_function_is_named(tmp_path):
     cells = solution_cells()[:5] + [  # No fit_model; normalize redefined wrongly after the right one.
         "def normalize_images(images):\n    return images / 255",
@@ -187,6 +191,7 @@ def test_the_last_definition_wins_and_a_missing_function_is_named(tmp_path):
     assert f"Next: fix normalize in {path}, then grade again." in run.stdout
 
 
+@pytest.mark.slow
 def test_an_error_names_the_cell_and_its_line(tmp_path):
     """As Jupyter numbers a cell that has run ("cell [5]"), else by its place among the code cells."""
     cells = solution_cells()
@@ -206,6 +211,7 @@ def test_an_error_names_the_cell_and_its_line(tmp_path):
     assert f"      {path}, cell [4], line 5, in reshape_images" in mnist_grade(str(path), "--step", "reshape").stdout
 
 
+@pytest.mark.slow
 def test_a_syntax_error_where_a_function_is_defined_is_shown(tmp_path):
     cells = solution_cells()
     cells[0] = "def reshape_images(images):\n    return images.reshape((len(images), 784)"

@@ -38,6 +38,7 @@ def plotted(tmp_path_factory):
     return python_m("solutions", "--plots", str(folder), env={**os.environ, "MNIST_LANG": "zh"}), folder
 
 
+@pytest.mark.slow
 @needs_matplotlib
 def test_plots_saves_three_pngs_and_lists_them(plotted):
     from grader.student.plots import chinese_font
@@ -93,6 +94,7 @@ def test_a_wrong_option_is_rejected_with_a_usage_line(args, error):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 @needs_matplotlib
 def test_exercises_with_plots_still_stop_at_the_first_unfinished_step(tmp_path):
     run = python_m("exercises", "--plots", str(tmp_path / "plots"))

@@ -66,6 +66,7 @@ def build_model():
 NO_TENSORFLOW = pytest.mark.needs("tensorflow")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", pytest.param("tensorflow", marks=NO_TENSORFLOW)])
 def test_each_worker_trains_on_the_cpu_and_sees_no_gpu_by_default(backend, submission, tmp_path, monkeypatch):
     """What a worker's Keras sees, on either backend: the CPU alone, whatever JAX_PLATFORMS the user set."""
@@ -83,6 +84,7 @@ def test_each_worker_trains_on_the_cpu_and_sees_no_gpu_by_default(backend, submi
     }
 
 
+@pytest.mark.slow
 def test_a_gpu_that_is_not_there_is_bad_usage(monkeypatch):
     """--device gpu (or MNIST_DEVICE=gpu) without a GPU exits 2 before grading, saying what to do; so does a
     device that does not exist. (On a machine with a GPU this test is skipped.)"""
@@ -110,6 +112,7 @@ def test_a_gpu_that_is_not_there_is_bad_usage(monkeypatch):
     assert (run.returncode, run.stderr) == (2, "mnist-grade: MNIST_DEVICE is tpu; it can be cpu or gpu.\n")
 
 
+@pytest.mark.slow
 @NO_TENSORFLOW
 def test_solutions_pass_on_tensorflow_too(monkeypatch):
     """The grader keeps TensorFlow supported: the reference passes on it, inside the measured band."""
@@ -132,6 +135,7 @@ def fit_model(model, images, labels):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(runtime.backend() == "tensorflow", reason="TensorFlow is the backend")
 def test_keras_on_jax_never_imports_tensorflow(submission, tmp_path):
     """Seeding, building and compiling the model stay clear of TensorFlow's 2-second import."""
@@ -141,6 +145,7 @@ def test_keras_on_jax_never_imports_tensorflow(submission, tmp_path):
     assert (tmp_path / "called").read_text() == "(60000, 784)"
 
 
+@pytest.mark.slow
 def test_a_model_trains_only_once_build_and_compile_pass(submission, tmp_path):
     marker = tmp_path / "called"
     compile_without_metrics = (

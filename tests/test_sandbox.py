@@ -163,6 +163,7 @@ def sentinel():
     process.wait()
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path, server, sentinel):
     """A batch (the sandbox is its default): alice's code tries the network, a file outside her submission,
@@ -211,6 +212,7 @@ def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path
     assert received == [b"stolen"] and process.wait(timeout=10) == -signal.SIGKILL
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission):
     """The same verdicts as without the sandbox: where a loop was, an exit code, a signal; and what the
@@ -230,6 +232,7 @@ def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission)
     assert named(name) == []
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_a_sandbox_dies_with_the_grading_that_started_it(submission):
     """The grading process killed outright, with no chance to stop its workers: what student code started in
@@ -306,6 +309,7 @@ def test_no_path_of_one_machine_is_in_the_grader(tmp_path):
         "--size", str(64 << 20), "--tmpfs", str(made["scratch"])]
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_on_a_new_machine_the_sandbox_grades_as_without_it(half_right_without_sandbox, tmp_path):
     """HOME, XDG_CACHE_HOME and KERAS_HOME point at empty folders: no cache of any kind, and the sandbox's compiled
@@ -337,6 +341,7 @@ def seen_by_others(paths):
     return options
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_without_sandbox):
     """The grading runs as a user with no rights (nobody, where the test runs as root): bubblewrap makes the sandbox
@@ -378,6 +383,7 @@ def {function}(values):
 '''
 
 
+@pytest.mark.slow
 @needs_bubblewrap
 def test_a_step_that_fills_its_scratch_folder_fails_alone_and_leaves_nothing(submission, tmp_path):
     """reshape writes 2 GiB into its scratch folder and one_hot 100 MB of it, under the limit: reshape fails, saying
@@ -414,6 +420,7 @@ def test_a_step_that_fills_its_scratch_folder_fails_alone_and_leaves_nothing(sub
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere the reason is the platform, not bwrap "
                     "(test_where_there_is_no_sandbox_on_says_why_and_auto_says_so_once)")
 def test_sandbox_on_where_bubblewrap_is_missing_stops_with_what_to_do(tmp_path):
@@ -456,6 +463,7 @@ def test_where_there_is_no_sandbox_on_says_why_and_auto_says_so_once(platform, d
         bubblewrap.why_unavailable.cache_clear()
 
 
+@pytest.mark.slow
 def test_the_sandbox_is_an_option_of_grading_batch_and_the_gradescope_bundle(tmp_path):
     """Off by default for one's own work, auto for a class; the bundle's run_autograder passes it and the limits,
     the scratch folder's among them."""

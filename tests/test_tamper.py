@@ -37,6 +37,7 @@ def prepend(folder, code, files=None):
             path.write_text(code + "\n" + path.read_text())
 
 
+@pytest.mark.slow
 def test_grader_and_pytest_files_inside_a_submission_are_never_used(tmp_path):
     """A copy of the grader, a conftest.py that passes every test, a pytest.ini, sitecustomize.py and
     modules named like the libraries: grading from inside the folder sees none of them."""
@@ -73,6 +74,7 @@ keras.Model.evaluate = lambda self, *args, **kwargs: [0.0, 1.0]
 """
 
 
+@pytest.mark.slow
 def test_monkeypatching_numpy_keras_pytest_and_builtins_at_import_gains_nothing(tmp_path):
     """Wrong answers that patch the libraries a grader would check with get what they get without the patches."""
     wrong = {"reshape": "def reshape_images(images):\n    return images\n",
@@ -110,6 +112,7 @@ def build_model():
 """
 
 
+@pytest.mark.slow
 def test_a_model_dressed_up_by_patching_keras_gets_no_build_points(tmp_path):
     """A one-layer model, with Keras patched to describe it as Dense 512 relu → Dense 10 softmax: its weights
     and outputs on random images give it away, so build fails and nothing trains."""
@@ -129,6 +132,7 @@ def test_a_model_dressed_up_by_patching_keras_gets_no_build_points(tmp_path):
     assert HONEST_SCORE in run.stdout
 
 
+@pytest.mark.slow
 def test_results_written_by_the_submission_gain_nothing(tmp_path):
     """Student code forges the worker's result files, writes reports to every open file descriptor and
     leaves a process behind that overwrites results.json after grading: the grade is the honest one."""
@@ -169,6 +173,7 @@ if os.fork() == 0:  # A process of its own, in a session of its own, that outliv
     assert json.loads(results.read_text())["score"] == 30
 
 
+@pytest.mark.slow
 def test_exiting_early_gains_nothing(tmp_path):
     """Ending the worker with success, at import or when called, is a failed step, never a pass."""
     for name, code in (("os_exit", "import os\nos._exit(0)\n"), ("sys_exit", "import sys\nsys.exit(0)\n")):
@@ -182,6 +187,7 @@ def test_exiting_early_gains_nothing(tmp_path):
         assert expected in run.stdout
 
 
+@pytest.mark.slow
 def test_no_process_of_a_submission_outlives_its_grading(tmp_path):
     """A process started in a session of its own, and one that a forked child starts after its parent ended."""
     work = arrays_done(tmp_path / "work")
@@ -212,6 +218,7 @@ while len(open({str(pids)!r}).read().split()) < 2:  # Both are running before th
     assert [pid for pid in started if command_line(pid) == ["sleep", "600"]] == []
 
 
+@pytest.mark.slow
 def test_flooding_the_report_pipe_costs_only_that_step(tmp_path):
     """Endless bytes on every open file descriptor: the step that did it fails, in its time, and the others are
     graded."""
@@ -243,6 +250,7 @@ threading.Thread(target=flood, daemon=True).start()
     assert "✓ normalize  10/10\n✓ one_hot    10/10\n" in run.stdout
 
 
+@pytest.mark.slow
 def test_the_grader_reads_only_regular_files_the_worker_left(tmp_path):
     """A link or a FIFO where an array should be is no array: the grading process neither follows nor waits on it."""
     from grader.workers.handle import Run

@@ -23,12 +23,15 @@ def test_the_tests_run_on_linux_macos_and_windows_with_python_3_11_and_3_13(work
 
 def test_the_workflow_runs_the_readme_s_commands(workflow):
     """It installs into .venv and runs `python -m pytest` there, as the README's commands do: the install first
-    (for students), the project's tests under the contributors' heading."""
+    (for students); under the contributors' heading the quick tier, then the project's test command, the whole
+    suite, which CI runs."""
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```sh\n\s*(.+?)\n\s*```", readme)  # One-line blocks, indented in a list or not.
     assert blocks[0].strip().startswith("python3 -m venv .venv && .venv/bin/pip install -e .")
     contributors = readme[readme.index("## For contributors"):]
-    assert re.findall(r"```sh\n\s*(.+?)\n\s*```", contributors)[0] == ".venv/bin/python -m pytest"
+    assert re.findall(r"```sh\n\s*(.+?)\n\s*```", contributors)[:2] == [
+        '.venv/bin/python -m pytest -m "not slow"', ".venv/bin/python -m pytest"]
+    assert (ROOT / ".ci" / "run").read_text().rstrip().splitlines()[-1].startswith(".venv/bin/python -m pytest  #")
     runs = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
     install = "-m pip install -e '.[plots,notebook,test,tensorflow]'"  # With the extras, as CI installs them.
     assert any("python -m venv .venv" in run and install in run for run in runs)
