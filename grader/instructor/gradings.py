@@ -37,7 +37,7 @@ def prepare(env, clean=False):
     for key, value in env.items():
         os.environ.setdefault(key, value)
     multiprocessing.set_forkserver_preload(["grader.instructor.warm"])
-    processes.become_subreaper()  # A grading whose server died comes back to this process (Forked).
+    processes.become_subreaper()  # A grading whose server died comes back to this process (ForkedGrading).
     global CLEAN
     CLEAN = clean
     if clean:
@@ -60,7 +60,7 @@ def _environment():
     return only_grading_environment() if CLEAN else contextlib.nullcontext()
 
 
-class Forked:
+class ForkedGrading:
     """A grading forked by the server: the part of subprocess.Popen that run_limited() uses.
 
     The server reaps the grading and reports its exit code. If the server has died (student code can
@@ -93,7 +93,7 @@ def start(options, output, env):
     """Start `python -m grader.engine OPTIONS` (a grading's options, as JSON in the file `options`) with `env`, what
     it prints going to the open file `output`.
 
-    Forked from the server when can_fork_gradings(), else a new process. Returns a Popen or a Forked.
+    Forked from the server when can_fork_gradings(), else a new process. Returns a Popen or a ForkedGrading.
     """
     if can_fork_gradings():
         try:
@@ -101,7 +101,7 @@ def start(options, output, env):
                 target=grading, args=(options, output.name, env), daemon=False)
             with _environment():  # A server started again, if the first has died, is as clean.
                 process.start()
-            return Forked(process)
+            return ForkedGrading(process)
         except (OSError, EOFError, ValueError, RuntimeError):
             pass  # The server is gone (student code may kill it): a new process, as elsewhere.
     return subprocess.Popen([sys.executable, "-m", "grader.engine", options], stdout=output, stderr=subprocess.STDOUT,

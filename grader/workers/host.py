@@ -64,7 +64,7 @@ def preload():
     runtime.import_keras()
 
 
-class Forked:
+class ForkedWorker:
     """A worker the host forked, now this process's child: the part of subprocess.Popen that a Worker uses."""
 
     def __init__(self, pid, stdin, stdout, stderr):
@@ -93,7 +93,7 @@ class Forked:
         return self.returncode
 
 
-class Hosted(Forked):
+class Hosted(ForkedWorker):
     """A worker that a host in the sandbox forked and waits for: how it ended comes from the host's reports."""
 
     def __init__(self, pid, stdin, stdout, stderr, reports):
@@ -168,7 +168,7 @@ def fork(specs, env, cwd, user=None):
     """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host.
 
     The host is this process when it has imported Keras already and runs no other thread (a grading
-    a batch forked from its fork server, grader/instructor/gradings.py), else a new process. Returns a Forked
+    a batch forked from its fork server, grader/instructor/gradings.py), else a new process. Returns a ForkedWorker
     for each spec, in order, or None when the host failed: then start them otherwise.
     """
     ends, kept, sent = _pipes(specs)
@@ -180,7 +180,7 @@ def fork(specs, env, cwd, user=None):
     if not (isinstance(pids, list) and len(pids) == len(specs)):
         _close(ends)
         return None
-    return [Forked(pid, *trio) for pid, trio in zip(pids, ends, strict=True)]
+    return [ForkedWorker(pid, *trio) for pid, trio in zip(pids, ends, strict=True)]
 
 
 def _pipes(specs):
