@@ -82,4 +82,4 @@ def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path)
     assert run.returncode == 0, run.stderr
     assert killed.exists()  # ann's code did kill the server.
     rows = [(row[0], row[-3], row[-1]) for row in grades(out)[1:]]
-    assert rows == [("ann", "10", "graded"), ("ben", "100", "graded")]
+    assert rows == [("ann", "10", "graded"), ("ben", "100", "graded")], (out / "ann" / "feedback.txt").read_text()
