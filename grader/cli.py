@@ -22,6 +22,7 @@ COMMANDS = {
     "hint": "grader.student.commands",
     "assign": "grader.instructor.commands",
     "notebook": "grader.student.commands",
+    "init": "grader.student.commands",
     "batch": "grader.instructor.commands",
     "gradescope": "grader.instructor.commands",
     "classroom": "grader.instructor.commands",

@@ -42,6 +42,7 @@ CAPABILITIES = {
     "notebook": lambda: _modules("notebook", "nbclient", "ipykernel"),
     "tensorflow": lambda: _modules("tensorflow", "tensorflow"),
     "yaml": lambda: _modules("test", "yaml"),
+    "nbgrader": lambda: _modules("nbgrader", "nbgrader"),
     "root": _root,
 }
 

@@ -1,7 +1,8 @@
-"""The student's commands besides grading: `mnist-grade hint STEP`, `mnist-grade data` and `mnist-grade notebook`,
+"""The student's commands besides grading: `mnist-grade hint STEP`, `data`, `notebook` and `init`,
 each declared by its add_NAME(commands) (grader/cli.py) beside what it runs."""
 
 import os
+import sys
 from pathlib import Path
 
 from grader.course.i18n import _
@@ -55,24 +56,71 @@ def data(args):
 
 
 def add_notebook(commands):
-    """`mnist-grade notebook [--out FILE] [--lang en|zh] [--solutions]`: write the course as a notebook."""
+    """`mnist-grade notebook [--out FILE] [--solutions] [--nbgrader] [--install SPEC]`: write the course as a
+    notebook."""
+    from grader.course.notebook import default_install
+
     parser = add_command(commands, "notebook", _(
         "Write the course as a Jupyter notebook: per step an explanation, the code to fill in and a check."))
     parser.add_argument("--out", metavar="FILE",
-                        help=_("where to write it (default: exercises.ipynb or solutions.ipynb)"))
+                        help=_("where to write it (default: exercises.ipynb, solutions.ipynb or source.ipynb)"))
     parser.add_argument("--solutions", action="store_true", help=_("the instructors' notebook, with the answers"))
+    parser.add_argument("--nbgrader", action="store_true", help=_(
+        "nbgrader's source notebook: the answers as autograded answer cells, each step's check as a locked test "
+        "cell worth its points"))
+    default = default_install()
+    parser.add_argument("--install", metavar="SPEC", default=default, help=_(
+        "what the first cell installs with %%pip where a kernel has no grader (Colab, a hosted Jupyter): a wheel's "
+        "path or URL, or git+URL (default: {default})", default=default or _("none: the cell says how to install")))
     parser.set_defaults(run=notebook_command)
 
 
 def notebook_command(args):
     import nbformat
 
+    from grader.course.code import CourseError
     from grader.course.i18n import lang
     from grader.course.notebook import course
 
-    out = Path(args.out or ("solutions.ipynb" if args.solutions else "exercises.ipynb"))
-    nbformat.write(course(args.lang or lang(), solutions=args.solutions), out)
+    name = "source.ipynb" if args.nbgrader else "solutions.ipynb" if args.solutions else "exercises.ipynb"
+    out = Path(args.out or name)
+    try:
+        notebook = course(args.lang or lang(), solutions=args.solutions, install=args.install, nbgrader=args.nbgrader)
+    except CourseError as error:
+        print(f"mnist-grade: {error}", file=sys.stderr)
+        return 2
+    nbformat.write(notebook, out)
     print(_("wrote {path}", path=out))
-    print(_("Next: open it with `jupyter lab {path}`, fill in each step's code cell and run the check cell below it.",
-            path=out))
+    if args.nbgrader:
+        print(_("Next: put it in your nbgrader course as source/ASSIGNMENT/{name}, then run `nbgrader "
+                "generate_assignment ASSIGNMENT`.", name=out.name))
+    else:
+        print(_("Next: open it with `jupyter lab {path}`, fill in each step's code cell and run the check cell "
+                "below it.", path=out))
+    return 0
+
+
+def add_init(commands):
+    """`mnist-grade init [DIR]`: a course folder for a student who installed the grader alone."""
+    parser = add_command(commands, "init", _(
+        "Start the course in a folder: the six step files, the course as a notebook and a README."))
+    parser.add_argument("folder", nargs="?", default="mnist-course",
+                        help=_("where to write them (default: mnist-course); files there already are never "
+                               "overwritten"))
+    parser.set_defaults(run=init_command)
+
+
+def init_command(args):
+    from grader.course.i18n import lang
+    from grader.student.init import FolderTaken, init
+
+    try:
+        init(args.folder, args.lang or lang())
+    except FolderTaken as error:
+        print(f"mnist-grade: {error}", file=sys.stderr)
+        return 2
+    print(_("Wrote the course into {folder}: the six step files, {notebook} and README.md.", folder=args.folder,
+            notebook="mnist.ipynb"))
+    print(_("Next: open {path}, replace `raise NotImplementedError` with your code, then run `mnist-grade {folder}`.",
+            path=Path(args.folder) / "reshape.py", folder=args.folder))
     return 0
