@@ -61,6 +61,34 @@ def tree(pid):
         return [process, *process.children(recursive=True)]
     except psutil.Error:
         return []
+    except (IndexError, ValueError):
+        # psutil reads every process's /proc/PID/stat at once, and one that exits while it reads can come back
+        # cut short: psutil then raises IndexError. Look again, one process at a time, skipping such ones.
+        return _tree_one_by_one(pid)
+
+
+def _tree_one_by_one(pid):
+    """tree(), where a process that cannot be read is left out rather than failing the whole look."""
+    children = {}
+    for other in psutil.pids():
+        try:
+            children.setdefault(psutil.Process(other).ppid(), []).append(other)
+        except (psutil.Error, IndexError, ValueError):
+            pass
+    found, queue, seen = [], [pid], {pid}
+    while queue:
+        current = queue.pop(0)
+        try:
+            found.append(psutil.Process(current))
+        except psutil.Error:
+            if current == pid:
+                return []
+            continue
+        for child in children.get(current, []):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return found
 
 
 def kill(processes):
