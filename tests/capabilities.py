@@ -9,6 +9,7 @@ systems are no capabilities: their skips stay skips.
 import functools
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,33 @@ def _sandbox():
     return f"the sandbox cannot run here: {reason}" if reason else None
 
 
+def chromium():
+    """The Chromium (or Chrome) the browser tests drive: MNIST_CHROMIUM, else the first on PATH; None if none."""
+    import shutil
+
+    chosen = os.environ.get("MNIST_CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).exists() else None
+    return next((found for name in ("chromium", "chromium-browser", "google-chrome", "chrome")
+                 if (found := shutil.which(name))), None)
+
+
+def _browser():
+    if _modules("test", "playwright"):
+        return _modules("test", "playwright")
+    if chromium() is None:
+        return "no Chromium is installed (Debian, Ubuntu: apt install chromium), or set MNIST_CHROMIUM to one"
+    return None
+
+
+def _actionlint():
+    import shutil
+
+    if shutil.which("actionlint") is None and not (Path(sys.executable).parent / "actionlint").exists():
+        return "actionlint is not installed: pip install -e '.[test]'"
+    return None
+
+
 def _root():
     if os.name != "posix" or os.geteuid() != 0:
         return "needs root, as Gradescope's image has"
@@ -43,6 +71,8 @@ CAPABILITIES = {
     "tensorflow": lambda: _modules("tensorflow", "tensorflow"),
     "yaml": lambda: _modules("test", "yaml"),
     "nbgrader": lambda: _modules("nbgrader", "nbgrader"),
+    "browser": _browser,
+    "actionlint": _actionlint,
     "root": _root,
 }
 
