@@ -1,5 +1,5 @@
 """mnist-grade: grade a submission of the MNIST course; `mnist-grade data` gets and checks MNIST;
-`mnist-grade hint STEP` gives the next hint for a step; `batch`, `gradescope` and `classroom` are
+`mnist-grade hint STEP` gives the next hint for a step; `batch`, `gradescope`, `classroom50` and `actions` are
 for instructors grading a class.
 
 Each subcommand is declared beside what it runs (COMMANDS: an add_NAME function that adds its parser and sets
@@ -25,7 +25,9 @@ COMMANDS = {
     "init": "grader.student.commands",
     "batch": "grader.instructor.commands",
     "gradescope": "grader.instructor.commands",
-    "classroom": "grader.instructor.commands",
+    "classroom50": "grader.instructor.commands",
+    "actions": "grader.instructor.commands",
+    "classroom": "grader.instructor.commands",  # Retired: it says so, and what to use.
 }
 
 

@@ -67,6 +67,13 @@ def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     assert "is missing reshape.py" in (out / "erin" / "feedback.txt").read_text()
     assert "frank.zip is not a readable zip file" in (out / "frank" / "feedback.txt").read_text()
     assert "dave.ipynb has no function build_model()" in (out / "dave" / "feedback.txt").read_text()
+    assert json.loads((out / "alice" / "row.json").read_text())["grade"]["checks"][0]["outcome"] == "passed"
+    page = (out / "report.html").read_text(encoding="utf-8")  # The class report, from the grades row.json keeps.
+    assert "<li>6 submissions</li><li>4 graded in full</li>" in page
+    assert "<li>mean total 48.0, median total 46.0 (of 4 with a total)</li>" in page
+    assert re.search(r"<td>erin</td><td><code>error</code></td><td>[^<]*is missing reshape.py", page), page
+    assert "<td>frank</td><td><code>error</code></td><td>frank.zip is not a readable zip file" in page
+    assert "; 1 trained a model" in page  # Alice alone.
     # What students read names their own work: never the instructor's folders or the batch's scratch ones.
     assert "Next: fix reshape in bob/reshape.py, then grade again." in (out / "bob" / "feedback.txt").read_text()
     assert "in carol/fit.py still raises NotImplementedError" in (out / "carol" / "feedback.txt").read_text()

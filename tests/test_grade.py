@@ -56,9 +56,27 @@ def test_each_output_renders_the_same_facts():
     assert (results["output_format"], results["test_output_format"]) == ("md", "text")
     assert results["output"] == "```\n" + render.report(grade) + "\n```"
     assert "leaderboard" not in results  # Nothing was measured.
-    runners = render.classroom(grade)  # One per check, each worth its points.
-    assert list(runners) == ["reshape1", "reshape2", "build1", "compile1"]
-    assert sum(result["max_score"] for result in runners.values()) == 45
+    rows = render.classroom50_tests(grade)  # Classroom 50: one row per check, named after its step, whole points.
+    assert [(row["test-name"], row["passed"], row["score"], row["max-score"]) for row in rows] == [
+        ("reshape: reshape returns (N, 784) for any number of images N", True, 4, 4),
+        ("reshape: reshape keeps the pixels' dtype (uint8)", False, 0, 6),
+        ("build: build returns a Keras model", False, 0, 20),
+        ("compile: compile returns the compiled model", False, 0, 15)]
+    assert rows[3]["message"] == "skipped: fix build first"
+    assert render.markdown(grade, "MNIST course").split("\n\n<details>")[0] == (
+        "### MNIST course: 4/45\n\n"
+        "| | Step | Points | What to fix |\n|---|---|---|---|\n"
+        "| ✗ | reshape | 4/10 | expected uint8, got float64 |\n"
+        "| ✗ | build | 0/20 | not attempted yet |\n"
+        "| – | compile | 0/15 | fix build first |\n\n"
+        "Next: fix reshape in work/reshape.py, then grade again.")
+    assert "````text\n" + render.report(grade) + "\n````" in render.markdown(grade, "MNIST course")
+    assert render.annotations(grade) == [  # GitHub Actions' workflow commands, newlines escaped as it reads them.
+        "::error file=work/reshape.py,title=reshape 4/10::expected uint8, got float64%0AHelp: reshape only changes "
+        "the shape.",
+        "::error file=work/build.py,title=build 0/20::not attempted yet%0AHelp: open work/build.py.",
+        "::warning file=work/compile.py,title=compile 0/15::fix build first",
+        "::notice::Score: 4/45 (0 of 3 steps done)%0ANext: fix reshape in work/reshape.py, then grade again."]
     assert render.gradebook_row(grade, "ana") == {
         "student": "ana", "reshape": 4, "normalize": 0, "one_hot": 0, "build": 0, "compile": 0, "fit": 0,
         "accuracy": 0, "total": 4, "max": 45, "status": "graded"}
@@ -71,6 +89,15 @@ def test_a_stopped_grading_keeps_its_points_and_says_why_the_rest_stopped():
     assert grade.score == 4 and grade.checks[-1].outcome == "stopped"
     assert render.step_block(grade, "accuracy") == "– accuracy   0/20  stopped: grading took longer than 900 s"
     assert render.gradescope(grade)["tests"][-1]["output"] == "stopped: grading took longer than 900 s"
+
+
+def test_markdown_and_annotations_keep_their_syntax_whatever_a_message_holds():
+    """A message with pipes, percent signs, colons and commas stays in its table cell and its workflow command."""
+    grade = Grade("work", checks=[CheckResult("reshape", "reshape a", 10, "failed", failure=Failure(
+        problem="got 50% | a, b: c\nmore"))])
+    assert "| ✗ | reshape | 0/10 | got 50% \\| a, b: c |" in render.markdown(grade, "T")
+    assert render.annotations(grade)[0] == "::error file=work/reshape.py,title=reshape 0/10::got 50%25 | a, b: c%0Amore"
+    assert render._property("a:b,c%") == "a%3Ab%2Cc%25"
 
 
 def test_the_test_accuracy_goes_to_gradescope_s_leaderboard():

@@ -2,8 +2,9 @@
 
 Each entry of SUBMISSIONS is one student's work: a folder with the six files, a .zip of one, or a
 notebook. Each is graded by `mnist-grade` in a process of its own, with a wall-clock and a memory
-limit, several at a time. RESULTS gets grades.csv and, per student, results.json (Gradescope's
-format) and feedback.txt (what the student would have seen). One broken entry never stops the batch.
+limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, identical.txt, report.html (the
+class report, grader/instructor/report.py) and, per student, results.json (Gradescope's format) and
+feedback.txt (what the student would have seen). One broken entry never stops the batch.
 """
 
 import csv
@@ -26,7 +27,7 @@ from grader.course.steps import FILE_STEPS, STEPS
 from grader.engine import compiling, limits
 from grader.engine.limits import Limits
 from grader.engine.options import GradingOptions
-from grader.instructor import gradings
+from grader.instructor import gradings, report
 from grader.results import render
 from grader.results.grade import Grade
 from grader.workers import bubblewrap
@@ -155,7 +156,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
 
     Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
     checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
-    settings.assignment) and identical.txt (groups of byte-identical submissions).
+    settings.assignment), identical.txt (groups of byte-identical submissions) and report.html (the class report:
+    grader/instructor/report.py).
     """
     out = Path(out)
     found = checked_entries(folder, settings.only)
@@ -215,13 +217,15 @@ def grade_in_parallel(todo, out, settings, shares, progress=None):
 
 
 def write_gradebooks(out, found, entries, assignment):
-    """grades.csv, checks.csv, canvas.csv and identical.txt, from what is stored for each student of `found`."""
-    rows, checks = [], []
+    """grades.csv, checks.csv, canvas.csv, identical.txt and report.html, from what is stored for each student of
+    `found`."""
+    rows, checks, students = [], [], []
     for student in found:
         stored = _stored(out / student)
         if stored:
             rows.append(stored["row"])
             checks += stored["checks"]
+            students.append(report.Student.stored(stored, out / student))
     write_csv(out / "grades.csv", COLUMNS, rows)
     write_csv(out / "checks.csv", CHECK_COLUMNS, checks)
     with open(out / "canvas.csv", "w", newline="", encoding="utf-8") as file:
@@ -232,6 +236,7 @@ def write_gradebooks(out, found, entries, assignment):
     for entry in entries.values():
         groups.setdefault(entry.digest, []).append(entry.student)
     (out / "identical.txt").write_text("".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
+    report.write_report(out / "report.html", students, assignment)
 
 
 def write_csv(path, columns, rows):
@@ -243,8 +248,9 @@ def write_csv(path, columns, rows):
 
 
 def _stored(folder):
-    """What grade_one stored for a student (row.json): the row, the checks and the fingerprint; {} if none
-    (or only a row, as an older version stored it: that student is graded again)."""
+    """What grade_one stored for a student (row.json): the row, the checks, the fingerprint and the grade (None
+    without one; absent where an older version stored none); {} if none (or only a row, as an older version
+    stored it: that student is graded again)."""
     try:
         stored = json.loads((folder / "row.json").read_text())
     except (OSError, ValueError):
@@ -253,7 +259,8 @@ def _stored(folder):
 
 
 def grade_one(entry, out, settings, cores=None):
-    """Grade one Entry into `out`: results.json, feedback.txt and the gradebook row with the checks (row.json).
+    """Grade one Entry into `out`: results.json, feedback.txt and the gradebook row with the checks and the grade
+    (row.json).
 
     With `cores`, the grading runs on those alone. An entry past a limit of settings.limits is refused before
     anything of it is copied or unpacked. Return (the row, the Grade or None when there is none: a bad zip, a
@@ -269,7 +276,8 @@ def grade_one(entry, out, settings, cores=None):
         (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
     row = render.gradebook_row(grade, entry.student, status)
     checks = render.check_rows(grade, entry.student)
-    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest}))
+    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,
+                                              "grade": json.loads(grade.to_json()) if grade else None}))
     return row, grade
 
 

@@ -1,5 +1,5 @@
-"""The instructor's commands: `mnist-grade batch`, `gradescope`, `classroom` and `assign`, each declared by its
-add_NAME(commands) (grader/cli.py) beside what it runs."""
+"""The instructor's commands: `mnist-grade batch`, `gradescope`, `classroom50`, `actions` and `assign` (and
+`classroom`, retired), each declared by its add_NAME(commands) (grader/cli.py) beside what it runs."""
 
 import sys
 from pathlib import Path
@@ -14,7 +14,8 @@ def add_batch(commands):
         "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
     parser.add_argument("submissions", help=_("the folder with one entry per student"))
     parser.add_argument("--out", required=True, metavar="RESULTS",
-                        help=_("where grades.csv and each student's results go"))
+                        help=_("where grades.csv, checks.csv, canvas.csv, report.html (the class report) and "
+                               "each student's results go"))
     parser.add_argument("--jobs", type=int, metavar="N",
                         help=_("submissions graded at once (default: the number of cores)"))
     parser.add_argument("--force", action="store_true",
@@ -130,21 +131,88 @@ def gradescope(args):
 
 
 def add_classroom(commands):
-    """`mnist-grade classroom [PATH]`: grade PATH and hand the points to GitHub Classroom's grading reporter."""
-    parser = add_command(commands, "classroom", _(
-        "Grade a submission in a GitHub Actions workflow: show the report, and write the points as the step "
-        "output `result` that GitHub Classroom's grading reporter reads."))
-    parser.add_argument("path", nargs="?", default="exercises",
-                        help=_("the folder with your six step files (default: exercises)"))
+    """`mnist-grade classroom`: what GitHub Classroom's command did, retired with it."""
+    parser = add_command(commands, "classroom", _("GitHub Classroom was retired by GitHub on 2026-08-28; see "
+                                                  "`mnist-grade classroom50` and `mnist-grade actions`."))
+    parser.add_argument("path", nargs="?", help=_("what it graded: nothing is graded now"))
     parser.set_defaults(run=classroom)
 
 
 def classroom(args):
+    print(_("mnist-grade classroom: GitHub Classroom was retired by GitHub on 2026-08-28. Grade with Classroom 50 "
+            "(mnist-grade classroom50) or a plain GitHub Actions workflow (mnist-grade actions): INSTRUCTORS.md says "
+            "how."), file=sys.stderr)
+    return 2
+
+
+def add_classroom50(commands):
+    """`mnist-grade classroom50 [PATH]`: grade for Classroom 50's runner; `mnist-grade classroom50 bundle DIR`: write
+    the teacher's autograder bundle."""
+    from grader.instructor.classroom50 import BUDGET_SECONDS, INSTALL_SECONDS
+
+    parser = add_command(commands, "classroom50", _(
+        "Grade PATH (default: exercises) where Classroom 50's runner runs the autograder: write result.json and "
+        "release-body.md, the page students open from \"View grade\", and exit 0 whenever a result was written. "
+        "`mnist-grade classroom50 bundle DIR` writes the autograder for an assignment into DIR."))
+    parser.add_argument("path", nargs="?", default="exercises", metavar="PATH | bundle",
+                        help=_("the folder with the six step files (default: exercises), or `bundle`"))
+    parser.add_argument("folder", nargs="?", metavar="DIR", help=_("with `bundle`: where the bundle goes"))
+    parser.add_argument("--timeout", type=float, default=BUDGET_SECONDS - INSTALL_SECONDS - 60, metavar="SECONDS",
+                        help=_("wall-clock limit of the grading (default: {default:g})",
+                               default=BUDGET_SECONDS - INSTALL_SECONDS - 60))
+    parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit of the grading"))
+    parser.add_argument("--submission", default="exercises", metavar="PATH", help=_(
+        "with `bundle`: the folder the autograder grades in the student's repository (default: exercises)"))
+    sandbox_option(parser, "auto")
+    from grader.engine.limits import add_options
+
+    add_options(parser)
+    parser.set_defaults(run=classroom50)
+
+
+def classroom50(args):
+    import os
+
+    from grader.engine.limits import from_args
+    from grader.instructor import classroom50 as c50
+
+    if args.path == "bundle" and (args.folder or not Path("bundle").is_dir()):
+        if not args.folder:
+            print("mnist-grade classroom50 bundle: " + _("say where the bundle goes: mnist-grade classroom50 bundle "
+                                                         "DIR"), file=sys.stderr)
+            return 2
+        from grader.course.i18n import lang
+
+        c50.write_bundle(args.folder, args.lang or lang(), path=args.submission)
+        print(_("wrote the autograder into {folder}: put it in your classroom50 repository as "
+                "CLASSROOM/autograders/ASSIGNMENT/, and give the assignment the runtime in {runtime} (gh teacher "
+                "assignment add --runtime {runtime}).", folder=args.folder, runtime=Path(args.folder) / "runtime.json"))
+        return 0
+    if args.folder:
+        print("mnist-grade classroom50: " + _("one folder to grade, or `bundle DIR`"), file=sys.stderr)
+        return 2
+    return c50.run(args.path, os.environ, c50.Settings(args.timeout, args.memory, args.sandbox, from_args(args)))
+
+
+def add_actions(commands):
+    """`mnist-grade actions [PATH]`: grade in a GitHub Actions job, with a job summary and annotations."""
+    parser = add_command(commands, "actions", _(
+        "Grade PATH (default: exercises) in a GitHub Actions job: the report in the log, as Markdown in the job's "
+        "summary ($GITHUB_STEP_SUMMARY), and each step to fix as an annotation on its file. Exit codes as "
+        "mnist-grade's: the run is red until every check passes."))
+    parser.add_argument("path", nargs="?", default="exercises",
+                        help=_("the folder with your six step files (default: exercises)"))
+    parser.set_defaults(run=actions)
+
+
+def actions(args):
+    import os
+
     from grader.engine.grading import run
     from grader.engine.options import GradingOptions
-    from grader.instructor.classroom import classroom
+    from grader.instructor.actions import actions
 
-    return classroom(args.path, lambda path: run(GradingOptions(path)))
+    return actions(args.path, os.environ, lambda path: run(GradingOptions(path)))
 
 
 def add_assign(commands):

@@ -4,7 +4,7 @@ A Failure keeps what a check expected, what it got and the help line as fields (
 code did not return, the problem and its help); a CheckResult is one check's step, label, points and
 outcome; a Grade is all of them, with a version number, and travels between processes as JSON.
 grader/results/render.py turns a Grade into each output: the terminal report, Gradescope's results.json,
-GitHub Classroom's result and a gradebook row. No output is ever parsed back.
+Classroom 50's result.json, Markdown, GitHub Actions annotations and a gradebook row. No output is ever parsed back.
 """
 
 import json

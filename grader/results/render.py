@@ -1,5 +1,6 @@
 """Each output of a Grade (grader/results/grade.py): the terminal report, full or compact, Gradescope's
-results.json, GitHub Classroom's reporter result and a gradebook row. Texts are in the student's
+results.json, Classroom 50's result rows, Markdown (a release or a job summary), GitHub Actions annotations and a
+gradebook row. Texts are in the student's
 language (grader/course/i18n.py); none of these is ever read back.
 """
 
@@ -104,34 +105,66 @@ def gradescope(grade):
 
 
 def check_output(check):
-    """What one check's entry in results.json and in Classroom's result says."""
+    """What one check's entry in results.json and in Classroom 50's result.json says."""
     return _("skipped: {reason}", reason=message(check)) if check.outcome == "skipped" else message(check)
 
 
-def classroom(grade):
-    """GitHub Classroom's grading reporter (classroom-resources/autograding-grading-reporter) gets one runner
-    per check: {runner name: its result}, in grading order.
-
-    One check a runner, worth its points, with one test: whether the reporter adds up the tests' scores or
-    counts passed tests times max_score (its versions differ), the points it shows are the points Classroom
-    records, and both are the grade's."""
-    runners, counts = {}, {}
-    for check in grade.checks:
-        counts[check.step] = counts.get(check.step, 0) + 1
-        passed = check.outcome == "passed"
-        runners[runner_name(check.step, counts[check.step])] = {
-            "version": 1,
-            "status": "pass" if passed else "fail",
-            "max_score": check.points,
-            "tests": [{"name": check.label, "status": "pass" if passed else "fail", "score": check.score,
-                       "message": check_output(check), "test_code": "", "filename": "", "line_no": 0, "duration": 0}],
-        }
-    return runners
+def markdown(grade, title):
+    """The report as Markdown, for a page students open (Classroom 50's release, a GitHub Actions job summary):
+    `title` and the score, one table row per step, what to fix, then the whole report as the terminal shows it."""
+    lines = [f"### {title}: {grade.score:g}/{grade.max_score:g}", "",
+             "| | " + _("Step") + " | " + _("Points") + " | " + _("What to fix") + " |", "|---|---|---|---|"]
+    for step, checks in grade.steps().items():
+        outcome = grade.step_outcome(step)
+        problems = [] if outcome == "passed" else list(dict.fromkeys(
+            message(check).splitlines()[0] for check in checks if check.outcome != "passed"))
+        points = f"{grade.step_score(step):g}/{sum(check.points for check in checks):g}"
+        lines.append(f"| {MARKS[outcome]} | {step} | {points} | {_cell('; '.join(problems))} |")
+    next_lines = total(grade).splitlines()[1:]
+    lines += ["", *next_lines, "", "<details><summary>" + _("The whole report") + "</summary>", "", "````text",
+              report(grade), "````", "", "</details>"]
+    return "\n".join(lines) + "\n"
 
 
-def runner_name(step, number):
-    """A check's runner: its step and its number in the step, letters and digits alone (the reporter's rule)."""
-    return f"{step.replace('_', '')}{number}"
+def _cell(text):
+    """`text` as one cell of a Markdown table: its pipes escaped, on one line."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def classroom50_tests(grade):
+    """Classroom 50's result.json rows: one per check, named after its step, with whole points (the runner takes
+    integers only; every check's points are whole), adding up to the grade's score."""
+    return [{"test-name": f"{check.step}: {_(check.label)}", "passed": check.outcome == "passed",
+             "score": round(check.score), "max-score": round(check.points), "message": check_output(check) or ""}
+            for check in grade.checks]
+
+
+def annotations(grade):
+    """GitHub Actions workflow commands, one per step that did not pass: an error on the step's file (a warning for
+    a skipped step), titled with the step and its points, saying why; then a notice with the score."""
+    commands = []
+    for step, checks in grade.steps().items():
+        outcome = grade.step_outcome(step)
+        if outcome == "passed":
+            continue
+        kind = "warning" if outcome == "skipped" else "error"
+        title = f"{step} {grade.step_score(step):g}/{sum(check.points for check in checks):g}"
+        text = "\n".join(dict.fromkeys(message(check) for check in checks if check.outcome != "passed"))
+        where = grade.path(step) if STEPS[step].file else None
+        properties = ",".join([*([f"file={_property(where)}"] if where else []), f"title={_property(title)}"])
+        commands.append(f"::{kind} {properties}::{_data(text)}")
+    commands.append(f"::notice::{_data(total(grade))}")
+    return commands
+
+
+def _data(text):
+    """A workflow command's message, escaped as the Actions runner reads it back."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text):
+    """A workflow command's property value, escaped as the Actions runner reads it back."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def gradebook_row(grade, student, status="graded"):

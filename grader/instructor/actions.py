@@ -1,0 +1,28 @@
+"""GitHub Actions: `mnist-grade actions [PATH]` grades PATH in a job of any repository, with or without Classroom 50.
+
+The report goes to the job's log as usual, as Markdown to the job summary ($GITHUB_STEP_SUMMARY, the page a run
+opens on), and each step to fix as an annotation (a workflow command on stdout) on its file, which GitHub shows on
+the commit and in the pull request. .github/workflows/feedback.yml runs it on every push. The exit code is
+mnist-grade's, so that the run stays red until every check passes.
+"""
+
+import sys
+
+from grader.course.i18n import _
+
+
+def actions(path, env, graded):
+    """Grade `path` with graded(path), which returns (mnist-grade's exit code, the Grade or None); write the job
+    summary to the file env["GITHUB_STEP_SUMMARY"] names (appended, as GitHub wants) and print the annotations.
+    Return the exit code."""
+    from grader.results import render
+
+    code, grade = graded(path)
+    if grade is None:
+        return code or 2
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as file:
+            file.write(render.markdown(grade, _("MNIST course")))
+    sys.stdout.write("".join(line + "\n" for line in render.annotations(grade)))
+    return code

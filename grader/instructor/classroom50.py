@@ -1,0 +1,266 @@
+"""Classroom 50: `mnist-grade classroom50 [PATH]` grades PATH where Classroom 50's runner runs a teacher's
+autograder.py, and `mnist-grade classroom50 bundle DIR` writes that autograder.
+
+The runner (foundation50/classroom50, .github/scripts/runner.py) runs autograder.py in the student's checkout,
+then reads ./result.json (schema classroom50/result/v1: the identity from the environment it sets, whole-number
+scores, one row per test) and ./release-body.md, the page "View grade" opens. It publishes nothing when
+autograder.py exits non-zero or the job passes its 15 minutes, so both are avoided: whenever a grade is made the
+command exits 0, failing checks included, and a failure of the grader itself still leaves a result, 0 of 0
+points (as the runner's own error results have), with a row that says why.
+
+The bundle's autograder.py installs the grader it carries (its source and grader/constraints.txt's pins) into a
+virtual environment, then runs this command within a time budget, writing an error result itself when the
+install or the grading fails or runs out of time. MNIST comes from the loader's mirrors, with retries: the
+bundle's download is capped at 10 MiB, less than MNIST.
+"""
+
+import datetime
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course.i18n import _
+from grader.course.steps import FILE_STEPS
+from grader.data.files import write_whole
+from grader.engine.limits import Limits
+
+SCHEMA = "classroom50/result/v1"
+# The result's identity: each field and the variable the runner sets it from. REVIEW_URL falls back to COMMIT_URL,
+# as the runner's own does.
+IDENTITY = {"classroom": "CLASSROOM", "assignment": "ASSIGNMENT", "submission": "SUBMISSION_TAG",
+            "commit": "COMMIT_URL", "release": "RELEASE_URL", "review": "REVIEW_URL"}
+RESULT, RELEASE_BODY = "result.json", "release-body.md"
+# The job's limit is 15 minutes, setup and publishing included: the autograder gets 12 of them, the grading what
+# the install leaves less a minute, and each training step its share of that (GradingOptions.time_budget).
+JOB_MINUTES, BUDGET_SECONDS, INSTALL_SECONDS = 15, 720, 420
+RUNTIME = {"python": "3.11", "apt": ["bubblewrap"]}  # The runner's Python, and bubblewrap for the sandbox.
+FULL_MARKS = 100  # The course's points, as grades.csv's "max" has them.
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How `mnist-grade classroom50` grades: its wall-clock limit, its memory, the sandbox mode and the submission's
+    limits (grader/engine/limits.py)."""
+
+    timeout: float = BUDGET_SECONDS - INSTALL_SECONDS - 60
+    memory_mb: int = 4096
+    sandbox: str = "auto"
+    within: Limits = field(default_factory=Limits)
+
+
+class Classroom50Error(Exception):
+    """The command cannot make a result here; the message says why and what to do."""
+
+
+def identity(env):
+    """The result's identity fields from the runner's environment `env`; Classroom50Error naming what is missing."""
+    found = {field: env.get(variable, "").strip() for field, variable in IDENTITY.items()}
+    found["review"] = found["review"] or found["commit"]
+    missing = [IDENTITY[field] for field, value in found.items() if not value]
+    if missing:
+        raise Classroom50Error(_(
+            "{names} not set: Classroom 50's runner sets them. To try the command elsewhere, set them yourself.",
+            names=", ".join(missing)))
+    if not found["submission"].startswith("submit/"):
+        raise Classroom50Error(_("SUBMISSION_TAG is {tag}, not a submit/… tag as the runner sets it.",
+                                 tag=found["submission"]))
+    return {
+        "schema": SCHEMA,
+        **found,
+        "owner": env.get("USERNAME") or env.get("OWNER") or env.get("GITHUB_ACTOR") or "unknown",  # The runner's.
+        "assignment_type": env.get("ASSIGNMENT_TYPE") or "individual",  # Overwritten by the runner, too.
+        "datetime": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # The runner's: the commit's.
+    }
+
+
+def graded_result(ident, grade):
+    """result.json for a Grade: one row per check, whole points adding up to the score."""
+    from grader.results import render
+
+    tests = render.classroom50_tests(grade)
+    return {**ident, "score": sum(test["score"] for test in tests),
+            "max-score": sum(test["max-score"] for test in tests), "tests": tests}
+
+
+def ungraded_result(ident, name, reason, max_score=0):
+    """result.json without a grade: one failed row named `name` saying `reason`, 0 of `max_score` points (0 for a
+    failure of the grader: the runner's error results are 0 of 0, which no gradebook takes for a real zero)."""
+    return {**ident, "score": 0, "max-score": max_score,
+            "tests": [{"test-name": name, "passed": False, "score": 0, "max-score": max_score, "message": reason}]}
+
+
+def ungraded_body(title, reason):
+    """release-body.md without a grade: why."""
+    return f"### {title}: —\n\n{reason}\n"
+
+
+def write(folder, result, body):
+    """Write result.json and release-body.md into `folder`, each whole or not at all."""
+    write_whole(Path(folder) / RESULT, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    write_whole(Path(folder) / RELEASE_BODY, body)
+
+
+def grade(path, settings):
+    """Grade the submission folder `path` as a batch grades one student, in a process of its own, with `settings`
+    (Settings). Return (the Grade or None, what the grading printed, why there is no grade)."""
+    from grader.backend import runtime
+    from grader.engine import compiling
+    from grader.instructor.batch import BatchSettings, Entry, grade_one
+    from grader.workers import bubblewrap
+    from grader.workers.users import check_worker_user, worker_user
+
+    check_worker_user()
+    sandboxed = bubblewrap.resolve(settings.sandbox, runtime.device(), worker_user(), say=print)  # In the job's log.
+    if sandboxed:
+        compiling.fill(os.environ, runtime.device(), say=print)
+    batch = BatchSettings(settings.timeout, settings.memory_mb, settings.within, runtime.device(), sandboxed)
+    with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch:
+        out = Path(scratch) / "graded"
+        _row, found = grade_one(Entry("submission", Path(path), shown=str(path)), out, batch)
+        printed = (out / "feedback.txt").read_text()
+    reason = None if found else (next((line for line in printed.splitlines() if line.strip()), "") or _(
+        "the grading ended without a grade"))
+    return found, printed, reason
+
+
+def run(path, env, settings=None, folder="."):
+    """Grade `path` with `settings` (Settings) and write result.json and release-body.md into `folder`, for the
+    runner's environment `env`.
+    Return the exit code: 0 whenever a result was written (a grade, a missing submission or the grader's own
+    failure), 2 when the runner's environment is missing and nothing was written."""
+    from grader.results import render
+
+    try:
+        ident = identity(env)
+    except Classroom50Error as error:
+        print(f"mnist-grade classroom50: {error}", file=sys.stderr)
+        return 2
+    title = _("MNIST course")
+    if not Path(path).is_dir() or not any((Path(path) / step.file).is_file() for step in FILE_STEPS):
+        reason = _("There are none of the six step files in {path}: commit your work in {path}, then push again.",
+                   path=path)
+        print(reason)
+        write(folder, ungraded_result(ident, _("submission"), reason, FULL_MARKS), ungraded_body(title, reason))
+        return 0
+    try:
+        found, printed, reason = grade(path, settings or Settings())
+    except Exception as error:  # The grader's failure, not the student's: it still gets a result that says so.
+        found, printed, reason = None, "", f"{type(error).__name__}: {error}"
+    print(printed, end="")
+    if found is None:
+        reason = _("The grader failed, not your work ({reason}). Tell your instructor, who can grade it again.",
+                   reason=reason)
+        print(reason)
+        write(folder, ungraded_result(ident, _("grader"), reason), ungraded_body(title, reason))
+        return 0
+    write(folder, graded_result(ident, found), render.markdown(found, title))
+    return 0
+
+
+AUTOGRADER = '''\
+#!/usr/bin/env python3
+"""Classroom 50's autograder for the Keras MNIST course, written by `mnist-grade classroom50 bundle`.
+
+The runner runs it in the student's checkout. It installs the grader beside it (source/, with the versions pinned
+in source/requirements.txt) into a virtual environment, then grades {path} with `mnist-grade classroom50`, which
+writes result.json and release-body.md. It exits 0 and leaves a result whatever happens, within {budget} seconds
+of the job's 15 minutes: past its exit code or that limit, the runner would publish nothing.
+MNIST_GRADER_PYTHON, a Python that has the grader's packages already, skips the install (how its tests run).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BUNDLE = Path(__file__).resolve().parent
+SUBMISSION, LANG, BUDGET, INSTALL = {path!r}, {lang!r}, {budget}, {install}
+STARTED = time.monotonic()
+
+
+def left():
+    return BUDGET - (time.monotonic() - STARTED)
+
+
+def failed(why):
+    """The result of a grading the grader could not make: 0 of 0 points, one row saying why."""
+    print(why, flush=True)
+    env = os.environ
+    result = {{"schema": "classroom50/result/v1", "classroom": env.get("CLASSROOM", ""),
+              "assignment": env.get("ASSIGNMENT", ""), "submission": env.get("SUBMISSION_TAG", ""),
+              "commit": env.get("COMMIT_URL", ""), "release": env.get("RELEASE_URL", ""),
+              "review": env.get("REVIEW_URL") or env.get("COMMIT_URL", ""),
+              "owner": env.get("USERNAME") or env.get("GITHUB_ACTOR") or "unknown",
+              "assignment_type": env.get("ASSIGNMENT_TYPE") or "individual",
+              "datetime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "score": 0, "max-score": 0,
+              "tests": [{{"test-name": "grader", "passed": False, "score": 0, "max-score": 0, "message": why}}]}}
+    Path("result.json").write_text(json.dumps(result, indent=1) + "\\n")
+    Path("release-body.md").write_text("### MNIST course: —\\n\\n" + why + "\\n")
+    return 0
+
+
+def installed():
+    """A Python with the grader's packages: MNIST_GRADER_PYTHON, or a new virtual environment."""
+    if os.environ.get("MNIST_GRADER_PYTHON"):
+        return os.environ["MNIST_GRADER_PYTHON"]
+    venv = Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "mnist-grade-venv"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--retries", "5",
+                    "-r", str(BUNDLE / "source" / "requirements.txt")], check=True, timeout=INSTALL)
+    return str(python)
+
+
+def main():
+    for stale in ("result.json", "release-body.md"):  # Only what this run writes is read.
+        Path(stale).unlink(missing_ok=True)
+    try:
+        python = installed()
+    except (OSError, subprocess.SubprocessError) as error:
+        return failed(f"The grader could not be installed ({{error}}). Tell your instructor, who can grade again.")
+    print(f"Installed in {{BUDGET - left():.0f}} s.", flush=True)
+    command = [python, "-m", "grader.cli", "classroom50", SUBMISSION, "--lang", LANG,
+               "--timeout", f"{{max(60, left() - 60):.0f}}"]
+    env = {{**os.environ, "PYTHONPATH": str(BUNDLE / "source")}}
+    try:
+        graded = subprocess.run(command, env=env, timeout=max(30, left()))
+    except subprocess.TimeoutExpired:
+        return failed(f"Grading took longer than the autograder's {{BUDGET}} s. Tell your instructor.")
+    except OSError as error:
+        return failed(f"The grader could not start ({{error}}). Tell your instructor.")
+    if graded.returncode != 0 or not Path("result.json").exists():
+        return failed(f"The grader stopped with exit code {{graded.returncode}} and no result. Tell your instructor.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def write_bundle(folder, lang, path="exercises", budget=BUDGET_SECONDS, install=INSTALL_SECONDS):
+    """Write Classroom 50's bundle into `folder`: autograder.py, source/ (the grader and requirements.txt, the
+    versions of grader/constraints.txt) and runtime.json, the runtime block to give the assignment."""
+    from grader.instructor.gradescope import CONSTRAINTS, GRADER_DIR
+
+    folder = Path(folder)
+    source = folder / "source"
+    if source.exists():
+        shutil.rmtree(source)  # Only what this grader has: no module of an older one is left behind.
+    (source / "grader").mkdir(parents=True)
+    for file in sorted(GRADER_DIR.rglob("*")):
+        if file.suffix in (".py", ".toml", ".ini", ".txt") and "__pycache__" not in file.parts:
+            target = source / "grader" / file.relative_to(GRADER_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+    shutil.copyfile(CONSTRAINTS, source / "requirements.txt")
+    write_whole(folder / "autograder.py", AUTOGRADER.format(path=path, lang=lang, budget=budget, install=install),
+                mode=0o755)
+    write_whole(folder / "runtime.json", json.dumps(RUNTIME, indent=1) + "\n")
