@@ -7,6 +7,7 @@ from html import escape, unescape
 
 import pytest
 from capabilities import chromium
+from conftest import mnist_grade
 
 from grader.course import i18n
 from grader.instructor import report
@@ -256,3 +257,9 @@ def test_the_page_shows_in_a_browser_without_errors_network_or_scrolling(tmp_pat
                   "60.0% · 3 of 5", "expected uint8, got float64", "cat, dan", TIMEOUT, BAD_ZIP,
                   "lowest 0.9612, median 0.9781, highest 0.9802"):
         assert shown in text, shown
+
+
+def test_batch_s_help_names_the_report():
+    helped = " ".join(mnist_grade("batch", "--help").stdout.split())
+    assert "--out RESULTS where grades.csv, checks.csv, canvas.csv, report.html (the class report) and each " \
+           "student's results go" in helped
