@@ -32,7 +32,13 @@ def chinese():
 
 def _(text, **params):
     """`text` in the student's language, with its {placeholders} filled from `params`."""
-    if lang() == "zh":
+    return in_language(lang(), text, **params)
+
+
+def in_language(language, text, **params):
+    """`text` in `language` ("en" or "zh"), whatever the student's: for what is written for others (a notebook in
+    the language it is made for). Mark `text` with N_() where it is written, so that it is translated."""
+    if language == "zh":
         text = chinese().get(text, text)
     return text.format(**params) if params else text
 

@@ -8,8 +8,9 @@ as an autograded answer and each step's check as a locked test cell worth the st
 
 import shlex
 
+from grader.course import i18n
 from grader.course.code import answer, nbgrader_answer, points, stub
-from grader.course.i18n import _
+from grader.course.i18n import N_, _, in_language
 from grader.course.steps import COMMENTS_ZH, FILE_STEPS, INTRO, STEPS
 
 NBGRADER_SCHEMA = 3  # The version of nbgrader's cell metadata.
@@ -61,9 +62,9 @@ def setup_cell(install, nbgrader=False, lang="en"):
     if install:
         missing = f"    %pip install --quiet {shlex.quote(install)}\n    from grader import {names}"
     else:
-        missing = f"    raise ModuleNotFoundError({in_lang(how_to_install(), lang)!r}) from None"
-    comment = in_lang(_("The course grader. Where this kernel lacks it (Colab, a hosted Jupyter), this cell "
-                        "installs it."), lang)
+        missing = f"    raise ModuleNotFoundError({how_to_install(lang)!r}) from None"
+    comment = in_language(lang, N_("The course grader. Where this kernel lacks it (Colab, a hosted Jupyter), this "
+                                   "cell installs it."))
     return (f"# {comment}"
             f"\ntry:\n    from grader import {names}\nexcept ModuleNotFoundError:\n{missing}")
 
@@ -83,18 +84,12 @@ def default_install():
     return None if url is None else url if url.startswith("git+") else f"git+{url}"
 
 
-def in_lang(text, lang):
-    """An English message of the grader in `lang`, whatever the language of this process."""
-    from grader.course.i18n import chinese
-
-    english = next((key for key, value in chinese().items() if value == text), text)  # _() may have made it zh.
-    return chinese().get(english, english) if lang == "zh" else english
-
-
-def how_to_install():
-    return _("This notebook needs the MNIST course's grader, which this kernel does not have. Run `%pip install "
-             "SOURCE` in a cell of its own, SOURCE being the grader your instructor gives (its wheel, or "
-             "git+https://... of its repository), then run this cell again.")
+def how_to_install(language=None):
+    """What a kernel without the grader says, in `language` (by default the student's)."""
+    return in_language(language or i18n.lang(), N_(
+        "This notebook needs the MNIST course's grader, which this kernel does not have. Run `%pip install SOURCE` "
+        "in a cell of its own, SOURCE being the grader your instructor gives (its wheel, or git+https://... of its "
+        "repository), then run this cell again."))
 
 
 def mark_for_nbgrader(cells):
