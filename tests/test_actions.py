@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from capabilities import need
-from conftest import ROOT, arrays_done
+from conftest import ROOT, arrays_done, fake_grader
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -56,6 +56,7 @@ def test_the_grading_step_writes_the_job_summary_and_annotations(workflow, tmp_p
     step = next(step for step in workflow["jobs"]["grade"]["steps"] if step.get("name") == "Grade exercises/")
     workspace = tmp_path / "workspace"
     arrays_done(workspace / "exercises")
+    fake_grader(workspace)  # The student's own grader/, made to give full marks, is never the one that grades.
     summary = tmp_path / "step_summary.md"
     summary.write_text("Before.\n")  # A summary already written by an earlier step is kept: the command appends.
     env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary),

@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS, arrays_done, mnist_grade
+from conftest import EXERCISES, ROOT, SOLUTIONS, arrays_done, fake_grader, mnist_grade
 
 from grader.course.steps import STEPS
 
@@ -228,6 +228,17 @@ def test_the_bundle_installs_its_pinned_grader_in_a_fresh_environment(tmp_path):
     assert invalid(result) is None and result["score"] == 30, result
     assert (tmp_path / "runner" / "mnist-grade-venv" / "bin" / "python").exists()
     print(next(line for line in process.stdout.splitlines() if line.startswith("Installed in ")))
+
+
+@pytest.mark.slow
+def test_a_grader_in_the_student_s_checkout_is_never_the_one_that_grades(tmp_path):
+    folder, _ = bundle(tmp_path)
+    work = checkout(tmp_path, arrays_done(tmp_path / "half"))
+    fake_grader(work)
+    process = run_autograder(folder, work, {"MNIST_GRADER_PYTHON": sys.executable, "PYTHONPATH": ""})
+    result, _body = written(work)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert invalid(result) is None and (result["score"], result["max-score"]) == (30, 100)
 
 
 def test_where_the_grader_cannot_start_the_bundle_still_leaves_a_result(tmp_path):

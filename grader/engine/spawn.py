@@ -1,9 +1,10 @@
 """A grading in a new process: `python -m grader.engine OPTIONS.json`, with the options written for it."""
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from grader.workers.users import grader_command, grader_environment
 
 
 def in_a_process(options, **kwargs):
@@ -12,4 +13,5 @@ def in_a_process(options, **kwargs):
     with tempfile.TemporaryDirectory(prefix="mnist-options-") as scratch:
         path = Path(scratch) / "options.json"
         path.write_text(options.to_json())
-        return subprocess.run([sys.executable, "-m", "grader.engine", str(path)], **kwargs)
+        kwargs["env"] = grader_environment(kwargs.get("env"))
+        return subprocess.run(grader_command("grader.engine", path), **kwargs)

@@ -226,7 +226,8 @@ def main():
     except (OSError, subprocess.SubprocessError) as error:
         return failed(f"The grader could not be installed ({{error}}). Tell your instructor, who can grade again.")
     print(f"Installed in {{BUDGET - left():.0f}} s.", flush=True)
-    command = [python, "-m", "grader.cli", "classroom50", SUBMISSION, "--lang", LANG,
+    # -P: the grader of source/, never a grader/ of the student's checkout, the working folder.
+    command = [python, "-P", "-m", "grader.cli", "classroom50", SUBMISSION, "--lang", LANG,
                "--timeout", f"{{max(60, left() - 60):.0f}}"]
     env = {{**os.environ, "PYTHONPATH": str(BUNDLE / "source")}}
     try:

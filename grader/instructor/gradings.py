@@ -19,6 +19,7 @@ import time
 import traceback
 
 from grader.workers import processes
+from grader.workers.users import grader_command, grader_environment
 
 
 def can_fork_gradings():
@@ -104,8 +105,8 @@ def start(options, output, env):
             return ForkedGrading(process)
         except (OSError, EOFError, ValueError, RuntimeError):
             pass  # The server is gone (student code may kill it): a new process, as elsewhere.
-    return subprocess.Popen([sys.executable, "-m", "grader.engine", options], stdout=output, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env=env, **processes.popen_options())
+    return subprocess.Popen(grader_command("grader.engine", options), stdout=output, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env=grader_environment(env), **processes.popen_options())
 
 
 def grading(options, path, env):

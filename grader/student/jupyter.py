@@ -3,7 +3,6 @@ cells, with Keras set up as the grader runs it (JAX, no TensorFlow log lines) fo
 
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from grader.course.i18n import _
 from grader.engine.notebook import cell_label, submission
 from grader.engine.options import GradingOptions
 from grader.results.grade import Grade
+from grader.workers.users import grader_command, grader_environment
 
 quiet()
 set_environment()
@@ -45,7 +45,7 @@ def assert_step(step):
 
 def run_all():
     """Run the whole program with this notebook's functions and print the test accuracy."""
-    printed = _in_a_submission(lambda folder, scratch: ["-m", "grader.student.program", str(folder)])
+    printed = _in_a_submission(lambda folder, scratch: ["grader.student.program", folder])
     if printed is not None:
         print(printed)
 
@@ -60,7 +60,7 @@ def _graded(step):
         found["file"] = scratch / "grade.json"
         options.write_text(GradingOptions(str(folder), shown_as=_("this notebook"), step=step,
                                           grade_file=str(found["file"])).to_json())
-        return ["-m", "grader.engine", str(options)]
+        return ["grader.engine", options]
 
     def read(scratch):
         try:
@@ -86,8 +86,8 @@ def _in_a_submission(command, read=None):
     env.update(NO_COLOR="1", TERM="dumb", TTY_INTERACTIVE="0")
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
         folder = submission(cells, Path(scratch) / "notebook")
-        done = subprocess.run([sys.executable, *command(folder, Path(scratch))], capture_output=True, text=True,
-                              env=env)
+        done = subprocess.run(grader_command(*command(folder, Path(scratch))), capture_output=True, text=True,
+                              env=grader_environment(env))
         if read:
             read(Path(scratch))
     return (done.stdout + done.stderr).replace(str(folder), _("this notebook")).rstrip("\n")

@@ -38,7 +38,7 @@ from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 from grader.workers import bubblewrap, compiled, processes, protocol
-from grader.workers.users import PACKAGE_ROOT, as_user, hand_over, worker_user
+from grader.workers.users import as_user, grader_environment, hand_over, worker_user
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one ends sooner).
@@ -392,7 +392,7 @@ def worker_environment(workdir, device, user, sandboxed, cache):
         **QUIET_ENV,
         **runtime.environment(device),
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": grader_environment()["PYTHONPATH"],
     }
     for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
         if env.get(variable):

@@ -11,6 +11,20 @@ from grader.course.i18n import _
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # What holds the grader's package.
 
 
+def grader_command(module, *args):
+    """`python -P -m MODULE ARGS` with this Python: a module of the grader, never one of the folder it runs in (-P
+    keeps the working folder off sys.path: a student's checkout may hold a grader/ of its own)."""
+    return [sys.executable, "-P", "-m", module, *map(str, args)]
+
+
+def grader_environment(env=None):
+    """`env` (default os.environ) with this grader's folder first on PYTHONPATH: a process of grader_command()
+    imports the grader that started it."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def worker_user():
     """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
     name = os.environ.get("MNIST_WORKER_USER")
