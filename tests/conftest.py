@@ -99,9 +99,9 @@ def arrays_done(folder):
     return folder
 
 
-# A grader/ of the student's own in their checkout (the starter code is a copy of the course), made to give full
-# marks: whatever imports it writes a result of 100 points and exits.
-FAKE_GRADER = (
+# A module of the student's own in their checkout (a grader/, a venv.py: the starter code is a copy of the course),
+# made to give full marks: whatever imports it writes a result of 100 points and exits.
+FULL_MARKS = (
     "import json, sys\n"
     "json.dump({'score': 100, 'max-score': 100, 'tests': []}, open('result.json', 'w'))\n"
     "sys.exit(0)\n"
@@ -112,7 +112,7 @@ def fake_grader(folder):
     """Put a grader/ package in `folder` that, imported, writes a result of full marks and exits."""
     for module in ("__init__.py", "cli.py", "engine/__init__.py", "engine/__main__.py"):
         (folder / "grader" / module).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "grader" / module).write_text(FAKE_GRADER)
+        (folder / "grader" / module).write_text(FULL_MARKS)
 
 
 def copy(source, target, **files):

@@ -70,7 +70,10 @@ def test_the_grading_step_writes_the_job_summary_and_annotations(workflow, tmp_p
     assert "| ✓ | one_hot | 10/10 |  |\n| ✗ | build | 0/20 | not attempted yet: build_model() in exercises/build.py " \
            "still raises NotImplementedError |\n| – | compile | 0/15 | fix build first |" in written
     commands = [line for line in process.stdout.splitlines() if line.startswith("::")]
-    assert commands == [
+    stop, token = commands[0].split("::")[1:3]
+    # While grading, the runner reads no workflow command (student code's text is in the report); then it does.
+    assert (stop, len(token), commands[1]) == ("stop-commands", 32, f"::{token}::")
+    assert commands[2:] == [
         "::error file=exercises/build.py,title=build 0/20::not attempted yet: build_model() in exercises/build.py "
         "still raises NotImplementedError%0AHelp: open exercises/build.py, replace `raise NotImplementedError` with "
         "your code, and grade again.",
@@ -79,15 +82,19 @@ def test_the_grading_step_writes_the_job_summary_and_annotations(workflow, tmp_p
         "::warning title=accuracy 0/20::fix build first",
         "::notice::Score: 30/100 (3 of 7 steps done)%0ANext: fix build in exercises/build.py, then grade again.",
     ]
+    assert process.stdout.index(f"::{token}::") > process.stdout.index("Score: 30/100")  # The report, in between.
 
 
-def test_bad_usage_writes_no_summary(tmp_path):
+def test_without_a_grade_the_summary_says_to_read_the_log(tmp_path):
     summary = tmp_path / "step_summary.md"
     process = subprocess.run([sys.executable, "-m", "grader.cli", "actions", str(tmp_path / "missing")], cwd=ROOT,
                              env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}, capture_output=True, text=True,
                              timeout=300)
-    assert process.returncode == 2 and not summary.exists()
-    assert "::" not in process.stdout
+    assert process.returncode == 2
+    assert summary.read_text() == "### MNIST course: —\n\nThere is no grade: the job's log says why.\n"
+    stop, token = process.stdout.splitlines()[0].split("::")[1:3]
+    assert process.stdout.splitlines() == [f"::stop-commands::{token}", f"::{token}::"]  # No annotation.
+    assert process.stderr.startswith("mnist-grade: ")
 
 
 def test_github_classroom_s_command_says_it_was_retired_and_what_to_use():

@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS, arrays_done, fake_grader, mnist_grade
+from conftest import EXERCISES, FULL_MARKS, ROOT, SOLUTIONS, arrays_done, fake_grader, mnist_grade
 
 from grader.course.steps import STEPS
 
@@ -159,6 +159,23 @@ def test_a_failure_of_the_grader_still_leaves_a_result_that_says_why(tmp_path):
     assert row["message"] in body
 
 
+def test_a_grading_whose_time_went_before_any_check_ended_is_the_grader_s_failure(tmp_path, monkeypatch):
+    """Every check stopped (MNIST took the grading's time, say): not a real zero for the student, but 0 of 0."""
+    from grader.instructor import classroom50 as c50
+    from grader.results.grade import CheckResult, Grade
+
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "reshape.py").write_text("")
+    stopped = Grade("exercises", checks=[CheckResult("reshape", "reshape a", 10, "stopped"),
+                                         CheckResult("fit", "fit a", 90, "stopped")])
+    monkeypatch.setattr(c50, "grade", lambda path, settings: (stopped, "", None))
+    assert c50.run(str(tmp_path / "exercises"), RUNNER_ENV, folder=tmp_path) == 0
+    result, _body = written(tmp_path)
+    assert invalid(result) is None and (result["score"], result["max-score"]) == (0, 0)
+    assert result["tests"][0]["message"] == ("The grader failed, not your work (the grading stopped before any check "
+                                             "ended). Tell your instructor, who can grade it again.")
+
+
 def test_outside_the_runner_it_says_what_is_missing_and_writes_nothing(tmp_path):
     process = subprocess.run([sys.executable, "-m", "grader.cli", "classroom50"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=300,
@@ -221,6 +238,9 @@ def test_the_bundle_installs_its_pinned_grader_in_a_fresh_environment(tmp_path):
     grading, with the grader the bundle carries (not this checkout's)."""
     folder, _ = bundle(tmp_path)
     work = checkout(tmp_path, arrays_done(tmp_path / "half"))
+    for module in ("venv.py", "pip/__init__.py", "pip/__main__.py"):  # The student's own, made to give full marks.
+        (work / module).parent.mkdir(exist_ok=True)
+        (work / module).write_text(FULL_MARKS)
     process = run_autograder(folder, work, {"RUNNER_TEMP": str(tmp_path / "runner"), "PYTHONPATH": "",
                                             "HOME": str(tmp_path / "home")})
     result, _body = written(work)

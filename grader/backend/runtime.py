@@ -123,7 +123,7 @@ def finds_a_gpu(name):
     import sys
 
     try:
-        return subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, timeout=300,
+        return subprocess.run([sys.executable, "-P", "-c", PROBE, name], capture_output=True, timeout=300,
                               env={**os.environ, **QUIET_ENV, **environment("gpu")}).returncode == 0
     except subprocess.TimeoutExpired:
         return False

@@ -6,6 +6,7 @@ the commit and in the pull request. .github/workflows/feedback.yml runs it on ev
 mnist-grade's, so that the run stays red until every check passes.
 """
 
+import secrets
 import sys
 
 from grader.course.i18n import _
@@ -14,15 +15,25 @@ from grader.course.i18n import _
 def actions(path, env, graded):
     """Grade `path` with graded(path), which returns (mnist-grade's exit code, the Grade or None); write the job
     summary to the file env["GITHUB_STEP_SUMMARY"] names (appended, as GitHub wants) and print the annotations.
-    Return the exit code."""
+    Return the exit code.
+
+    While grading, the runner reads no workflow command: what the report quotes of student code (an exception's
+    text, line by line) could otherwise add annotations or stop the grader's own. `::stop-commands::TOKEN` stops
+    them, and only `::TOKEN::`, a secret of this run, starts them again."""
     from grader.results import render
 
-    code, grade = graded(path)
-    if grade is None:
-        return code or 2
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", flush=True)
+    try:
+        code, grade = graded(path)
+    finally:
+        print(f"::{token}::", flush=True)
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as file:
-            file.write(render.markdown(grade, _("MNIST course")))
+            file.write(render.markdown(grade, _("MNIST course")) if grade is not None else "### " + _(
+                "MNIST course") + ": —\n\n" + _("There is no grade: the job's log says why.") + "\n")
+    if grade is None:
+        return code or 2
     sys.stdout.write("".join(line + "\n" for line in render.annotations(grade)))
     return code

@@ -14,6 +14,7 @@ install or the grading fails or runs out of time. MNIST comes from the loader's 
 bundle's download is capped at 10 MiB, less than MNIST.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -118,9 +119,15 @@ def grade(path, settings):
     if sandboxed:
         compiling.fill(os.environ, runtime.device(), say=print)
     batch = BatchSettings(settings.timeout, settings.memory_mb, settings.within, runtime.device(), sandboxed)
-    with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch:
+    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # Folders named from the checkout, kept.
+        if os.environ.get(variable):
+            os.environ[variable] = str(Path(os.environ[variable]).resolve())
+    submission = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch, contextlib.chdir(scratch):
+        # Graded from a folder of its own: every process the grading starts (the batch's fork server is started
+        # with `python -c`) has its working folder on sys.path, and the runner's is the student's checkout.
         out = Path(scratch) / "graded"
-        _row, found = grade_one(Entry("submission", Path(path), shown=str(path)), out, batch)
+        _row, found = grade_one(Entry("submission", submission, shown=str(path)), out, batch)
         printed = (out / "feedback.txt").read_text()
     reason = None if found else (next((line for line in printed.splitlines() if line.strip()), "") or _(
         "the grading ended without a grade"))
@@ -146,18 +153,21 @@ def run(path, env, settings=None, folder="."):
         print(reason)
         write(folder, ungraded_result(ident, _("submission"), reason, FULL_MARKS), ungraded_body(title, reason))
         return 0
+    folder = Path(folder).resolve()
     try:
         found, printed, reason = grade(path, settings or Settings())
+        print(printed, end="")
+        if found is not None and not any(check.outcome in ("passed", "failed") for check in found.checks):
+            found, reason = None, _("the grading stopped before any check ended")  # Its time went on the grader.
+        if found is not None:
+            write(folder, graded_result(ident, found), render.markdown(found, title))
+            return 0
     except Exception as error:  # The grader's failure, not the student's: it still gets a result that says so.
-        found, printed, reason = None, "", f"{type(error).__name__}: {error}"
-    print(printed, end="")
-    if found is None:
-        reason = _("The grader failed, not your work ({reason}). Tell your instructor, who can grade it again.",
-                   reason=reason)
-        print(reason)
-        write(folder, ungraded_result(ident, _("grader"), reason), ungraded_body(title, reason))
-        return 0
-    write(folder, graded_result(ident, found), render.markdown(found, title))
+        reason = f"{type(error).__name__}: {error}"
+    reason = _("The grader failed, not your work ({reason}). Tell your instructor, who can grade it again.",
+               reason=reason)
+    print(reason)
+    write(folder, ungraded_result(ident, _("grader"), reason), ungraded_body(title, reason))
     return 0
 
 
@@ -166,14 +176,15 @@ AUTOGRADER = '''\
 """Classroom 50's autograder for the Keras MNIST course, written by `mnist-grade classroom50 bundle`.
 
 The runner runs it in the student's checkout. It installs the grader beside it (source/, with the versions pinned
-in source/requirements.txt) into a virtual environment, then grades {path} with `mnist-grade classroom50`, which
-writes result.json and release-body.md. It exits 0 and leaves a result whatever happens, within {budget} seconds
+in source/requirements.txt) into a virtual environment, then grades SUBMISSION with `mnist-grade classroom50`,
+which writes result.json and release-body.md. It exits 0 and leaves a result whatever happens, within {budget} seconds
 of the job's 15 minutes: past its exit code or that limit, the runner would publish nothing.
 MNIST_GRADER_PYTHON, a Python that has the grader's packages already, skips the install (how its tests run).
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -212,9 +223,10 @@ def installed():
         return os.environ["MNIST_GRADER_PYTHON"]
     venv = Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "mnist-grade-venv"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--retries", "5",
-                    "-r", str(BUNDLE / "source" / "requirements.txt")], check=True, timeout=INSTALL)
+    # -I, and the bundle as the working folder: the real venv and pip, never a venv.py or pip/ of the checkout.
+    subprocess.run([sys.executable, "-I", "-m", "venv", str(venv)], check=True, timeout=120, cwd=BUNDLE)
+    subprocess.run([str(python), "-I", "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--retries",
+                    "5", "-r", str(BUNDLE / "source" / "requirements.txt")], check=True, timeout=INSTALL, cwd=BUNDLE)
     return str(python)
 
 
@@ -231,13 +243,19 @@ def main():
                "--timeout", f"{{max(60, left() - 60):.0f}}"]
     env = {{**os.environ, "PYTHONPATH": str(BUNDLE / "source")}}
     try:
-        graded = subprocess.run(command, env=env, timeout=max(30, left()))
-    except subprocess.TimeoutExpired:
-        return failed(f"Grading took longer than the autograder's {{BUDGET}} s. Tell your instructor.")
+        grading = subprocess.Popen(command, env=env, start_new_session=os.name == "posix")
     except OSError as error:
         return failed(f"The grader could not start ({{error}}). Tell your instructor.")
-    if graded.returncode != 0 or not Path("result.json").exists():
-        return failed(f"The grader stopped with exit code {{graded.returncode}} and no result. Tell your instructor.")
+    try:
+        code = grading.wait(timeout=max(30, left()))
+    except subprocess.TimeoutExpired:
+        if os.name == "posix":
+            os.killpg(grading.pid, signal.SIGKILL)  # The grading and what it started, before the result is written.
+        grading.kill()
+        grading.wait()
+        return failed(f"Grading took longer than the autograder's {{BUDGET}} s. Tell your instructor.")
+    if code != 0 or not Path("result.json").exists():
+        return failed(f"The grader stopped with exit code {{code}} and no result. Tell your instructor.")
     return 0
 
 

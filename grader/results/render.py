@@ -4,6 +4,8 @@ gradebook row. Texts are in the student's
 language (grader/course/i18n.py); none of these is ever read back.
 """
 
+from pathlib import Path
+
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 
@@ -117,7 +119,7 @@ def markdown(grade, title):
     for step, checks in grade.steps().items():
         outcome = grade.step_outcome(step)
         problems = [] if outcome == "passed" else list(dict.fromkeys(
-            message(check).splitlines()[0] for check in checks if check.outcome != "passed"))
+            (message(check) or "").partition("\n")[0] for check in checks if check.outcome != "passed"))
         points = f"{grade.step_score(step):g}/{sum(check.points for check in checks):g}"
         lines.append(f"| {MARKS[outcome]} | {step} | {points} | {_cell('; '.join(problems))} |")
     next_lines = total(grade).splitlines()[1:]
@@ -149,8 +151,8 @@ def annotations(grade):
             continue
         kind = "warning" if outcome == "skipped" else "error"
         title = f"{step} {grade.step_score(step):g}/{sum(check.points for check in checks):g}"
-        text = "\n".join(dict.fromkeys(message(check) for check in checks if check.outcome != "passed"))
-        where = grade.path(step) if STEPS[step].file else None
+        text = "\n".join(dict.fromkeys(message(check) or "" for check in checks if check.outcome != "passed"))
+        where = Path(grade.path(step)).as_posix() if STEPS[step].file else None  # As GitHub names files.
         properties = ",".join([*([f"file={_property(where)}"] if where else []), f"title={_property(title)}"])
         commands.append(f"::{kind} {properties}::{_data(text)}")
     commands.append(f"::notice::{_data(total(grade))}")
