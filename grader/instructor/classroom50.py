@@ -3,10 +3,10 @@ autograder.py, and `mnist-grade classroom50 bundle DIR` writes that autograder.
 
 The runner (foundation50/classroom50, .github/scripts/runner.py) runs autograder.py in the student's checkout,
 then reads ./result.json (schema classroom50/result/v1: the identity from the environment it sets, whole-number
-scores, one row per test) and ./release-body.md, the page "View grade" opens. It publishes nothing when
-autograder.py exits non-zero or the job passes its 15 minutes, so both are avoided: whenever a grade is made the
-command exits 0, failing checks included, and a failure of the grader itself still leaves a result, 0 of 0
-points (as the runner's own error results have), with a row that says why.
+scores, one row per test) and ./release-body.md, the page "View grade" opens. When autograder.py exits non-zero
+the runner records only an error (0 of 0, no release), and past the job's 15 minutes nothing at all, so both are
+avoided: whenever a grade is made the command exits 0, failing checks included, and a failure of the grader itself
+still leaves a result, 0 of 0 points (as the runner's own error results have), with a row that says why.
 
 The bundle's autograder.py installs the grader it carries (its source and grader/constraints.txt's pins) into a
 virtual environment, then runs this command within a time budget, writing an error result itself when the
