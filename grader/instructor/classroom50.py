@@ -177,8 +177,8 @@ AUTOGRADER = '''\
 
 The runner runs it in the student's checkout. It installs the grader beside it (source/, with the versions pinned
 in source/requirements.txt) into a virtual environment, then grades SUBMISSION with `mnist-grade classroom50`,
-which writes result.json and release-body.md. It exits 0 and leaves a result whatever happens, within {budget} seconds
-of the job's 15 minutes: past its exit code or that limit, the runner would publish nothing.
+which writes result.json and release-body.md. It exits 0 and leaves a result whatever happens, within {budget}
+seconds of the job's 15 minutes: after a non-zero exit the runner records only an error, past that limit nothing.
 MNIST_GRADER_PYTHON, a Python that has the grader's packages already, skips the install (how its tests run).
 """
 
