@@ -31,8 +31,8 @@ def actions(path, env, graded):
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as file:
-            file.write(render.markdown(grade, _("MNIST course")) if grade is not None else "### " + _(
-                "MNIST course") + ": —\n\n" + _("There is no grade: the job's log says why.") + "\n")
+            file.write(render.markdown(grade, _("MNIST course")) if grade is not None else render.no_grade(
+                _("MNIST course"), _("There is no grade: the job's log says why.")))
     if grade is None:
         return code or 2
     sys.stdout.write("".join(line + "\n" for line in render.annotations(grade)))

@@ -24,8 +24,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.course.code import points
 from grader.course.i18n import _
-from grader.course.steps import FILE_STEPS
+from grader.course.steps import FILE_STEPS, STEPS
 from grader.data.files import write_whole
 from grader.engine.limits import Limits
 
@@ -38,8 +39,8 @@ RESULT, RELEASE_BODY = "result.json", "release-body.md"
 # The job's limit is 15 minutes, setup and publishing included: the autograder gets 12 of them, the grading what
 # the install leaves less a minute, and each training step its share of that (GradingOptions.time_budget).
 JOB_MINUTES, BUDGET_SECONDS, INSTALL_SECONDS = 15, 720, 420
+GRADING_SECONDS = BUDGET_SECONDS - INSTALL_SECONDS - 60
 RUNTIME = {"python": "3.11", "apt": ["bubblewrap"]}  # The runner's Python, and bubblewrap for the sandbox.
-FULL_MARKS = 100  # The course's points, as grades.csv's "max" has them.
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Settings:
     """How `mnist-grade classroom50` grades: its wall-clock limit, its memory, the sandbox mode and the submission's
     limits (grader/engine/limits.py)."""
 
-    timeout: float = BUDGET_SECONDS - INSTALL_SECONDS - 60
+    timeout: float = GRADING_SECONDS
     memory_mb: int = 4096
     sandbox: str = "auto"
     within: Limits = field(default_factory=Limits)
@@ -94,11 +95,6 @@ def ungraded_result(ident, name, reason, max_score=0):
             "tests": [{"test-name": name, "passed": False, "score": 0, "max-score": max_score, "message": reason}]}
 
 
-def ungraded_body(title, reason):
-    """release-body.md without a grade: why."""
-    return f"### {title}: —\n\n{reason}\n"
-
-
 def write(folder, result, body):
     """Write result.json and release-body.md into `folder`, each whole or not at all."""
     write_whole(Path(folder) / RESULT, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
@@ -112,16 +108,14 @@ def grade(path, settings):
     from grader.engine import compiling
     from grader.instructor.batch import BatchSettings, Entry, grade_one
     from grader.workers import bubblewrap
-    from grader.workers.users import check_worker_user, worker_user
+    from grader.workers.users import check_worker_user, with_absolute_folders, worker_user
 
     check_worker_user()
     sandboxed = bubblewrap.resolve(settings.sandbox, runtime.device(), worker_user(), say=print)  # In the job's log.
     if sandboxed:
         compiling.fill(os.environ, runtime.device(), say=print)
     batch = BatchSettings(settings.timeout, settings.memory_mb, settings.within, runtime.device(), sandboxed)
-    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # Folders named from the checkout, kept.
-        if os.environ.get(variable):
-            os.environ[variable] = str(Path(os.environ[variable]).resolve())
+    os.environ.update(with_absolute_folders(os.environ))  # Folders named from the checkout, kept.
     submission = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch, contextlib.chdir(scratch):
         # Graded from a folder of its own: every process the grading starts (the batch's fork server is started
@@ -151,7 +145,8 @@ def run(path, env, settings=None, folder="."):
         reason = _("There are none of the six step files in {path}: commit your work in {path}, then push again.",
                    path=path)
         print(reason)
-        write(folder, ungraded_result(ident, _("submission"), reason, FULL_MARKS), ungraded_body(title, reason))
+        full_marks = sum(map(points, STEPS))  # What the checks are worth, read from their points markers.
+        write(folder, ungraded_result(ident, _("submission"), reason, full_marks), render.no_grade(title, reason))
         return 0
     folder = Path(folder).resolve()
     try:
@@ -167,7 +162,7 @@ def run(path, env, settings=None, folder="."):
     reason = _("The grader failed, not your work ({reason}). Tell your instructor, who can grade it again.",
                reason=reason)
     print(reason)
-    write(folder, ungraded_result(ident, _("grader"), reason), ungraded_body(title, reason))
+    write(folder, ungraded_result(ident, _("grader"), reason), render.no_grade(title, reason))
     return 0
 
 

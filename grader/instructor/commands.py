@@ -148,7 +148,7 @@ def classroom(args):
 def add_classroom50(commands):
     """`mnist-grade classroom50 [PATH]`: grade for Classroom 50's runner; `mnist-grade classroom50 bundle DIR`: write
     the teacher's autograder bundle."""
-    from grader.instructor.classroom50 import BUDGET_SECONDS, INSTALL_SECONDS
+    from grader.instructor.classroom50 import GRADING_SECONDS
 
     parser = add_command(commands, "classroom50", _(
         "Grade PATH (default: exercises) where Classroom 50's runner runs the autograder: write result.json and "
@@ -157,9 +157,9 @@ def add_classroom50(commands):
     parser.add_argument("path", nargs="?", default="exercises", metavar="PATH | bundle",
                         help=_("the folder with the six step files (default: exercises), or `bundle`"))
     parser.add_argument("folder", nargs="?", metavar="DIR", help=_("with `bundle`: where the bundle goes"))
-    parser.add_argument("--timeout", type=float, default=BUDGET_SECONDS - INSTALL_SECONDS - 60, metavar="SECONDS",
+    parser.add_argument("--timeout", type=float, default=GRADING_SECONDS, metavar="SECONDS",
                         help=_("wall-clock limit of the grading (default: {default:g})",
-                               default=BUDGET_SECONDS - INSTALL_SECONDS - 60))
+                               default=GRADING_SECONDS))
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit of the grading"))
     parser.add_argument("--submission", default="exercises", metavar="PATH", help=_(
         "with `bundle`: the folder the autograder grades in the student's repository (default: exercises)"))

@@ -128,6 +128,11 @@ def markdown(grade, title):
     return "\n".join(lines) + "\n"
 
 
+def no_grade(title, reason):
+    """The Markdown page of a grading that made no grade: `title`, no score, and why."""
+    return f"### {title}: —\n\n{reason}\n"
+
+
 def _cell(text):
     """`text` as one cell of a Markdown table: its pipes escaped, on one line."""
     return text.replace("|", "\\|").replace("\n", " ")

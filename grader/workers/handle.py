@@ -38,7 +38,7 @@ from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 from grader.workers import bubblewrap, compiled, processes, protocol
-from grader.workers.users import as_user, grader_environment, hand_over, worker_user
+from grader.workers.users import as_user, grader_environment, hand_over, with_absolute_folders, worker_user
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one ends sooner).
@@ -388,15 +388,12 @@ def worker_environment(workdir, device, user, sandboxed, cache):
     """A worker's variables: the grader's own for Keras, on `device`; as another `user` or in the sandbox, nothing
     of the grading user's (its home, caches and compiled programs), and the sandbox's compiled programs, `cache`."""
     env = {
-        **os.environ,
+        **with_absolute_folders(os.environ),  # The worker runs in another folder.
         **QUIET_ENV,
         **runtime.environment(device),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": grader_environment()["PYTHONPATH"],
     }
-    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):  # The worker runs in another folder.
-        if env.get(variable):
-            env[variable] = str(Path(env[variable]).resolve())
     if not (user or sandboxed):
         return env
     scratch = str(workdir)

@@ -17,6 +17,16 @@ def grader_command(module, *args):
     return [sys.executable, "-P", "-m", module, *map(str, args)]
 
 
+def with_absolute_folders(env):
+    """A copy of `env` whose folders for MNIST, its cache and Keras's home are absolute: what a process that works
+    in another folder needs to find them."""
+    env = dict(env)
+    for variable in ("MNIST_DATA", "MNIST_CACHE", "KERAS_HOME"):
+        if env.get(variable):
+            env[variable] = str(Path(env[variable]).resolve())
+    return env
+
+
 def grader_environment(env=None):
     """`env` (default os.environ) with this grader's folder first on PYTHONPATH: a process of grader_command()
     imports the grader that started it."""
