@@ -10,8 +10,10 @@ from variants import CORRECT, WRONG
 
 from grader.workers.processes import running
 
-# The steps to grade for a mistake in each step: compile is graded after the build it needs.
-GRADED_WITH = {"compile": ("build", "compile")}
+# The steps to grade for a mistake in each step: compile is graded after the build it needs. A mistake that would
+# show in a later step is graded with it, by its variant's name: that step is skipped, not failed.
+GRADED_WITH = {"compile": ("build", "compile"), "build_mixed_precision": ("build", "compile", "fit", "accuracy"),
+               "compile_caps_epochs": ("build", "compile", "fit")}
 
 
 def snapshot(folder):
@@ -26,7 +28,7 @@ def test_wrong_submission_fails_its_step(name, submission):
     step, files, expected = WRONG[name]
     folder = submission(**files)
     before = snapshot(folder)
-    graded = grade_steps(folder, *GRADED_WITH.get(step, (step,)))
+    graded = grade_steps(folder, *GRADED_WITH.get(name, GRADED_WITH.get(step, (step,))))
     assert graded.returncode == 1, graded.stdout + graded.stderr
     assert expected.format(folder=folder) in graded.stdout
     assert f"Next: fix {step} in {folder}/{step}.py, then grade again." in graded.stdout

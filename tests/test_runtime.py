@@ -157,3 +157,50 @@ def test_a_model_trains_only_once_build_and_compile_pass(submission, tmp_path):
     run = mnist_grade(str(folder))
     assert "– fit        0/15  skipped: fix compile first\n" in run.stdout, run.stdout
     assert not marker.exists()
+
+
+SETTINGS_PROBE = """\
+import json, sys
+
+from grader.backend import config, runtime
+from grader.workers.student_code import ChangedSetting, settings_kept
+
+seen = [config.snapshot(), "keras" in sys.modules]  # Nothing to compare before Keras is imported, and no import.
+keras = runtime.import_keras()
+before = config.snapshot()
+keras.mixed_precision.set_global_policy("mixed_float16")
+seen.append(config.changed(before))
+config.restore(before)
+seen += [config.changed(before), keras.config.dtype_policy().name]
+keras.config.set_floatx("float16")  # The unset dtype policy follows floatx: floatx is the setting named.
+seen.append(config.changed(before))
+config.restore(before)
+keras.backend.clear_session()  # Unsets the dtype policy, which the layers then set again: both change nothing.
+keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])
+seen.append(config.changed(before))
+try:
+    with settings_kept():
+        keras.config.set_max_epochs(1)
+except ChangedSetting as error:
+    seen += [error.change, keras.config.max_epochs()]
+with settings_kept():  # Set and put back: nothing changed.
+    keras.config.set_epsilon(1e-4)
+    keras.config.set_epsilon(1e-7)
+print(json.dumps(seen))
+"""
+
+
+def test_keras_global_settings_are_compared_and_put_back():
+    """What a worker compares before and after student code (grader/backend/config.py): the change named, as Keras
+    would use it, and the settings put back; nothing read before Keras is imported."""
+    run = subprocess.run([sys.executable, "-c", SETTINGS_PROBE], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, **runtime.environment()})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1]) == [
+        {}, False,
+        {"setting": "dtype_policy", "value": "mixed_float16", "was": "float32"},
+        None, "float32",
+        {"setting": "floatx", "value": "float16", "was": "float32"},
+        None,
+        {"setting": "max_epochs", "value": 1, "was": None}, None,
+    ]

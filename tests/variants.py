@@ -202,6 +202,59 @@ WRONG = {
         "    the process running build ended before your code returned (killed by signal SIGKILL)\n"
         "    Help: something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.",
     ),
+    # Mixed precision, as tutorials set it up: build's own checks fail, the steps after it are skipped (the course's
+    # compile would otherwise fail with a LossScaleOptimizer, and the student fix the file that is right).
+    "build_mixed_precision": (
+        "build",
+        {"build": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_model():\n"
+            "    keras.mixed_precision.set_global_policy('mixed_float16')\n"
+            "    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(512, activation='relu'),\n"
+            "                             layers.Dense(10, activation='softmax')])\n")},
+        "✗ build      0/20\n"
+        "    build_model() changed a global setting of Keras: keras.config.dtype_policy() is now \"mixed_float16\", "
+        'not "float32"\n'
+        "    Help: a step may change only what it returns: every later step would run with this setting. Remove the "
+        "call that sets it (keras.config.set_dtype_policy, keras.mixed_precision.set_global_policy).\n"
+        "– compile    0/15  skipped: fix build first\n"
+        "– fit        0/15  skipped: fix build first\n"
+        "– accuracy   0/20  skipped: fix build first\n",
+    ),
+    "build_half_precision_layers": (
+        "build",
+        {"build": ("import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_model():\n"
+            "    return keras.Sequential([keras.Input(shape=(784,)),\n"
+            "                             layers.Dense(512, activation='relu', dtype='mixed_float16'),\n"
+            "                             layers.Dense(10, activation='softmax', dtype='bfloat16')])\n")},
+        "✗ build      0/20\n"
+        "    expected a network that computes in float32, got layers that compute in bfloat16, float16\n"
+        "    Help: the seed's network computes in float32, Keras's default: remove dtype= from its layers, and any "
+        "mixed precision.",
+    ),
+    "compile_caps_epochs": (
+        "compile",
+        {"compile": ("import keras\n"
+            "\n"
+            "keras.config.set_max_epochs(1)\n"
+            "\n"
+            "\n"
+            "def compile_model(model):\n"
+            "    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "    return model\n")},
+        "✗ compile    0/15\n"
+        "    importing {folder}/compile.py changed a global setting of Keras: keras.config.max_epochs() is now 1, not "
+        "None\n"
+        "    Help: a step may change only what it returns: every later step would run with this setting. Remove the "
+        "call that sets it (keras.config.set_max_epochs).\n"
+        "– fit        0/15  skipped: fix compile first\n",
+    ),
     "compile_sparse_loss": (
         "compile",
         {"compile": ("def compile_model(model):\n"

@@ -15,16 +15,24 @@ from grader.results.grade import Failure
 from grader.workers import protocol
 
 STEP = "build"
+NARROW_FLOATS = ("float16", "bfloat16", "float8")  # Dtypes narrower than the seed's float32 (float8_e4m3fn…).
 
 
 def model_of(run):
-    """The facts about the model build_model() returned; fails the check when it is not a model, or
-    when its layers describe the seed's network but the model does not compute as that network does."""
+    """The facts about the model build_model() returned; fails the check when it is not a model, when it computes
+    in less than float32 (its outputs then differ from the seed network's by its rounding, and so does its
+    training), or when its layers describe the seed's network but the model does not compute as that network does."""
     __tracebackhide__ = True
     found = facts(run)
     if found["model"] is None:
         fail(_("a Keras model"), found["returned"], _("build the model, then `return` it."))
     model = found["model"]
+    narrow = sorted({layer.get("dtype") for layer in model["layers"]
+                     if str(layer.get("dtype")).startswith(NARROW_FLOATS)})
+    if narrow:
+        fail(_("a network that computes in float32"), _("layers that compute in {dtype}", dtype=", ".join(narrow)),
+             _("the seed's network computes in float32, Keras's default: remove dtype= from its layers, and any "
+               "mixed precision."))
     if network.describes_seed_network(model) and not predicts_as_seed(run):
         raise CheckFailed(Failure(
             problem=_("build's model says it is Dense 512 relu → Dense 10 softmax, but its weights and outputs are "

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from grader.checks.expect import facts, fail
+from grader.checks.expect import facts, fail, written
 from grader.course.i18n import _
 
 STEP = "compile"
@@ -89,13 +89,6 @@ def same(value, default):
     if isinstance(value, (int, float)) and isinstance(default, (int, float)):
         return math.isclose(value, default, rel_tol=1e-6, abs_tol=1e-12)
     return value == default
-
-
-def written(value):
-    """A setting's value as a student writes it: 0.001, 0.9, True, None, "sum"."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 @pytest.mark.points(4)

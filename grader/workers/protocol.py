@@ -51,8 +51,9 @@ class Model(TypedDict):
     """A Keras model as the build checks read it."""
 
     inputs: list[list[int | None]] | None  # Shapes of its inputs: [[None, 784]].
-    # {"class": "Dense", "units": 512, "activation": "relu", "inputs": 784, "settings": {}}, input layers left
-    # out; settings are those of an activation layer (ReLU's negative_slope, Softmax's axis, Dropout's rate).
+    # {"class": "Dense", "units": 512, "activation": "relu", "inputs": 784, "settings": {}, "dtype": "float32"}, input
+    # layers left out; settings are those of an activation layer (ReLU's negative_slope, Softmax's axis, Dropout's
+    # rate); dtype is the one it computes in ("float16" with mixed_float16).
     layers: list[dict]
     params: int | None  # None while the model is not built.
     form: str  # "Sequential", "functional" (keras.Model(inputs, outputs)) or "subclassed".
@@ -104,8 +105,9 @@ class Answer(TypedDict):
 class Facts(TypedDict, total=False):
     """One step's facts: "status" is "ok" when the student's code returned, and then the step's own keys.
 
-    Otherwise status is one of not_attempted, missing, exit, error, stopped or grader_error, with
-    step and when ("import" or "call"), and for an error the exception line and the student's frames.
+    Otherwise status is one of not_attempted, missing, exit, changed, error, stopped or grader_error, with
+    step and when ("import" or "call"), for an error the exception line and the student's frames, and for changed
+    the global setting of Keras the code changed (grader/backend/config.py).
     The grading process adds timeout, crashed and scratch_full itself, with limit or ended.
     """
 
@@ -124,6 +126,9 @@ class Facts(TypedDict, total=False):
     exception: str
     frames: list[list]  # [file, line, function, code] in the student's files.
     code: str  # The sys.exit code.
+    setting: str  # changed: the setting, by its getter's name in keras.config ("dtype_policy"),
+    value: object  # what the code set it to ("mixed_float16"),
+    was: object  # and what it was.
     limit: float
     ended: str
 

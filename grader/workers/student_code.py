@@ -1,10 +1,14 @@
 """Student code as a worker runs it: a step's function imported from the student's file (load), called (calling),
-and every exception it raises tagged with the step and when (StudentError); a gated step waits for "go" first."""
+and every exception it raises tagged with the step and when (StudentError); a gated step waits for "go" first.
+Keras's global settings are the same after student code as before it, or it fails (ChangedSetting), and they are
+put back (grader/backend/config.py): in the program, every later step would run with them."""
 
+import contextlib
 import importlib.util
 import sys
 from pathlib import Path
 
+from grader.backend import config
 from grader.backend.quiet import silenced_stderr
 from grader.workers import protocol
 
@@ -15,6 +19,14 @@ class MissingFunction(Exception):
 
 class Stopped(Exception):
     """The grading process closed stdin instead of letting a gated step start."""
+
+
+class ChangedSetting(Exception):
+    """Student code changed one of Keras's global settings: `change` is config.changed()'s, which setting, to what."""
+
+    def __init__(self, change):
+        super().__init__(change["setting"])
+        self.change = change
 
 def wait_for_go():
     """Block until the grading process writes a line: the steps before this one passed their checks."""
@@ -38,7 +50,8 @@ def call(folder, step, *args):
 def load(folder, step):
     """The step's function, from the student's file, imported once; an error tagged with the step."""
     try:
-        with silenced_stderr():  # A student file that imports keras would start TensorFlow's log lines.
+        # A student file that imports keras would start TensorFlow's log lines; its top level may set Keras's settings.
+        with silenced_stderr(), settings_kept():
             return load_function(folder, step)
     except BaseException as error:
         raise StudentError(step, "import", error) from None
@@ -65,9 +78,22 @@ def load_function(folder, step):
 def calling(function, step, *args):
     """function(*args), what student code returns; an error tagged with the step."""
     try:
-        return function(*args)
+        with settings_kept():
+            return function(*args)
     except BaseException as error:
         raise StudentError(step, "call", error) from None
+
+
+@contextlib.contextmanager
+def settings_kept():
+    """Run student code, then raise ChangedSetting if it changed one of Keras's global settings, once they are put
+    back: the step fails, and no later one runs with them. An exception of the code itself goes through as it is."""
+    before = config.snapshot()
+    yield
+    change = config.changed(before)
+    if change:
+        config.restore(before)
+        raise ChangedSetting(change)
 
 def type_name(value):
     """What a function returned, as a student reads it: None, ndarray, list, Sequential…"""

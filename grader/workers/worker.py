@@ -21,14 +21,14 @@ from pathlib import Path
 from grader.backend.quiet import quiet
 from grader.workers import protocol
 from grader.workers.runners import runner
-from grader.workers.student_code import MissingFunction, Stopped, StudentError
+from grader.workers.student_code import ChangedSetting, MissingFunction, Stopped, StudentError
 
 
 def main(step_names, folder, inputs, workdir):
     token = sys.stdin.readline().strip()  # Read before any student code runs; every report carries it.
     quiet()
     compilation_cache()
-    report = os.fdopen(os.dup(1), "w")  # The reports keep stdout's pipe to themselves;
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")  # The reports keep stdout's pipe to themselves;
     os.dup2(2, 1)  # what anything prints from now on goes to stderr.
     if hasattr(signal, "SIGUSR1"):  # At a time limit, the grading process asks where the code was.
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)
@@ -59,7 +59,8 @@ def compilation_cache():
     jax.config.update("jax_compilation_cache_dir", os.environ.get("JAX_COMPILATION_CACHE_DIR"))
 
 def failure(error, folder):
-    """Turn an exception into facts: was it a stub, a missing function, or an error in student code?"""
+    """Turn an exception into facts: was it a stub, a missing function, an exit, a change of Keras's global settings,
+    or an error in student code?"""
     if isinstance(error, Stopped):
         return {"status": "stopped"}
     if not isinstance(error, StudentError):
@@ -72,6 +73,8 @@ def failure(error, folder):
         return {"status": "missing", **where}
     if isinstance(inner, SystemExit):
         return {"status": "exit", **where, "code": "" if inner.code is None else repr(inner.code)}
+    if isinstance(inner, ChangedSetting):
+        return {"status": "changed", **where, **inner.change}
     return {
         "status": "error",
         **where,

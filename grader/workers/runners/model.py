@@ -145,6 +145,7 @@ def describe_model(model):
             "activation": activation_name(getattr(layer, "activation", None)),
             "inputs": kernel_rows(layer),
             "settings": settings(layer),
+            "dtype": compute_dtype(layer),
         }
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer)
@@ -160,6 +161,14 @@ def kernel_rows(layer):
         return int(kernel.shape[0]) if kernel is not None and len(kernel.shape) == 2 else None
     except (AttributeError, TypeError, ValueError):
         return None
+
+def compute_dtype(layer):
+    """The dtype a layer computes in, as a string: "float32", or "float16" under mixed_float16; None if it says none."""
+    try:
+        dtype = layer.compute_dtype
+    except Exception:
+        return None
+    return None if dtype is None else str(dtype)
 
 SETTINGS = ("max_value", "negative_slope", "threshold", "axis", "rate", "activation")  # What activation layers take.
 
