@@ -15,6 +15,7 @@ from grader import __version__
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 from grader.engine.arguments import choose_language, device_option, language, sandbox_option
+from grader.results.console import fit as fit_streams
 
 # Each subcommand: the module whose add_NAME(commands) declares it.
 COMMANDS = {
@@ -66,6 +67,7 @@ def grading_options(args):
 
 def main(argv=None):
     argv, chosen = choose_language(sys.argv[1:] if argv is None else argv)
+    fit_streams()  # Before anything is printed: a console in GBK, cp1252 or ASCII shows what it can.
     if argv[:1] and argv[0] in COMMANDS:
         args = commands().parse_args(argv)  # argparse exits with 2 on bad usage.
         args.lang = args.lang or chosen

@@ -63,6 +63,17 @@ def _root():
     return None if Path("/usr/bin/python3.11").exists() else "needs /usr/bin/python3.11, as Gradescope's image has"
 
 
+def _locales():
+    import shutil
+
+    charmaps, sources = Path("/usr/share/i18n/charmaps"), Path("/usr/share/i18n/locales")
+    if shutil.which("localedef") is None or not any((charmaps / name).exists() for name in ("GBK", "GBK.gz")) \
+            or not (sources / "zh_CN").exists():
+        return "a zh_CN.GBK locale cannot be made here: localedef or its sources are missing (Debian, Ubuntu: apt " \
+               "install locales)"
+    return None
+
+
 # Each capability, and why it is missing here (None when it is not).
 CAPABILITIES = {
     "sandbox": _sandbox,
@@ -74,6 +85,7 @@ CAPABILITIES = {
     "browser": _browser,
     "actionlint": _actionlint,
     "root": _root,
+    "locales": _locales,  # A non-UTF-8 locale (zh_CN.GBK, as on Chinese Windows) made with localedef.
 }
 
 

@@ -148,7 +148,7 @@ class Graded:
 
     def __init__(self, process, json_path):
         self.process, self.stdout, self.returncode = process, process.stdout, process.returncode
-        self.results = json.loads(Path(json_path).read_text()) if Path(json_path).exists() else None
+        self.results = json.loads(Path(json_path).read_text(encoding="utf-8")) if Path(json_path).exists() else None
 
 
 @pytest.fixture(scope="session")
@@ -163,3 +163,23 @@ def graded_exercises(tmp_path_factory):
     """The untouched exercises, graded once for the session."""
     out = tmp_path_factory.mktemp("exercises") / "results.json"
     return Graded(mnist_grade("exercises", "--json", str(out)), out)
+
+
+@pytest.fixture(scope="session")
+def gbk_environment(tmp_path_factory):
+    """The variables of a process whose locale is zh_CN.GBK, as on Chinese Windows, made with localedef: its
+    preferred encoding (what open() and Path.write_text() use unless told otherwise) is GBK, not UTF-8."""
+    from capabilities import need
+
+    need("locales")
+    folder = tmp_path_factory.mktemp("locales")
+    # localedef exits 1 for mere warnings: the locale it wrote is what counts.
+    subprocess.run(["localedef", "-f", "GBK", "-i", "zh_CN", str(folder / "zh_CN.GBK")], capture_output=True,
+                   timeout=120)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("LC_") and name not in ("LANG", "LANGUAGE", "PYTHONIOENCODING", "PYTHONUTF8")}
+    env.update(LOCPATH=str(folder), LC_ALL="zh_CN.GBK", LANG="zh_CN.GBK", PYTHONUTF8="0")
+    found = subprocess.run([sys.executable, "-c", "import locale; print(locale.getpreferredencoding(False))"],
+                           capture_output=True, text=True, env=env, timeout=60).stdout.strip()
+    assert found == "GBK", f"the zh_CN.GBK locale made with localedef in {folder} gives {found!r}, not GBK"
+    return env

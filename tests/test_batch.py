@@ -11,7 +11,7 @@ import zipfile
 import nbformat
 import psutil
 import pytest
-from conftest import EXERCISES, SOLUTIONS, copy, grades, mnist_grade
+from conftest import EXERCISES, ROOT, SOLUTIONS, arrays_done, copy, grades, mnist_grade
 from nbformat import v4
 
 from grader.course.assign import solution
@@ -216,3 +216,43 @@ def test_memory_is_counted_once_per_page_and_read_cheaply_below_the_limit():
         assert 200 * 1024 < tree_memory_kb(holder.pid) < 300 * 1024  # Not 400 MB: each shared page once.
     finally:
         kill_tree(holder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("portable", ["0", "1"], ids=["forked", "portable"])
+def test_every_file_a_batch_writes_is_utf_8_whatever_the_locale(tmp_path, gbk_environment, portable):
+    """Under a GBK locale (Chinese Windows), a batch in Chinese writes every file in UTF-8 (the CSVs with a BOM),
+    what the gradings and the student's code printed included: what Path.write_text(), open() and Python's streams
+    would write there unless told is GBK. Forked gradings and workers, and (MNIST_PORTABLE=1) new processes, as on
+    Windows."""
+    class_, out = tmp_path / "class", tmp_path / "results"
+    arrays_done(class_ / "ann")  # 30 points, no training.
+    (class_ / "bob").mkdir()  # No files at all: an error, said by the grading.
+    copy(EXERCISES, class_ / "cat", reshape="import os\n\n\ndef reshape_images(images):\n"
+                                            "    print('形状不对', flush=True)\n    os._exit(3)\n")
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(class_), "--out", str(out), "--lang", "zh",
+                          "--sandbox", "off", "--jobs", "2"], capture_output=True, cwd=ROOT, timeout=900,
+                         env={**gbk_environment, "MNIST_PORTABLE": portable})
+    stderr = run.stderr.decode("gbk", errors="replace")  # The terminal's own, in the locale's encoding.
+    assert run.returncode == 0 and "Traceback" not in stderr, stderr[-3000:]
+    assert str(out / "grades.csv") in run.stdout.decode("gbk")
+    written = {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    assert set(written) >= {"grades.csv", "checks.csv", "canvas.csv", "identical.txt", "report.html",
+                            "ann/results.json", "ann/feedback.txt", "ann/row.json", "bob/feedback.txt", "bob/row.json"}
+    texts = {}
+    for name, data in written.items():
+        try:
+            texts[name] = data.decode("utf-8-sig" if name.endswith(".csv") else "utf-8")  # Strict.
+        except UnicodeDecodeError as error:
+            pytest.fail(f"{name} is not UTF-8: {error}")
+    garbled = sorted(name for name, text in texts.items() if "\ufffd" in text)  # Decoded wrongly on its way there.
+    assert [name for name in garbled if not name.startswith("cat/")] == [], texts
+    assert "缺少 reshape.py" in texts["bob/feedback.txt"]  # What the grading printed, in Chinese.
+    assert "缺少 reshape.py" in texts["report.html"]
+    assert re.search("[\u4e00-\u9fff]", texts["ann/feedback.txt"]) and re.search("[\u4e00-\u9fff]",
+                                                                                    texts["ann/results.json"])
+    assert grades(out)[1:] == [["ann", "10", "10", "10", "0", "0", "0", "0", "30", "100", "graded"],
+                               ["bob", "", "", "", "", "", "", "", "", "100", "error"],
+                               ["cat", "0", "0", "0", "0", "0", "0", "0", "0", "100", "graded"]]
+    # What the student's code printed, as it printed it.
+    assert "| 形状不对" in texts["cat/feedback.txt"] and garbled == [], texts["cat/feedback.txt"]

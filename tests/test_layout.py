@@ -159,3 +159,76 @@ def test_the_unit_counter_counts(tmp_path):
     path.write_text("def f(a, b, *c, d=1, **e):\n" + "    pass\n" * 60
                     + "\n\nclass A:\n    def g(self, x):\n        pass\n")
     assert list(units(path)) == [("f", 61, 5), ("g", 2, 1)]
+
+
+# Text read or written without an encoding is in the locale's, GBK on Chinese Windows: every file the grader writes
+# is UTF-8, and every text it reads back says which encoding it is in. ruff's rule for this (PLW1514) is in preview,
+# which changes its stable rules too, and sees only the calls whose receiver it can type (Path(...).read_text()).
+SUBPROCESSES = {"run", "Popen", "check_output", "call", "check_call"}
+TEMPORARY_FILES = {"NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile"}
+
+
+def unspecified_encodings(source):
+    """The calls in `source` that read or write text in the locale's encoding, as their source text."""
+    return [ast.get_source_segment(source, node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and in_the_locale_s_encoding(node)]
+
+
+def in_the_locale_s_encoding(call):
+    """Whether `call` reads or writes text without an encoding: read_text() or write_text(); open(), io.open(),
+    os.fdopen() or a path's open(MODE), a temporary file or io.TextIOWrapper, in text mode; a subprocess whose
+    output is text (text=True, universal_newlines=True)."""
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+    if "encoding" in keywords:
+        return False
+    function = call.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+    owner = getattr(function.value, "id", None) if isinstance(function, ast.Attribute) else None
+
+    def text_mode(position, default="r"):
+        mode = call.args[position] if len(call.args) > position else keywords.get("mode", ast.Constant(default))
+        modes = [node.value for node in ast.walk(mode) if isinstance(getattr(node, "value", None), str)]
+        return not (modes and all("b" in mode for mode in modes))  # "ab" if resumed else "wb" is binary.
+
+    if name in ("read_text", "write_text"):
+        return len(call.args) < (name == "write_text") + 1  # Path.read_text(encoding), write_text(data, encoding).
+    if isinstance(function, ast.Name) and name == "open" or (owner, name) in (("io", "open"), ("os", "fdopen")):
+        return len(call.args) < 4 and text_mode(1)
+    if name == "open" and owner != "os" and call.args and isinstance(call.args[0], ast.Constant):
+        return str(call.args[0].value).strip("rwaxt+") == "" and len(call.args) < 3  # Path.open(mode): no zip's.
+    if name in TEMPORARY_FILES:
+        return text_mode(0, "w+b")
+    if name == "TextIOWrapper":
+        return len(call.args) < 2
+    return name in SUBPROCESSES and any(isinstance(keywords.get(flag), ast.Constant) and keywords[flag].value
+                                        for flag in ("text", "universal_newlines"))
+
+
+def test_the_grader_reads_and_writes_text_in_an_encoding_it_names():
+    """Every read_text(), write_text(), open() and the like in grader/ names its encoding (UTF-8, or utf-8-sig for
+    a spreadsheet's CSV): none is left to the locale's, GBK on Chinese Windows."""
+    found = {(path.relative_to(ROOT).as_posix(), call) for path in sorted(GRADER.rglob("*.py"))
+             for call in unspecified_encodings(path.read_text(encoding="utf-8"))}
+    assert sorted(found) == []
+    # The program the grader writes for Classroom 50 too: it writes result.json itself when the grading fails.
+    from grader.instructor.classroom50 import AUTOGRADER
+
+    assert unspecified_encodings(AUTOGRADER.format(path="exercises", lang="zh", budget=720, install=420)) == []
+
+
+def test_the_encoding_finder_finds_text_in_the_locale_s_encoding():
+    source = """
+path.read_text(); path.write_text(text); open(name); open(name, "w", newline=""); io.open(name, mode="a")
+os.fdopen(1, "w"); path.open("w"); tempfile.NamedTemporaryFile("w"); io.TextIOWrapper(raw)
+subprocess.run(command, text=True); subprocess.Popen(command, universal_newlines=True)
+path.read_text(encoding="utf-8"); path.read_text("utf-8"); path.write_text(text, encoding="utf-8")
+open(name, "rb"); open(name, "w", encoding="utf-8-sig"); os.fdopen(1, "wb"); os.open(name, os.O_RDONLY)
+archive.open(info); zipfile.ZipFile(name).open("member.txt", "r"); sandbox.open(); tempfile.NamedTemporaryFile()
+tempfile.NamedTemporaryFile("w", encoding="utf-8"); subprocess.run(command, capture_output=True)
+subprocess.run(command, text=True, encoding="utf-8"); io.TextIOWrapper(raw, "utf-8")
+"""
+    assert unspecified_encodings(source) == [
+        "path.read_text()", "path.write_text(text)", "open(name)", 'open(name, "w", newline="")',
+        'io.open(name, mode="a")', 'os.fdopen(1, "w")', 'path.open("w")', 'tempfile.NamedTemporaryFile("w")',
+        "io.TextIOWrapper(raw)", "subprocess.run(command, text=True)",
+        "subprocess.Popen(command, universal_newlines=True)"]

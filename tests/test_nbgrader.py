@@ -71,7 +71,7 @@ def test_nbgrader_scores_each_notebook_as_mnist_grade_does(tmp_path):
     submit("carol", {"reshape": None, "normalize": "def normalize_images(images):\n    return images / 255\n"})
     run("autograde", "mnist")
     run("export")
-    with open(course / "grades.csv") as file:
+    with open(course / "grades.csv", encoding="utf-8") as file:
         exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(file)}
 
     ours = {}

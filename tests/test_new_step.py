@@ -65,7 +65,7 @@ def test_a_new_step_needs_an_entry_an_exercise_a_solution_a_check_and_a_runner(t
     course = tmp_path / "course"
     for folder in ("grader", "exercises", "solutions"):
         shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(course / "grader" / "course" / "steps.toml", "a") as steps:
+    with open(course / "grader" / "course" / "steps.toml", "a", encoding="utf-8") as steps:
         steps.write(STEP_ENTRY)
     (course / "exercises" / "invert.py").write_text(EXERCISE)
     (course / "solutions" / "invert.py").write_text(SOLUTION)

@@ -54,9 +54,9 @@ def assign(solutions, exercises):
     """Write each step's exercise into `exercises` from `solutions`; return the files that changed."""
     changed = []
     for step in FILE_STEPS:
-        made = exercise((Path(solutions) / step.file).read_text(), f"{solutions}/{step.file}")
+        made = exercise((Path(solutions) / step.file).read_text(encoding="utf-8"), f"{solutions}/{step.file}")
         target = Path(exercises) / step.file
-        if not target.exists() or target.read_text() != made:
-            target.write_text(made)
+        if not target.exists() or target.read_text(encoding="utf-8") != made:
+            target.write_text(made, encoding="utf-8")
             changed.append(target)
     return changed

@@ -30,7 +30,7 @@ def has_solutions():
 def stub(step):
     """The exercise of `step` (a Step of grader/course/steps.py): what a student starts from."""
     if has_solutions():
-        return exercise((SOLUTIONS / step.file).read_text(), f"solutions/{step.file}")
+        return exercise((SOLUTIONS / step.file).read_text(encoding="utf-8"), f"solutions/{step.file}")
     return (files("grader.course.stubs") / step.file).read_text(encoding="utf-8")
 
 
@@ -56,12 +56,12 @@ def _solution_source(step):
     if not has_solutions():
         raise CourseError(_("The answers are not in the installed grader: make the instructors' notebooks from a "
                             "checkout of the course, where solutions/ holds them."))
-    return (SOLUTIONS / step.file).read_text()
+    return (SOLUTIONS / step.file).read_text(encoding="utf-8")
 
 
 def points(step_name):
     """What a step is worth: the sum of the points markers, @pytest.mark.points(N), in grader/checks/test_STEP.py."""
-    tree = ast.parse((CHECKS / f"test_{step_name}.py").read_text())
+    tree = ast.parse((CHECKS / f"test_{step_name}.py").read_text(encoding="utf-8"))
     total = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and re.fullmatch(r"(pytest\.)?mark\.points", ast.unparse(node.func)):

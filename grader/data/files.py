@@ -18,7 +18,7 @@ def write_whole(path, content, mode=0o644):
             if callable(content):
                 content(out)
             else:
-                out.write(content.encode() if isinstance(content, str) else content)
+                out.write(content.encode("utf-8") if isinstance(content, str) else content)
             out.flush()
             os.fsync(out.fileno())
             os.chmod(out.name, mode)

@@ -3,5 +3,7 @@
 import sys
 
 from grader.engine.grading import run_file
+from grader.results.console import fit
 
+fit()
 sys.exit(run_file(sys.argv[1]))

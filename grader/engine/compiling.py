@@ -33,7 +33,8 @@ def fill(env, device="cpu", say=None):
     with tempfile.TemporaryDirectory(prefix="mnist-reference-") as scratch:
         for step in FILE_STEPS:
             stub = f"def {step.function}(*args):\n    raise NotImplementedError\n"
-            (Path(scratch) / step.file).write_text(step.reference.lstrip() if step.reference else stub)
+            code = step.reference.lstrip() if step.reference else stub
+            (Path(scratch) / step.file).write_text(code, encoding="utf-8")
         options = GradingOptions(scratch, step="fit", device=device)
         try:  # A grading of the grader's own code: no sandbox, no other user, the programs kept in folder().
             graded = in_a_process(options, env={**env, "MNIST_JAX_CACHE": str(folder()), "MNIST_WORKER_USER": ""},

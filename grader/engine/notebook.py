@@ -77,8 +77,8 @@ def submission(cells, folder):
     folder.mkdir(parents=True, exist_ok=True)
     text, lines = module(cells)
     for step in FILE_STEPS:
-        (folder / step.file).write_text(text)
-    (folder / CELLS).write_text(json.dumps(lines))
+        (folder / step.file).write_text(text, encoding="utf-8")  # Python reads a module as UTF-8.
+    (folder / CELLS).write_text(json.dumps(lines), encoding="utf-8")
     return folder
 
 

@@ -12,6 +12,6 @@ def in_a_process(options, **kwargs):
     it; return the finished process."""
     with tempfile.TemporaryDirectory(prefix="mnist-options-") as scratch:
         path = Path(scratch) / "options.json"
-        path.write_text(options.to_json())
+        path.write_text(options.to_json(), encoding="utf-8")
         kwargs["env"] = grader_environment(kwargs.get("env"))
         return subprocess.run(grader_command("grader.engine", path), **kwargs)

@@ -29,6 +29,7 @@ from grader.engine.limits import Limits
 from grader.engine.options import GradingOptions
 from grader.instructor import gradings, report
 from grader.results import render
+from grader.results.console import asked_language, files_language
 from grader.results.grade import Grade
 from grader.workers import bubblewrap
 from grader.workers.processes import (
@@ -154,7 +155,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
     progress(total=N) is told how many there are to grade, progress() each one graded; say(text) what takes a
     while before grading starts.
 
-    Besides each student's files, `out` gets grades.csv (UTF-8 with a BOM, as spreadsheets want it),
+    Every file is UTF-8, whatever the locale's encoding. Besides each student's files, `out` gets grades.csv (with
+    a BOM, which Excel needs to read a CSV as UTF-8 rather than in the system's code page),
     checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
     settings.assignment), identical.txt (groups of byte-identical submissions) and report.html (the class report:
     grader/instructor/report.py).
@@ -235,8 +237,10 @@ def write_gradebooks(out, found, entries, assignment):
     groups = {}
     for entry in entries.values():
         groups.setdefault(entry.digest, []).append(entry.student)
-    (out / "identical.txt").write_text("".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
-    report.write_report(out / "report.html", students, assignment)
+    identical = "".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1)
+    (out / "identical.txt").write_text(identical, encoding="utf-8")
+    with files_language():  # The report's own texts, in the language asked for, whatever the console shows.
+        report.write_report(out / "report.html", students, assignment)
 
 
 def write_csv(path, columns, rows):
@@ -252,7 +256,7 @@ def _stored(folder):
     without one; absent where an older version stored none); {} if none (or only a row, as an older version
     stored it: that student is graded again)."""
     try:
-        stored = json.loads((folder / "row.json").read_text())
+        stored = json.loads((folder / "row.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return stored if isinstance(stored, dict) and "row" in stored else {}
@@ -271,13 +275,15 @@ def grade_one(entry, out, settings, cores=None):
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
         os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
         status, printed, grade = graded_entry(entry, Path(scratch), settings, cores)
-        (out / "feedback.txt").write_text(printed)
+        (out / "feedback.txt").write_text(printed, encoding="utf-8")
     if grade is not None:
-        (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n")
+        (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
     row = render.gradebook_row(grade, entry.student, status)
     checks = render.check_rows(grade, entry.student)
     (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,
-                                              "grade": json.loads(grade.to_json()) if grade else None}))
+                                              "grade": json.loads(grade.to_json()) if grade else None}),
+                                 encoding="utf-8")
     return row, grade
 
 
@@ -299,10 +305,12 @@ def graded_entry(entry, scratch, settings, cores=None):
                              grade_file=str(graded), settled=True)
     temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
     temporary.mkdir(mode=0o711)
-    env = {**os.environ, "TMPDIR": str(temporary), **(thread_environment(len(cores)) if cores else {})}
+    # Feedback in the language asked for, even where this console shows English (grader/results/console.py).
+    env = {**os.environ, "MNIST_LANG": asked_language(), "TMPDIR": str(temporary),
+           **(thread_environment(len(cores)) if cores else {})}
     status, printed = run_limited(options, settings, env=bubblewrap.grading_environment(env) if settings.sandboxed
                                   else env, cores=cores)
-    grade = Grade.from_json(graded.read_text()) if graded.exists() and status != "error" else None
+    grade = Grade.from_json(graded.read_text(encoding="utf-8")) if graded.exists() and status != "error" else None
     if status == "timeout" and grade:
         grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{settings.timeout:g}"))
     elif status == "memory" and grade:
@@ -337,7 +345,8 @@ def run_limited(options, settings, env=None, cores=None):
     """Grade `options` in a process of its own (grader/instructor/gradings.py); stop it when it passes the batch's
     wall-clock or memory limit (settings). Return (status, what it printed)."""
     started, timeout = time.monotonic(), settings.timeout
-    with tempfile.NamedTemporaryFile() as printed, tempfile.NamedTemporaryFile("w", suffix=".json") as given:
+    with (tempfile.NamedTemporaryFile() as printed,
+          tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as given):
         given.write(options.to_json())
         given.flush()
         process = gradings.start(given.name, printed, env or dict(os.environ))
@@ -354,7 +363,7 @@ def run_limited(options, settings, env=None, cores=None):
                 break
             time.sleep(POLL)
         printed.seek(0)
-        text = printed.read().decode(errors="replace")
+        text = printed.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
     if status == "timeout":
         text += "\n" + _("Stopped: grading took longer than {seconds} s.", seconds=f"{timeout:g}") + "\n"
     elif status == "memory":

@@ -122,7 +122,7 @@ def grade(path, settings):
         # with `python -c`) has its working folder on sys.path, and the runner's is the student's checkout.
         out = Path(scratch) / "graded"
         _row, found = grade_one(Entry("submission", submission, shown=str(path)), out, batch)
-        printed = (out / "feedback.txt").read_text()
+        printed = (out / "feedback.txt").read_text(encoding="utf-8")
     reason = None if found else (next((line for line in printed.splitlines() if line.strip()), "") or _(
         "the grading ended without a grade"))
     return found, printed, reason
@@ -207,8 +207,8 @@ def failed(why):
               "assignment_type": env.get("ASSIGNMENT_TYPE") or "individual",
               "datetime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "score": 0, "max-score": 0,
               "tests": [{{"test-name": "grader", "passed": False, "score": 0, "max-score": 0, "message": why}}]}}
-    Path("result.json").write_text(json.dumps(result, indent=1) + "\\n")
-    Path("release-body.md").write_text("### MNIST course: —\\n\\n" + why + "\\n")
+    Path("result.json").write_text(json.dumps(result, indent=1) + "\\n", encoding="utf-8")
+    Path("release-body.md").write_text("### MNIST course: —\\n\\n" + why + "\\n", encoding="utf-8")
     return 0
 
 

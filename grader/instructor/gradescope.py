@@ -95,7 +95,7 @@ def requirements():
     """
     pyproject = GRADER_DIR.parent / "pyproject.toml"
     if pyproject.exists():
-        wanted = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+        wanted = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
     else:
         wanted = requires("mnist-grade") or []
     pinned, todo = {}, [Requirement(line) for line in wanted]
@@ -133,7 +133,7 @@ def bundle(file, run_script, data):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
             archive.writestr(info, text, zipfile.ZIP_DEFLATED)
-        archive.writestr("requirements.txt", CONSTRAINTS.read_text())  # The same pins as Classroom's.
+        archive.writestr("requirements.txt", CONSTRAINTS.read_text(encoding="utf-8"))  # The same pins as Classroom's.
         for path in sorted(GRADER_DIR.rglob("*")):
             if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
                 archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
@@ -170,7 +170,7 @@ def memory_limit_mb(margin_mb=128):
     a grading stopped by the limit says so, one the kernel kills leaves no results."""
     for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         try:
-            limit = int(Path(path).read_text())
+            limit = int(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError):  # No such file, or "max".
             continue
         return max(256, min(MEMORY_MB, (limit >> 20) - margin_mb))
@@ -203,7 +203,7 @@ def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=No
             if grade is not None:
                 graded = render.gradescope(grade)
             else:
-                feedback = (out / "feedback.txt").read_text()
+                feedback = (out / "feedback.txt").read_text(encoding="utf-8")
                 print(feedback)  # For the instructor too: why this submission has no grade.
                 graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
     return graded

@@ -3,7 +3,7 @@
 A grading started as `python -m grader.engine OPTIONS` spends seconds of CPU before it grades anything
 (INSTRUCTORS.md): Python, pytest and the grader, then Keras and JAX in the process its workers come from. On Linux,
 with JAX, a batch instead asks a fork server (multiprocessing's) that imported all that once
-(grader/instructor/warm.py): each grading is a fork of it, in a session of its own, writing to its own file,
+(grader/engine/warm.py): each grading is a fork of it, in a session of its own, writing to its own file,
 and forks its workers itself (grader/workers/host.py). Everything else is as with a new process: the same
 options file, limits, files and exit code. Elsewhere, or when the server cannot start one, a
 grading is a new process.
@@ -21,6 +21,9 @@ import traceback
 from grader.workers import processes
 from grader.workers.users import grader_command, grader_environment
 
+# What a grading prints is read back as UTF-8 (batch.run_limited()): its streams' encoding, whatever the locale's.
+PRINTED_IN_UTF8 = {"PYTHONIOENCODING": "utf-8:backslashreplace"}
+
 
 def can_fork_gradings():
     """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py)."""
@@ -37,7 +40,7 @@ def prepare(env, clean=False):
     """
     for key, value in env.items():
         os.environ.setdefault(key, value)
-    multiprocessing.set_forkserver_preload(["grader.instructor.warm"])
+    multiprocessing.set_forkserver_preload(["grader.engine.warm"])
     processes.become_subreaper()  # A grading whose server died comes back to this process (ForkedGrading).
     global CLEAN
     CLEAN = clean
@@ -92,7 +95,7 @@ class ForkedGrading:
 
 def start(options, output, env):
     """Start `python -m grader.engine OPTIONS` (a grading's options, as JSON in the file `options`) with `env`, what
-    it prints going to the open file `output`.
+    it prints going to the open file `output`, in UTF-8 whatever the locale's encoding (GBK on Chinese Windows).
 
     Forked from the server when can_fork_gradings(), else a new process. Returns a Popen or a ForkedGrading.
     """
@@ -106,7 +109,8 @@ def start(options, output, env):
         except (OSError, EOFError, ValueError, RuntimeError):
             pass  # The server is gone (student code may kill it): a new process, as elsewhere.
     return subprocess.Popen(grader_command("grader.engine", options), stdout=output, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env=grader_environment(env), **processes.popen_options())
+                            stdin=subprocess.DEVNULL, env={**grader_environment(env), **PRINTED_IN_UTF8},
+                            **processes.popen_options())
 
 
 def grading(options, path, env):
@@ -121,6 +125,9 @@ def grading(options, path, env):
         for target in (1, 2):
             os.dup2(descriptor, target)
         os.close(descriptor)
+        os.environ.update(PRINTED_IN_UTF8)  # For the processes it starts; its own streams were made by the server.
+        for stream in (sys.stdout, sys.stderr):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
         from grader.engine.grading import run_file
 
         code = run_file(options)

@@ -82,7 +82,7 @@ class Student:
             except (ValueError, TypeError):
                 pass  # A grade of another version: the row alone is shown.
         try:
-            feedback = (Path(folder) / "feedback.txt").read_text(errors="replace")
+            feedback = (Path(folder) / "feedback.txt").read_text(encoding="utf-8", errors="replace")
         except OSError:
             feedback = ""
         return cls(stored["row"], grade, reason(stored["row"]["status"], feedback))

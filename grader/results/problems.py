@@ -151,7 +151,7 @@ def cells_of(folder):
     """For each line of the step files in `folder`, [label, line] of the cell it came from (None between
     pieces); None when that is not known."""
     try:
-        found = json.loads((Path(folder) / CELLS).read_text())
+        found = json.loads((Path(folder) / CELLS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return found if isinstance(found, list) else None

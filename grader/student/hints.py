@@ -19,7 +19,7 @@ def state_file():
 def shown():
     """How many hints each step has shown; a missing or damaged file counts as none."""
     try:
-        levels = json.loads(state_file().read_text())
+        levels = json.loads(state_file().read_text(encoding="utf-8"))
         return {step: int(level) for step, level in levels.items() if step in STEPS}
     except (OSError, ValueError, AttributeError, TypeError):
         return {}

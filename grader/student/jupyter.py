@@ -59,12 +59,12 @@ def _graded(step):
         options = scratch / "options.json"
         found["file"] = scratch / "grade.json"
         options.write_text(GradingOptions(str(folder), shown_as=_("this notebook"), step=step,
-                                          grade_file=str(found["file"])).to_json())
+                                          grade_file=str(found["file"])).to_json(), encoding="utf-8")
         return ["grader.engine", options]
 
     def read(scratch):
         try:
-            found["grade"] = Grade.from_json((scratch / "grade.json").read_text())
+            found["grade"] = Grade.from_json((scratch / "grade.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass
 
@@ -83,11 +83,11 @@ def _in_a_submission(command, read=None):
     cells = [(cell_label(count, count), source) for count, source in enumerate(history) if count]
     # Plain text for a notebook's output: no colours, no progress bars redrawn in place.
     env = {key: value for key, value in os.environ.items() if key not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(NO_COLOR="1", TERM="dumb", TTY_INTERACTIVE="0")
+    env.update(NO_COLOR="1", TERM="dumb", TTY_INTERACTIVE="0", PYTHONIOENCODING="utf-8")  # Read as UTF-8 below.
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
         folder = submission(cells, Path(scratch) / "notebook")
-        done = subprocess.run(grader_command(*command(folder, Path(scratch))), capture_output=True, text=True,
-                              env=grader_environment(env))
+        done = subprocess.run(grader_command(*command(folder, Path(scratch))), capture_output=True,
+                              encoding="utf-8", errors="replace", env=grader_environment(env))
         if read:
             read(Path(scratch))
     return (done.stdout + done.stderr).replace(str(folder), _("this notebook")).rstrip("\n")

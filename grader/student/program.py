@@ -11,6 +11,7 @@ from grader.backend.quiet import quiet
 from grader.backend.runtime import import_keras
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS, SEED, STEPS
+from grader.results.console import fit as fit_streams
 
 # With --plots, the last sixth of the training images (10,000 of 60,000) validate the model, as in
 # Chollet's book, so the plots show the gap between training and validation.
@@ -19,6 +20,7 @@ VALIDATION_SPLIT = 1 / 6
 
 def main(folder, argv=None):
     """Load MNIST, prepare it, build, compile and train the model, and print its test accuracy."""
+    fit_streams()
     quiet()
     relative = os.path.relpath(folder)  # Paths in messages as the student types them.
     folder = Path(folder if relative.startswith("..") else relative)

@@ -102,7 +102,8 @@ def why_unavailable(user=None):
 @functools.cache
 def bwrap_help():
     try:
-        return subprocess.run([shutil.which("bwrap"), "--help"], capture_output=True, text=True, timeout=10).stdout
+        return subprocess.run([shutil.which("bwrap"), "--help"], capture_output=True, encoding="utf-8",
+                              errors="replace", timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 

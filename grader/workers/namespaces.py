@@ -51,7 +51,7 @@ def join(pid):
     last. Inside, /proc is the sandbox's, where this process has no entry: what needs its own is read before.
     """
     libc = _libc()
-    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    last = int(open("/proc/sys/kernel/cap_last_cap", encoding="ascii").read())
     current = {name: os.stat(f"/proc/self/ns/{name}").st_ino for name in NAMESPACES
                if os.path.exists(f"/proc/self/ns/{name}")}  # Read now: the sandbox's /proc has no entry for us.
     opened = {}

@@ -1,6 +1,5 @@
-"""What a batch's fork server loads once, so that each grading forked from it starts warm
-(grader/instructor/gradings.py):
-the grader, pytest, Keras and MNIST."""
+"""What a fork server loads once, so that each grading forked from it starts warm (a batch's,
+grader/instructor/gradings.py, and --watch's, grader/student/watch.py): the grader, pytest, Keras and MNIST."""
 
 import gc
 
