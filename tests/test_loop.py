@@ -186,8 +186,9 @@ def test_watch_grades_again_on_every_save(submission):
 
         (folder / "normalize.py").write_text("def normalize_images(images):\n    return images.astype(")  # Half saved.
         broken = watcher.until("Next: fix")
-        assert f"{RULE}\n[" in broken and "] normalize.py saved: grading again\n" in broken
+        assert f"{RULE}\n[" in broken and "] normalize.py saved: grading normalize again\n" in broken
         assert "importing " in broken and "raised SyntaxError" in broken
+        assert "4/7 steps done  ✓ reshape ✓ one_hot ✓ build ✓ compile" in broken  # The others' last results.
 
         (folder / "normalize.py").write_text(
             ('def normalize_images(images):\n    return images.astype("float32") / 255\n')
@@ -195,6 +196,13 @@ def test_watch_grades_again_on_every_save(submission):
         fixed = watcher.until("Next: fix")
         assert "5/7 steps done  ✓ reshape ✓ normalize ✓ one_hot ✓ build ✓ compile" in fixed
         assert f"Next: fix fit in {folder / 'fit.py'}, then save again." in fixed
+
+        (folder / "build.py").write_text((folder / "build.py").read_text() + "\n")  # What depends on it, again.
+        rebuilt = watcher.until("Next: fix")
+        assert "] build.py saved: grading build, compile, fit, accuracy again\n" in rebuilt
+        # build's verdict first, before fit trains (here fit is a stub: it trains nothing).
+        assert "again\n✓ build      20/20\n✓ compile    15/15\nfit, accuracy: training again…\n" in rebuilt
+        assert "5/7 steps done  ✓ reshape ✓ normalize ✓ one_hot ✓ build ✓ compile" in rebuilt
     finally:
         code = watcher.stop()
     assert code == 0
@@ -210,6 +218,29 @@ def test_a_terminal_sees_training_progress(monkeypatch):
     assert run.returncode == 0
     plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", run.stdout)
     assert re.search(r"^training .* [1-4]/5 epochs", plain.replace("\r", "\n"), re.MULTILINE), plain[-2000:]
+
+
+def test_a_save_grades_again_its_step_and_the_steps_that_depend_on_it():
+    from grader.student.watch import regraded
+
+    assert regraded(["normalize.py"]) == ["normalize"]  # fit is given the grader's own data: no training.
+    assert regraded(["one_hot.py", "reshape.py"]) == ["reshape", "one_hot"]
+    assert regraded(["build.py"]) == ["build", "compile", "fit", "accuracy"]
+    assert regraded(["fit.py"]) == ["fit", "accuracy"]
+    assert regraded(["helpers.py"]) is None  # A module of the student's own: every step.
+
+
+def test_a_grade_after_a_save_keeps_the_last_results_of_the_other_steps():
+    from grader.results.grade import CheckResult, Grade
+
+    last = Grade("work", checks=[CheckResult("reshape", "shape", 10, "passed"),
+                                 CheckResult("normalize", "values", 10, "failed"),
+                                 CheckResult("build", "layers", 20, "passed")])
+    newer = Grade("work", checks=[CheckResult("normalize", "values", 10, "passed")], seconds=0.3)
+    merged = last.merged(newer)
+    assert [(check.step, check.outcome) for check in merged.checks] == [
+        ("reshape", "passed"), ("normalize", "passed"), ("build", "passed")]
+    assert (merged.score, merged.seconds) == (40, 0.3)
 
 
 def test_watch_follows_a_notebook_file_itself(tmp_path):

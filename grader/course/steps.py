@@ -23,6 +23,7 @@ class Step:
     input: str | None = None  # The array a data step is given: "images" or "labels" (grader/workers/protocol.py).
     worker: str | None = None  # Steps with the same worker run in one process, in order; by default each its own.
     trains: bool = False  # It trains a model: it starts only once the steps before it passed.
+    keras: bool = False  # Its runner uses Keras: its worker starts from a process that imported it.
     reference: str | None = None  # The seed's own code for the step (grader/workers/compiled.py).
 
     def text(self, field):

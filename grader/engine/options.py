@@ -11,10 +11,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.course.i18n import _
-from grader.course.steps import STEPS
+from grader.course.steps import STEPS, prerequisites
 from grader.engine.limits import Limits
 
-STYLES = ("live", "compact", "summary")  # mnist-grade's view, --watch's, `pytest grader/checks`'s report at the end.
+# mnist-grade's view, --watch's, `pytest grader/checks`'s report at the end, and none (--watch's warm gradings: the
+# watching process shows their Grade).
+STYLES = ("live", "compact", "summary", "silent")
 
 
 class OptionsError(Exception):
@@ -29,6 +31,7 @@ class GradingOptions:
     shown_path: str | None = None  # The submission as messages name it: its path as the student knows it.
     shown_as: str | None = None  # What messages name instead of the step files: the notebook they were read from.
     step: str | None = None  # Grade only this step and the steps it needs.
+    steps: list | None = None  # Grade only these steps and the steps they need (--watch: what a save changed).
     step_timeout: float | None = None  # A time limit for every step, instead of each step's own.
     device: str | None = None  # "cpu" or "gpu"; None: MNIST_DEVICE, else the CPU.
     sandbox: str = "off"  # --sandbox: "on", "off" or "auto"; once checked, "on" or "off".
@@ -42,6 +45,14 @@ class GradingOptions:
     @property
     def sandboxed(self):
         return self.sandbox == "on"
+
+    @property
+    def wanted(self):
+        """The steps to grade: those asked for (step, steps) and the steps they need; None: every step."""
+        asked = [self.step] if self.step else self.steps
+        if asked is None:
+            return None
+        return {need for name in asked for need in (name, *prerequisites(name))}
 
     @property
     def shown_folder(self):
@@ -65,9 +76,9 @@ def check(options, say=None):
     from grader.engine import limits
     from grader.engine.submission import SubmissionError, check_folder
 
-    if options.step is not None and options.step not in STEPS:
-        raise OptionsError(_("There is no step {step}. The steps: {steps}.", step=options.step,
-                             steps=", ".join(STEPS)))
+    for step in [options.step] if options.step is not None else options.steps or []:
+        if step not in STEPS:
+            raise OptionsError(_("There is no step {step}. The steps: {steps}.", step=step, steps=", ".join(STEPS)))
     if options.style not in STYLES:
         raise OptionsError(f"style is {options.style!r}, not one of {', '.join(STYLES)}")
     try:

@@ -46,7 +46,7 @@ def pytest_configure(config):
     if SESSION in config.stash:
         return
     path = config.getoption("grading")
-    options = (GradingOptions.from_json(Path(path).read_text()) if path
+    options = (GradingOptions.from_json(Path(path).read_text(encoding="utf-8")) if path
                else GradingOptions(config.getoption("submission"), style="summary"))
     try:
         options = check(options, say=lambda text: terminal.write(config, _("Note: {note}", note=text)))
@@ -62,11 +62,12 @@ def step_of(item):
 class Session:
     """One grading as pytest runs it, with checked `options` (GradingOptions): its hooks keep the Grade.
 
-    `arrays` is MNIST as grade() loaded and checked it, when it did (else the fixtures load it).
+    `arrays` is MNIST as grade() loaded and checked it, when it did (else the fixtures load it); `prestarted`, the
+    host importing Keras for the workers that use it, when run() started one (grader/engine/grading.py).
     """
 
-    def __init__(self, options, arrays=None):
-        self.options, self.arrays = options, arrays
+    def __init__(self, options, arrays=None, prestarted=None):
+        self.options, self.arrays, self.prestarted = options, arrays, prestarted
         self.grade = Grade(str(options.shown_path or options.submission), options.shown_as)
         self.started, self.config, self.base = time.monotonic(), None, None
 
@@ -91,9 +92,8 @@ class Session:
 
     def pytest_collection_modifyitems(self, config, items):
         """Grade in course order (only the step asked for and what it needs); each check gets a time limit backstop."""
-        only = self.options.step
-        if only:
-            wanted = {only, *prerequisites(only)}
+        wanted = self.options.wanted
+        if wanted is not None:
             config.hook.pytest_deselected(items=[item for item in items if step_of(item) not in wanted])
             items[:] = [item for item in items if step_of(item) in wanted]
         items.sort(key=lambda item: ORDER.index(step_of(item)))
@@ -163,7 +163,7 @@ class Session:
             self.say("\n" + render.total(self.grade))
         if self.options.json_file:
             Path(self.options.json_file).write_text(
-                json.dumps(render.gradescope(self.grade), indent=2, ensure_ascii=False) + "\n")
+                json.dumps(render.gradescope(self.grade), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.save()
 
     def load(self, split):

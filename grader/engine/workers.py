@@ -60,7 +60,7 @@ class StepRuns:
             niceness = 0 if any(STEPS[step].trains for step in group) else 10
             worker = Worker(group, Path(tempfile.mkdtemp(dir=self.base)), self.shared, self.inputs.of(group), niceness)
             self.workers.update(dict.fromkeys(group, worker))
-        self.closing = start(list(dict.fromkeys(self.workers.values())))
+        self.closing = start(list(dict.fromkeys(self.workers.values())), self.session.prestarted)
         return self
 
     def __exit__(self, *exc):

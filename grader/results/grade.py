@@ -8,7 +8,7 @@ Classroom 50's result.json, Markdown, GitHub Actions annotations and a gradebook
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.course.i18n import _, lang
@@ -110,6 +110,13 @@ class Grade:
             if any(check.outcome == "failed" for check in self.checks if check.step == need):
                 return need
         return None
+
+    def merged(self, newer):
+        """This grade with the steps that `newer` graded as `newer` graded them: --watch's view after a save."""
+        graded = {check.step for check in newer.checks}
+        checks = [check for check in self.checks if check.step not in graded] + newer.checks
+        order = list(STEPS)
+        return replace(newer, checks=sorted(checks, key=lambda check: order.index(check.step)))
 
     def path(self, step):
         """Where the student fixes `step`: its file in the submission, or the notebook."""

@@ -1,19 +1,31 @@
 """`mnist-grade --watch`: grade again each time a file of the submission is saved, until Ctrl-C.
 
-Each grading runs in a process of its own, so nothing a student's file does (a half-saved line, a
-syntax error, a crash) can stop the watching.
+A save grades again only the steps of the files saved and the steps that depend on them (saving normalize.py never
+retrains: fit is given the grader's own data); the others keep their last result. Each grading is a process of
+its own, so nothing a student's file does (a half-saved line, a syntax error, a crash) can stop the watching. Where
+workers are forked (Linux, JAX: grader/workers/host.py), it is forked from a warm server that loaded the grader,
+Keras and MNIST once (grader/engine/warm.py), and forks its workers itself: a data step's verdict comes a fraction
+of a second after the save. File events come from the OS (watchfiles) where it is installed; elsewhere the folder is
+polled.
 """
 
+import multiprocessing
+import os
 import subprocess
-import time
+import sys
+import tempfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from grader.course.i18n import _
+from grader.course.steps import FILE_STEPS, STEPS, prerequisites
 from grader.engine.spawn import in_a_process
 
-POLL, SETTLE = 0.3, 0.3  # Seconds between looks at the files; seconds a save is given to finish.
+POLL = 0.05  # Seconds between looks at the files, where the OS gives no events.
+STEP_MS, DEBOUNCE_MS = 30, 400  # watchfiles: a save is over once 30 ms pass without a change (an editor may write a
+# file in several steps), and changes are grouped for 400 ms at most.
+RULE = "─" * 60  # Above each grading, so that a new one never reads as part of the last.
 
 
 def snapshot(folder):
@@ -30,33 +42,153 @@ def snapshot(folder):
 
 
 def watch(folder, options):
-    """Grade `folder` now and after each save, with `options` (GradingOptions), each time in a process of its own."""
+    """Grade `folder` now and after each save, with checked `options` (GradingOptions), each time in a process of
+    its own."""
     shown = folder if Path(folder).is_file() else f"{folder}/"
     print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
-    seen, changed = None, []
+    gradings, seen = Gradings(options), snapshot(folder)  # A save while the first grading runs grades again.
     try:
-        while True:
-            current = snapshot(folder)
-            if current != seen:
-                time.sleep(SETTLE)  # An editor may write a file in several steps.
-                current = snapshot(folder)
-                changed = [name for name in current if seen is not None and current[name] != seen.get(name)]
-                seen = current
-                grade(folder, options, changed)
-            time.sleep(POLL)
+        last = grade(gradings, folder, options)
+        for changed in saves(folder, seen):
+            last = grade(gradings, folder, options, changed, last)
     except KeyboardInterrupt:
         print(_("Stopped watching."), flush=True)
         return 0
 
 
-RULE = "─" * 60  # Above each grading, so that a new one never reads as part of the last.
+def saves(folder, seen):
+    """Each save in `folder` since `seen` (a snapshot): the names of the files it changed, added or removed."""
+    for _event in events(folder):
+        current = snapshot(folder)
+        changed = sorted(name for name in set(current) | set(seen) if current.get(name) != seen.get(name))
+        seen = current
+        if changed:
+            yield changed
 
 
-def grade(folder, options, changed):
+def events(folder):
+    """Something may have changed in `folder` (or the notebook): the OS's file events, and a look each second
+    besides (a save made as the watching started); else each time polling sees a change."""
+    try:
+        import watchfiles
+    except ImportError:
+        watchfiles = None
+    if watchfiles is not None:
+        path = Path(folder)
+        try:
+            yield from watchfiles.watch(path.parent if path.is_file() else path, step=STEP_MS, debounce=DEBOUNCE_MS,
+                                        recursive=False, raise_interrupt=True, rust_timeout=1000,
+                                        yield_on_timeout=True)
+            return
+        except (OSError, RuntimeError):
+            pass  # No events here (a file system without them): poll.
+    import time
+
+    seen = snapshot(folder)
+    while True:
+        time.sleep(POLL)
+        if (current := snapshot(folder)) != seen:
+            seen = current
+            yield current
+
+
+def regraded(changed):
+    """The steps a save of the files `changed` grades again: theirs and those that depend on them, in course
+    order; None (every step) when a file is not one step's (a module of the student's own, a notebook)."""
+    by_file = {step.file: step.name for step in FILE_STEPS}
+    if any(name not in by_file for name in changed):
+        return None
+    saved = {by_file[name] for name in changed}
+    return [step for step in STEPS if step in saved or saved & set(prerequisites(step))]
+
+
+def grade(gradings, folder, options, changed=None, last=None):
+    """Grade `folder` (the steps a save of `changed` changed, keeping `last`'s others) and show it as watch mode
+    does; the Grade shown, or None when there was none (the grading said why)."""
+    from grader.results import render
+
+    steps = regraded(changed) if changed and last is not None and options.step is None else None
     stamp = datetime.now().strftime("%H:%M:%S")
-    if changed:
-        print("\n" + RULE + "\n" + _("[{time}] {files} saved: grading again", time=stamp, files=", ".join(changed)),
-              flush=True)
+    if not changed:
+        heading = _("[{time}] grading", time=stamp)
+    elif steps is None:
+        heading = _("[{time}] {files} saved: grading again", time=stamp, files=", ".join(changed))
     else:
-        print("\n" + RULE + "\n" + _("[{time}] grading", time=stamp), flush=True)
-    in_a_process(replace(options, submission=str(folder), style="compact"), stdin=subprocess.DEVNULL)
+        heading = _("[{time}] {files} saved: grading {steps} again", time=stamp, files=", ".join(changed),
+                    steps=", ".join(steps))
+    print("\n" + RULE + "\n" + heading, flush=True)
+    shown = last
+    for phase in phases(steps):
+        graded = gradings.run(replace(options, submission=str(folder), steps=phase, style="silent"))
+        if graded is None or not graded.checks:
+            return None
+        shown = shown.merged(graded) if steps is not None else graded
+        if phase != steps:  # What is known before training: at once.
+            print("\n".join([*(render.step_block(shown, step) for step in phase),
+                             _("{steps}: training again…", steps=", ".join(s for s in steps if s not in phase))]),
+                  flush=True)
+    print(render.compact(shown), flush=True)
+    return shown
+
+
+def phases(steps):
+    """The gradings a save makes of `steps`: those that do not train first, their verdict shown at once, then those
+    that do (and depend on them); one grading of every step when `steps` is None."""
+    if steps is None:
+        return [None]
+    trains = [step for step in steps if any(STEPS[need].trains for need in (step, *prerequisites(step)))]
+    quick = [step for step in steps if step not in trains]
+    return [quick, steps] if quick and trains else [steps]
+
+
+class Gradings:
+    """Where watch's gradings run: each forked from a warm server where workers are forked, else a new process.
+    The server starts with the first grading, in the background of its own process."""
+
+    def __init__(self, options):
+        from grader.workers.host import forking
+
+        self.options, self.context = options, None
+        if forking():
+            from grader.backend import runtime
+            from grader.backend.quiet import QUIET_ENV
+
+            for key, value in {**QUIET_ENV, **runtime.environment(runtime.device(options.device))}.items():
+                os.environ.setdefault(key, value)  # What the server's imports read.
+            multiprocessing.set_forkserver_preload(["grader.engine.warm"])
+            self.context = multiprocessing.get_context("forkserver")
+
+    def run(self, options):
+        """Grade with `options`; the Grade, or None when the grading made none."""
+        from grader.results.grade import Grade
+
+        with tempfile.TemporaryDirectory(prefix="mnist-watch-") as scratch:
+            path = Path(scratch) / "grade.json"
+            options = replace(options, grade_file=str(path))
+            if not self._forked(options):
+                in_a_process(options, stdin=subprocess.DEVNULL)
+            try:
+                return Grade.from_json(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+
+    def _forked(self, options):
+        """Grade `options` in a fork of the warm server; False where there is none."""
+        if self.context is None:
+            return False
+        try:
+            process = self.context.Process(target=forked_grading, args=(options.to_json(),), daemon=False)
+            process.start()
+        except (OSError, EOFError, ValueError, RuntimeError):
+            self.context = None  # The server is gone (student code may kill it): new processes from now on.
+            return False
+        process.join()
+        return True
+
+
+def forked_grading(options):
+    """In a fork of the warm server: grade the options (JSON), as `python -m grader.engine` would."""
+    from grader.engine.grading import run
+    from grader.engine.options import GradingOptions
+
+    sys.exit(run(GradingOptions.from_json(options))[0])

@@ -16,7 +16,9 @@ imported Keras (grader/workers/host.py):
 no network, nothing of the machine to see, a scratch folder of limited size each.
 """
 
+import ast
 import contextlib
+import functools
 import json
 import os
 import re
@@ -26,6 +28,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,7 +39,7 @@ import numpy as np
 from grader.backend import runtime
 from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
-from grader.course.steps import STEPS
+from grader.course.steps import STEPS, worker_groups
 from grader.workers import bubblewrap, compiled, processes, protocol
 from grader.workers.users import as_user, grader_environment, hand_over, with_absolute_folders, worker_user
 
@@ -84,7 +87,40 @@ class Run:
                 return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
-def start(workers):
+def prestart(steps, folder, device):
+    """A host that starts importing Keras now for the workers of `steps` of the submission `folder` that use it
+    (host.Prestarted), where workers are forked from a new host; None elsewhere, or when none of them uses Keras."""
+    from grader.workers import host
+
+    processes.become_subreaper()
+    groups = [group for group in worker_groups() if set(group) & set(steps) and uses_keras(group, folder)]
+    if not groups or worker_user() is not None or not host.can_fork_workers() or host.forks_here():
+        return None
+    return host.Prestarted(len(groups), worker_environment(None, device, None, False, None), tempfile.gettempdir())
+
+
+KERAS_MODULES = {"keras", "tensorflow", "tf_keras"}
+
+
+def uses_keras(steps, folder):
+    """Whether a worker running `steps` of the submission `folder` uses Keras: a step's runner does (steps.toml), or
+    a step's file imports it (one_hot's to_categorical). A file that cannot be read or parsed imports nothing."""
+    if any(STEPS[step].keras for step in steps):
+        return True
+    for step in steps:
+        try:
+            tree = ast.parse((Path(folder) / STEPS[step].file).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name.partition(".")[0] in KERAS_MODULES for name in names):
+                return True
+    return False
+
+
+def start(workers, prestarted=None):
     """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
     from one host that imported Keras once where that works (grader/workers/host.py), else each as a new process.
 
@@ -94,13 +130,38 @@ def start(workers):
 
     if any(worker.sandboxed for worker in workers):
         return start_sandboxed(workers)
-    forked = None
+    forked, later = {}, []
     if workers and host.can_fork_workers():
-        first = workers[0]
-        forked = host.fork([worker.spec() for worker in workers], first.env, first.workdir.parent, first.user)
-    for worker, process in zip(workers, forked or [None] * len(workers), strict=True):
-        worker.launch(process)
+        for keras in (False, True):  # Those that need no Keras first, at once: they never wait for its import.
+            group = [worker for worker in workers if worker.keras == keras]
+            if group and keras and prestarted is not None:
+                later = group  # Forked once their first step is waited for: by then the host has imported Keras.
+            elif group:
+                forked.update(zip(group, _fork(group, keras) or [], strict=False))
+    for worker in workers:  # Launched once all are forked: a host forks only while this process has one thread.
+        if worker in later:
+            worker.pending = functools.partial(_fork_later, later, prestarted)
+        else:
+            worker.launch(forked.get(worker))
     return contextlib.ExitStack()
+
+
+def _fork(group, keras, prestarted=None):
+    """A host's forks of the workers `group` (host.fork), or None."""
+    from grader.workers import host
+
+    first = group[0]
+    return host.fork([worker.spec() for worker in group], first.env, first.workdir.parent, first.user, keras=keras,
+                     prestarted=prestarted)
+
+
+def _fork_later(group, prestarted):
+    """Launch the workers `group` that use Keras, forked by `prestarted` (host.Prestarted); each a new process where
+    it failed."""
+    forked = _fork(group, True, prestarted) or [None] * len(group)
+    for worker, process in zip(group, forked, strict=True):
+        worker.pending = None
+        worker.launch(process)
 
 
 def start_sandboxed(workers):
@@ -182,6 +243,7 @@ class Worker:
     def __init__(self, steps, place, shared, inputs=None, niceness=0):
         self.steps, self.place, self.shared, self.niceness = list(steps), Path(place), shared, niceness
         self.folder, self.sandboxed, self.scratch_mb = Path(shared.folder), shared.sandboxed, shared.scratch_mb
+        self.keras = uses_keras(self.steps, self.folder)  # Started warm, from a process that imported it.
         self.inputs, self.workdir = self.place / "inputs", self.place / "scratch"
         self.inputs.mkdir(parents=True, exist_ok=True)
         self.workdir.mkdir(exist_ok=True)
@@ -197,6 +259,7 @@ class Worker:
         # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
         self.outputs = None if self.sandboxed else open_folder(self.workdir)
         self.unstarted = None  # Why it could not start, if it could not.
+        self.pending = None  # What launches it, when it is launched once its first step is waited for (start()).
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
@@ -243,6 +306,8 @@ class Worker:
         While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
         and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds.
         """
+        if self.pending is not None:
+            self.pending()
         if step not in self.runs:
             for earlier in self.steps[: self.steps.index(step) + 1]:
                 if earlier not in self.runs:
@@ -392,6 +457,7 @@ def worker_environment(workdir, device, user, sandboxed, cache):
         **QUIET_ENV,
         **runtime.environment(device),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8:backslashreplace",  # What student code prints, as the grading reads it.
         "PYTHONPATH": grader_environment()["PYTHONPATH"],
     }
     if not (user or sandboxed):

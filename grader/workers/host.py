@@ -18,6 +18,7 @@ each one ends (Hosted). The sandbox's workers then start as warm as the others.
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -164,16 +165,72 @@ class Reports:
             self.pipe.close()
 
 
-def fork(specs, env, cwd, user=None):
-    """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host.
+class Prestarted:
+    """A host that imports Keras from the start of a grading, while the grading process reads MNIST and starts
+    pytest, then forks the `count` workers that use Keras when fork() gives their specs: the import costs
+    the grading no time of its own. Made by prestart() (grader/workers/handle.py) where workers are forked and
+    this process has not imported Keras itself."""
 
-    The host is this process when it has imported Keras already and runs no other thread (a grading
-    a batch forked from its fork server, grader/instructor/gradings.py), else a new process. Returns a ForkedWorker
-    for each spec, in order, or None when the host failed: then start them otherwise.
+    def __init__(self, count, env, cwd):
+        self.ends, self.fds, kept = [], [], []
+        for _spec in range(count):
+            (stdin_read, stdin_write), (out_read, out_write), (err_read, err_write) = os.pipe(), os.pipe(), os.pipe()
+            self.ends.append((stdin_write, out_read, err_read))
+            self.fds.append([stdin_read, out_write, err_write])
+            kept += self.fds[-1]
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "grader.workers.host", "warm"], cwd=cwd, env=env, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=kept, start_new_session=True)
+        except OSError:
+            self.process = None
+        finally:
+            for fd in kept:
+                os.close(fd)
+
+    def fork(self, specs):
+        """A ForkedWorker for each of `specs` (as many as it was made for), forked by the host once it has imported
+        Keras; None when it failed: then they start otherwise."""
+        if self.process is None or len(specs) != len(self.ends):
+            return None
+        sent = [{**spec, "fds": fds} for spec, fds in zip(specs, self.fds, strict=True)]
+        try:
+            out, _ = self.process.communicate(json.dumps({"specs": sent}).encode(), timeout=HOST_LIMIT)
+            pids = json.loads(out)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pids = None
+        self.process = None
+        if not (isinstance(pids, list) and len(pids) == len(specs)):
+            return None
+        ends, self.ends = self.ends, []
+        return [ForkedWorker(pid, *trio) for pid, trio in zip(pids, ends, strict=True)]
+
+    def close(self):
+        """Stop the host if no worker was forked from it, and close what is left of its pipes."""
+        if self.process is not None:
+            processes.kill_tree(self.process)
+            self.process = None
+        _close(self.ends)
+        self.ends = []
+
+
+def fork(specs, env, cwd, user=None, keras=True, prestarted=None):
+    """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host;
+    workers whose steps use `keras` from one that imported it.
+
+    The host is this process when it runs no other thread and has imported Keras already or the workers need
+    none (a data step's, or a grading a batch forked from its fork server, grader/instructor/gradings.py), else a
+    new process. Returns a ForkedWorker for each spec, in order, or None when the host failed: then start them
+    otherwise.
     """
+    if keras and user is None and prestarted is not None and (forked := prestarted.fork(specs)):
+        return forked
     ends, kept, sent = _pipes(specs)
     try:
-        pids = fork_here(sent) if user is None and forks_here() else fork_in_host(sent, env, cwd, user, kept)
+        if user is None and forks_here(keras):
+            pids = fork_here(sent)
+        else:
+            pids = fork_in_host(sent, env, cwd, user, kept, keras)
     finally:
         for fd in kept:
             os.close(fd)
@@ -298,9 +355,11 @@ def probe(sandbox, env, user=None):
     reports.close()
 
 
-def forks_here():
-    """Whether this process can fork workers itself: Keras is imported and no other thread runs."""
-    return "keras" in sys.modules and threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
+def forks_here(keras=True):
+    """Whether this process can fork workers itself: Keras is imported, or they need none (`keras` False), and no
+    other thread runs."""
+    return ((not keras or "keras" in sys.modules) and threading.active_count() == 1
+            and len(os.listdir("/proc/self/task")) == 1)
 
 
 def fork_here(specs):
@@ -314,11 +373,12 @@ def fork_here(specs):
     return pids
 
 
-def fork_in_host(specs, env, cwd, user, kept):
+def fork_in_host(specs, env, cwd, user, kept, keras=True):
     options = as_user(user)
     try:
         host = subprocess.run([sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env,
-                              input=json.dumps({"specs": specs}).encode(), capture_output=True, pass_fds=kept,
+                              input=json.dumps({"specs": specs, "keras": keras}).encode(), capture_output=True,
+                              pass_fds=kept,
                               timeout=HOST_LIMIT, start_new_session=True, **options)
         return json.loads(host.stdout)
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -328,7 +388,7 @@ def fork_in_host(specs, env, cwd, user, kept):
 def main(order):
     """In a new host: import what workers use, then fork one per spec and print their pids, or fork the host that
     enters the sandbox and print its pid; exit."""
-    if not order.get("probe"):
+    if not order.get("probe") and order.get("keras", True):
         try:
             preload()
         except BaseException:
@@ -364,8 +424,12 @@ def become_worker(spec):
                     os.close(fd)
         sys.path[:] = [path for path in sys.path if path not in ("", ".")]  # As python -P: not the work folder.
         # Python's own streams on the pipes (a fork server's child has stdin on os.devnull).
-        sys.stdin, sys.stdout, sys.stderr = (os.fdopen(fd, mode, buffering=1, closefd=False)
-                                             for fd, mode in ((0, "r"), (1, "w"), (2, "w")))
+        # In UTF-8, as a new worker's are (worker_environment), whatever the locale: the grading reads them so.
+        sys.stdin, sys.stdout, sys.stderr = (
+            os.fdopen(fd, mode, buffering=1, closefd=False, encoding="utf-8", errors="backslashreplace")
+            for fd, mode in ((0, "r"), (1, "w"), (2, "w")))
+        if hasattr(signal, "SIGALRM"):  # Not the grading process's time limit (pytest-timeout's), if forked from it.
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
         if spec["niceness"]:
             os.nice(spec["niceness"])
         from grader.workers.worker import main as worker_main
@@ -378,4 +442,8 @@ def become_worker(spec):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["warm"]:  # A Prestarted host: Keras first, then the order, whenever it comes.
+        with contextlib.suppress(BaseException):
+            preload()
+        main({**json.loads(sys.stdin.read()), "keras": False})
     main(json.loads(sys.stdin.read()))
