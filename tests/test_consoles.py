@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS
@@ -23,9 +24,9 @@ def shows_chinese(encoding):
 
 
 def run(encoding, lang, *args, cwd=ROOT):
-    """`mnist-grade ARGS --lang LANG` on a console in `encoding`: (exit code, stdout, stderr), decoded strictly as
-    that console would, so a byte it could not show fails here."""
-    env = {**os.environ, "PYTHONIOENCODING": encoding, "TERM": "dumb"}
+    """`mnist-grade ARGS --lang LANG` on a console in `encoding`, with hints' state of its own (in `cwd`): (exit
+    code, stdout, stderr), decoded strictly as that console would, so a byte it could not show fails here."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "TERM": "dumb", "XDG_STATE_HOME": str(Path(cwd) / "state")}
     done = subprocess.run([sys.executable, "-m", "grader.cli", *args, "--lang", lang], cwd=cwd, env=env,
                           capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
     stdout, stderr = done.stdout.decode(encoding), done.stderr.decode(encoding)
@@ -52,6 +53,7 @@ def noted(encoding, lang, stderr):
 
 def test_fit_writes_ascii_marks_and_look_alikes_where_a_stream_lacks_them(monkeypatch):
     monkeypatch.setenv("MNIST_LANG", "en")
+    monkeypatch.setattr(console, "ASKED", None)
     for encoding, marks in (("gbk", "+ x - -"), ("cp1252", "+ x - -"), ("ascii", "+ x - -"), ("utf-8", "✓ ✗ – ─")):
         out, err = (io.TextIOWrapper(io.BytesIO(), encoding=encoding) for _ in range(2))
         monkeypatch.setattr(sys, "stdout", out)
@@ -70,6 +72,7 @@ def test_fit_writes_ascii_marks_and_look_alikes_where_a_stream_lacks_them(monkey
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_fit_falls_back_to_english_where_chinese_cannot_be_shown(monkeypatch, encoding):
     monkeypatch.setenv("MNIST_LANG", "zh")
+    monkeypatch.setattr(console, "ASKED", None)  # What fit() sets, this process's: put back after the test.
     out, err = (io.TextIOWrapper(io.BytesIO(), encoding=encoding) for _ in range(2))
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
@@ -80,6 +83,10 @@ def test_fit_falls_back_to_english_where_chinese_cannot_be_shown(monkeypatch, en
         assert (note, os.environ["MNIST_LANG"]) == (NOTE.format(encoding=encoding), "en")
         err.flush()
         assert err.buffer.getvalue().decode(encoding) == note + "\n"
+        assert console.asked_language() == "zh"  # What a batch's files are written in.
+        with console.files_language():
+            assert os.environ["MNIST_LANG"] == "zh"
+        assert os.environ["MNIST_LANG"] == "en"
 
 
 @pytest.mark.slow
@@ -115,7 +122,8 @@ def test_a_passing_submission_on_every_console(encoding, lang):
 def test_the_other_commands_on_every_console(encoding, lang, tmp_path):
     """hint, data, notebook and --help: their exit codes, no traceback."""
     code, stdout, stderr = run(encoding, lang, "hint", "reshape", cwd=tmp_path)
-    assert code == 0 and stdout.startswith(shown(encoding, lang, "Hint {number} of {count}:", number=1, count=3))
+    again = "mnist-grade hint reshape --lang " + lang
+    assert code == 0 and shown(encoding, lang, "Ask again for the next hint: {command}", command=again) in stdout
     noted(encoding, lang, stderr)
     code, stdout, _ = run(encoding, lang, "data", cwd=tmp_path)
     assert code == 0 and stdout.startswith(shown(encoding, lang, "MNIST is ready: {train} training and {test} test "

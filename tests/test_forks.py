@@ -3,6 +3,7 @@ grader/instructor/gradings.py): they grade as new processes do, see only their o
 Workers are forked without the sandbox (--sandbox off); under it, each is a new process (tests/test_sandbox.py)."""
 
 import json
+import os
 import sys
 
 import pytest
@@ -83,3 +84,17 @@ def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path)
     assert killed.exists()  # ann's code did kill the server.
     rows = [(row[0], row[-3], row[-1]) for row in grades(out)[1:]]
     assert rows == [("ann", "10", "graded"), ("ben", "100", "graded")], (out / "ann" / "feedback.txt").read_text()
+
+
+def test_a_prestarted_host_that_died_forks_nothing_and_leaves_no_pipe_open(tmp_path):
+    """The host that imports Keras while a grading starts (host.Prestarted) was killed: its workers start otherwise
+    (fork() says None), and closing it leaves none of their pipes open here."""
+    from grader.workers import host, processes
+
+    before = len(os.listdir("/proc/self/fd"))
+    prestarted = host.Prestarted(2, dict(os.environ), str(tmp_path))
+    assert len(os.listdir("/proc/self/fd")) == before + 2 * 3 + 2  # Two workers' pipes, the host's stdin, stdout.
+    processes.kill_tree(prestarted.process)
+    assert prestarted.fork([{}, {}]) is None
+    prestarted.close()
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -22,7 +22,7 @@ def pytest_arguments():
     """pytest's command line for a grading: the checks, with the grader's own settings and nothing of the folder
     it runs in. The grading's options are not on it: grade() hands them over, `--grading FILE` reads them."""
     return [str(CHECKS), "-c", str(CHECKS / "pytest.ini"), f"--rootdir={CHECKS}", "-p", "no:cacheprovider",
-            "-p", "no:terminal", "-p", "pytest_timeout"]
+            "-p", "no:terminal"]
 
 
 def grade(options, arrays=None, prestarted=None):
@@ -33,19 +33,20 @@ def grade(options, arrays=None, prestarted=None):
     the Grade).
     """
     import pytest
+    import pytest_timeout
 
     from grader.engine.plugin import Session
 
     session = Session(options, arrays, prestarted)
     with only_our_plugins():
-        code = pytest.main(pytest_arguments(), plugins=[session])
+        code = pytest.main(pytest_arguments(), plugins=[session, pytest_timeout])
     return (code if code in (0, 1) else 2), session.grade
 
 
 @contextlib.contextmanager
 def only_our_plugins():
-    """Within: pytest loads only the plugins the grading names (pytest_arguments), none that happens to be installed
-    (anyio's, a student's own): a third of a second saved, and nothing else in the grading."""
+    """Within: pytest loads only the plugins grade() gives it, none that happens to be installed (anyio's, a
+    student's own): a third of a second saved, and nothing else in the grading."""
     saved = os.environ.get(NO_AUTOLOAD)
     os.environ[NO_AUTOLOAD] = "1"
     try:

@@ -190,5 +190,7 @@ def forked_grading(options):
     """In a fork of the warm server: grade the options (JSON), as `python -m grader.engine` would."""
     from grader.engine.grading import run
     from grader.engine.options import GradingOptions
+    from grader.results.console import fit
 
+    fit()  # What it says on stderr, on the watching console.
     sys.exit(run(GradingOptions.from_json(options))[0])

@@ -18,7 +18,6 @@ no network, nothing of the machine to see, a scratch folder of limited size each
 
 import ast
 import contextlib
-import functools
 import json
 import os
 import re
@@ -135,14 +134,17 @@ def start(workers, prestarted=None):
         for keras in (False, True):  # Those that need no Keras first, at once: they never wait for its import.
             group = [worker for worker in workers if worker.keras == keras]
             if group and keras and prestarted is not None:
-                later = group  # Forked once their first step is waited for: by then the host has imported Keras.
+                later = group  # Forked as soon as the host has imported Keras, while the others run.
             elif group:
                 forked.update(zip(group, _fork(group, keras) or [], strict=False))
     for worker in workers:  # Launched once all are forked: a host forks only while this process has one thread.
-        if worker in later:
-            worker.pending = functools.partial(_fork_later, later, prestarted)
-        else:
+        if worker not in later:
             worker.launch(forked.get(worker))
+    if later:
+        launching = threading.Thread(target=_fork_later, args=(later, prestarted), daemon=True)
+        for worker in later:
+            worker.launching = launching
+        launching.start()
     return contextlib.ExitStack()
 
 
@@ -156,11 +158,10 @@ def _fork(group, keras, prestarted=None):
 
 
 def _fork_later(group, prestarted):
-    """Launch the workers `group` that use Keras, forked by `prestarted` (host.Prestarted); each a new process where
-    it failed."""
+    """In a thread of its own: launch the workers `group` that use Keras, forked by `prestarted` (host.Prestarted)
+    once it has imported Keras; each a new process where it failed. Every way ends within the hosts' time limits."""
     forked = _fork(group, True, prestarted) or [None] * len(group)
     for worker, process in zip(group, forked, strict=True):
-        worker.pending = None
         worker.launch(process)
 
 
@@ -259,7 +260,7 @@ class Worker:
         # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
         self.outputs = None if self.sandboxed else open_folder(self.workdir)
         self.unstarted = None  # Why it could not start, if it could not.
-        self.pending = None  # What launches it, when it is launched once its first step is waited for (start()).
+        self.launching = None  # The thread that launches it, when it starts once a host has imported Keras (start()).
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
@@ -306,8 +307,7 @@ class Worker:
         While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
         and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds.
         """
-        if self.pending is not None:
-            self.pending()
+        self._launched()
         if step not in self.runs:
             for earlier in self.steps[: self.steps.index(step) + 1]:
                 if earlier not in self.runs:
@@ -429,8 +429,15 @@ class Worker:
                 except (ValueError, KeyError, TypeError):
                     pass  # Not the worker's writing.
 
+    def _launched(self):
+        """Wait until the worker is launched, when a thread launches it (start())."""
+        if self.launching is not None:
+            self.launching.join()
+            self.launching = None
+
     def stop(self):
         """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
+        self._launched()
         if self.process is None:
             return
         processes.kill_tree(self.process)
