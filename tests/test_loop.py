@@ -243,6 +243,25 @@ def test_a_grade_after_a_save_keeps_the_last_results_of_the_other_steps():
     assert (merged.score, merged.seconds) == (40, 0.3)
 
 
+@pytest.mark.parametrize("events_from", ["the OS", "polling"])
+def test_a_save_is_heard(tmp_path, monkeypatch, events_from):
+    """From the OS's file events (watchfiles), or by polling where it is not installed; a save made before the
+    watching started is heard too, against the snapshot taken before."""
+    from grader.student.watch import saves, snapshot
+
+    if events_from == "polling":
+        monkeypatch.setitem(sys.modules, "watchfiles", None)  # import watchfiles: ImportError.
+    (tmp_path / "normalize.py").write_text("x = 1\n")
+    seen = snapshot(tmp_path)
+    (tmp_path / "reshape.py").write_text("y = 2\n")  # Before the watching starts.
+    found = queue.Queue()
+    threading.Thread(target=lambda: [found.put(changed) for changed in saves(tmp_path, seen)], daemon=True).start()
+    assert found.get(timeout=10) == ["reshape.py"]
+    time.sleep(0.1)
+    (tmp_path / "normalize.py").write_text("x = 10\n")
+    assert found.get(timeout=10) == ["normalize.py"]
+
+
 def test_watch_follows_a_notebook_file_itself(tmp_path):
     from grader.student.watch import snapshot
 

@@ -68,7 +68,7 @@ def saves(folder, seen):
 
 def events(folder):
     """Something may have changed in `folder` (or the notebook): the OS's file events, and a look each second
-    besides (a save made as the watching started); else each time polling sees a change."""
+    besides (a save made as the watching started); else every POLL seconds."""
     try:
         import watchfiles
     except ImportError:
@@ -84,12 +84,9 @@ def events(folder):
             pass  # No events here (a file system without them): poll.
     import time
 
-    seen = snapshot(folder)
-    while True:
+    while True:  # saves() looks at the files each time.
         time.sleep(POLL)
-        if (current := snapshot(folder)) != seen:
-            seen = current
-            yield current
+        yield None
 
 
 def regraded(changed):
