@@ -160,7 +160,10 @@ def _fork(group, keras, prestarted=None):
 def _fork_later(group, prestarted):
     """In a thread of its own: launch the workers `group` that use Keras, forked by `prestarted` (host.Prestarted)
     once it has imported Keras; each a new process where it failed. Every way ends within the hosts' time limits."""
-    forked = _fork(group, True, prestarted) or [None] * len(group)
+    try:
+        forked = _fork(group, True, prestarted) or [None] * len(group)
+    except Exception:  # Whatever went wrong, they start as new processes.
+        forked = [None] * len(group)
     for worker, process in zip(group, forked, strict=True):
         worker.launch(process)
 
