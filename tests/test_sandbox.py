@@ -414,7 +414,8 @@ def test_a_step_that_fills_its_scratch_folder_fails_alone_and_leaves_nothing(sub
     assert lines[2:5] == [
         "✗ reshape    0/10",
         "    reshape_images() wrote more than 256 MB to its scratch folder, the limit (--max-scratch)",
-        "    Help: this step needs no files: remove the code that writes them, or write less."], graded.stdout
+        "    Help: this step needs no files: remove the code that writes them, or write less."], (
+        graded.stdout + graded.stderr)
     assert "✓ one_hot    10/10" in lines and "Score: 90/100 (6 of 7 steps done)" in lines, graded.stdout
     assert free - min(lowest) < 1 << 30, f"the disk lost {(free - min(lowest)) >> 20} MB meanwhile"
     assert list(temporary.iterdir()) == []

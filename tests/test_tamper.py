@@ -6,6 +6,7 @@ Each test grades a submission whose three array steps are right and whose model 
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -245,8 +246,10 @@ threading.Thread(target=flood, daemon=True).start()
     )
     run = grade(work, "--step-timeout", "20")
     assert run.returncode == 1
-    # Its report is lost in the flood (crashed), or, read between two floods, the right answer's own.
-    assert run.stdout.splitlines()[2] in ("✗ reshape    0/10", "✓ reshape    10/10")
+    # Its report is lost in the flood (crashed), or, read between two floods, the right answer's own; the arrays it
+    # saves may be flooded too (files it opened), which fails the checks that read them: never more than 10 points.
+    line = run.stdout.splitlines()[2]
+    assert line == "✓ reshape    10/10" or re.fullmatch(r"✗ reshape    \d/10", line), run.stdout
     assert "✓ normalize  10/10\n✓ one_hot    10/10\n" in run.stdout
 
 
