@@ -6,12 +6,13 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS
 
-from grader.course.i18n import in_language
+from grader.course.i18n import in_language, lang
 from grader.results import console
 
 ENCODINGS = ("gbk", "cp1252", "ascii")
@@ -84,9 +85,13 @@ def test_fit_falls_back_to_english_where_chinese_cannot_be_shown(monkeypatch, en
         err.flush()
         assert err.buffer.getvalue().decode(encoding) == note + "\n"
         assert console.asked_language() == "zh"  # What a batch's files are written in.
-        with console.files_language():
-            assert os.environ["MNIST_LANG"] == "zh"
-        assert os.environ["MNIST_LANG"] == "en"
+        with console.files_language():  # In this thread only: a batch grades in several.
+            assert lang() == "zh"
+            other = []
+            thread = threading.Thread(target=lambda: other.append(lang()))
+            thread.start()
+            thread.join()
+        assert (lang(), other) == ("en", ["en"])
 
 
 @pytest.mark.slow

@@ -254,12 +254,13 @@ def test_a_save_is_heard(tmp_path, monkeypatch, events_from):
     (tmp_path / "normalize.py").write_text("x = 1\n")
     seen = snapshot(tmp_path)
     (tmp_path / "reshape.py").write_text("y = 2\n")  # Before the watching starts.
-    found = queue.Queue()
-    threading.Thread(target=lambda: [found.put(changed) for changed in saves(tmp_path, seen)], daemon=True).start()
-    assert found.get(timeout=10) == ["reshape.py"]
-    time.sleep(0.1)
-    (tmp_path / "normalize.py").write_text("x = 10\n")
-    assert found.get(timeout=10) == ["normalize.py"]
+    heard = saves(tmp_path, seen)
+    try:
+        assert next(heard) == ["reshape.py"]
+        (tmp_path / "normalize.py").write_text("x = 10\n")
+        assert next(heard) == ["normalize.py"]
+    finally:
+        heard.close()  # The OS's events stop with it.
 
 
 def test_watch_follows_a_notebook_file_itself(tmp_path):

@@ -4,16 +4,21 @@ Messages are written in English in the code, wrapped in _(); grader/course/zh.to
 tests/test_i18n.py fails when a message has no Chinese, or Chinese has no message.
 """
 
+import contextlib
+import contextvars
 import functools
 import os
 import tomllib
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
+SPOKEN = contextvars.ContextVar("SPOKEN", default=None)  # speaking()'s language, in this thread and context only.
 
 
 def lang():
-    """"zh" or "en": MNIST_LANG (which --lang sets) when set, otherwise the locale."""
+    """"zh" or "en": speaking()'s within it; else MNIST_LANG (which --lang sets) when set, otherwise the locale."""
+    if SPOKEN.get() is not None:
+        return SPOKEN.get()
     chosen = os.environ.get("MNIST_LANG")
     if chosen in LANGUAGES:
         return chosen
@@ -41,6 +46,16 @@ def in_language(language, text, **params):
     if language == "zh":
         text = chinese().get(text, text)
     return text.format(**params) if params else text
+
+
+@contextlib.contextmanager
+def speaking(language):
+    """Within, in this thread only: every message in `language` (what goes into a file, in a batch's thread)."""
+    token = SPOKEN.set(language)
+    try:
+        yield
+    finally:
+        SPOKEN.reset(token)
 
 
 def again(command, lang=None):

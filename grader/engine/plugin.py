@@ -45,6 +45,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what a check is worth")
     if SESSION in config.stash:
         return
+    from grader.results.console import fit
+
+    fit()  # `pytest grader/checks` on a console in GBK, cp1252 or ASCII.
     path = config.getoption("grading")
     options = (GradingOptions.from_json(Path(path).read_text(encoding="utf-8")) if path
                else GradingOptions(config.getoption("submission"), style="summary"))

@@ -277,8 +277,9 @@ def grade_one(entry, out, settings, cores=None):
         status, printed, grade = graded_entry(entry, Path(scratch), settings, cores)
         (out / "feedback.txt").write_text(printed, encoding="utf-8")
     if grade is not None:
-        (out / "results.json").write_text(json.dumps(render.gradescope(grade), indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+        with files_language():  # This thread's messages, in the language asked for.
+            results = render.gradescope(grade)
+        (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     row = render.gradebook_row(grade, entry.student, status)
     checks = render.check_rows(grade, entry.student)
     (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,

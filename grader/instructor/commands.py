@@ -116,16 +116,16 @@ def add_gradescope(commands):
 
 
 def gradescope(args):
-    from grader.course.i18n import lang
     from grader.data import ensure
     from grader.engine.grading import fetch_data
     from grader.engine.limits import from_args
     from grader.instructor.gradescope import write_zip
+    from grader.results.console import asked_language
 
     code, found = fetch_data(lambda bar: ensure(progress=bar))
     if code:
         return code
-    write_zip(args.out, args.lang or lang(), found[1], args.timeout, args.sandbox, from_args(args))
+    write_zip(args.out, args.lang or asked_language(), found[1], args.timeout, args.sandbox, from_args(args))
     print(_("wrote {path}: upload it as the autograder of a Gradescope programming assignment.", path=args.out))
     return 0
 
@@ -181,9 +181,9 @@ def classroom50(args):
             print("mnist-grade classroom50 bundle: " + _("say where the bundle goes: mnist-grade classroom50 bundle "
                                                          "DIR"), file=sys.stderr)
             return 2
-        from grader.course.i18n import lang
+        from grader.results.console import asked_language
 
-        c50.write_bundle(args.folder, args.lang or lang(), path=args.submission)
+        c50.write_bundle(args.folder, args.lang or asked_language(), path=args.submission)
         print(_("wrote the autograder into {folder}: put it in your classroom50 repository as "
                 "CLASSROOM/autograders/ASSIGNMENT/, and give the assignment the runtime in {runtime} (gh teacher "
                 "assignment add --runtime {runtime}).", folder=args.folder, runtime=Path(args.folder) / "runtime.json"))

@@ -2,7 +2,7 @@
 pane in GBK or cp1252, a file, a plain ASCII pipe. Nothing printed ever crashes a command.
 
 fit() is called once as a process of the grader starts (grader/cli.py, a grading's own process, `python -m
-exercises`, `pytest grader/checks`):
+exercises`, `pytest grader/checks`, a --watch grading):
 - where a stream cannot encode the report's marks and rules (✓ ✗ – ─), it writes ASCII ones (+ x - -) for all;
 - where it cannot encode Chinese and the language is zh, messages are in English, after one English line on
   stderr that says why and how to see Chinese (MNIST_LANG=en then carries that to the processes it starts); what
@@ -13,11 +13,10 @@ Files are another matter: the grader writes every file as UTF-8, whatever the lo
 """
 
 import codecs
-import contextlib
 import os
 import sys
 
-from grader.course.i18n import chinese, lang
+from grader.course.i18n import chinese, lang, speaking
 
 MARKS = "✓✗–─"  # The report's marks (passed, failed, skipped) and watch's rule.
 ASCII_MARKS = str.maketrans({"✓": "+", "✗": "x", "–": "-", "─": "-"})
@@ -69,19 +68,10 @@ def asked_language():
     return ASKED or lang()
 
 
-@contextlib.contextmanager
 def files_language():
-    """Within: messages in the language asked for (asked_language()), for what goes into a file, not on the
-    console."""
-    saved = os.environ.get("MNIST_LANG")
-    os.environ["MNIST_LANG"] = asked_language()
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MNIST_LANG", None)
-        else:
-            os.environ["MNIST_LANG"] = saved
+    """Within, in this thread: messages in the language asked for (asked_language()), for what goes into a file,
+    not on the console."""
+    return speaking(asked_language())
 
 
 def chinese_sample():

@@ -79,13 +79,14 @@ def notebook_command(args):
     import nbformat
 
     from grader.course.code import CourseError
-    from grader.course.i18n import lang
     from grader.course.notebook import course
+    from grader.results.console import asked_language
 
     name = "source.ipynb" if args.nbgrader else "solutions.ipynb" if args.solutions else "exercises.ipynb"
     out = Path(args.out or name)
     try:
-        notebook = course(args.lang or lang(), solutions=args.solutions, install=args.install, nbgrader=args.nbgrader)
+        notebook = course(args.lang or asked_language(), solutions=args.solutions, install=args.install,
+                          nbgrader=args.nbgrader)
     except CourseError as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2
@@ -111,11 +112,11 @@ def add_init(commands):
 
 
 def init_command(args):
-    from grader.course.i18n import lang
+    from grader.results.console import asked_language
     from grader.student.init import FolderTaken, init
 
     try:
-        init(args.folder, args.lang or lang())
+        init(args.folder, args.lang or asked_language())
     except FolderTaken as error:
         print(f"mnist-grade: {error}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from grader.course.steps import FILE_STEPS, STEPS, prerequisites
 from grader.engine.spawn import in_a_process
 
 POLL = 0.05  # Seconds between looks at the files, where the OS gives no events.
+SETTLE = 0.02  # Seconds between two looks that must agree before a save is graded.
 STEP_MS, DEBOUNCE_MS = 30, 400  # watchfiles: a save is over once 30 ms pass without a change (an editor may write a
 # file in several steps), and changes are grouped for 400 ms at most.
 RULE = "─" * 60  # Above each grading, so that a new one never reads as part of the last.
@@ -46,6 +47,12 @@ def watch(folder, options):
     its own."""
     shown = folder if Path(folder).is_file() else f"{folder}/"
     print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
+    from grader.data import ensure
+    from grader.engine.grading import fetch_data
+
+    code, _found = fetch_data(lambda bar: ensure(progress=bar))  # Here, with its progress bar, if it downloads.
+    if code:
+        return code
     gradings, seen = Gradings(options), snapshot(folder)  # A save while the first grading runs grades again.
     try:
         last = grade(gradings, folder, options)
@@ -57,13 +64,27 @@ def watch(folder, options):
 
 
 def saves(folder, seen):
-    """Each save in `folder` since `seen` (a snapshot): the names of the files it changed, added or removed."""
+    """Each save in `folder` since `seen` (a snapshot): the names of the files it changed, added or removed, once
+    they have stopped changing (an editor may write a file in several steps)."""
     for _event in events(folder):
-        current = snapshot(folder)
+        current = settled(folder)
         changed = sorted(name for name in set(current) | set(seen) if current.get(name) != seen.get(name))
         seen = current
         if changed:
             yield changed
+
+
+def settled(folder):
+    """snapshot(folder), once two looks SETTLE seconds apart agree (for a second at most)."""
+    import time
+
+    current = snapshot(folder)
+    for _look in range(int(1 / SETTLE)):
+        time.sleep(SETTLE)
+        if (again := snapshot(folder)) == current:
+            break
+        current = again
+    return current
 
 
 def events(folder):

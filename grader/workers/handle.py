@@ -16,7 +16,6 @@ imported Keras (grader/workers/host.py):
 no network, nothing of the machine to see, a scratch folder of limited size each.
 """
 
-import ast
 import contextlib
 import json
 import os
@@ -40,6 +39,7 @@ from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import STEPS, worker_groups
 from grader.workers import bubblewrap, compiled, processes, protocol
+from grader.workers.student_code import uses_keras
 from grader.workers.users import as_user, grader_environment, hand_over, with_absolute_folders, worker_user
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
@@ -98,30 +98,10 @@ def prestart(steps, folder, device):
     return host.Prestarted(len(groups), worker_environment(None, device, None, False, None), tempfile.gettempdir())
 
 
-KERAS_MODULES = {"keras", "tensorflow", "tf_keras"}
-
-
-def uses_keras(steps, folder):
-    """Whether a worker running `steps` of the submission `folder` uses Keras: a step's runner does (steps.toml), or
-    a step's file imports it (one_hot's to_categorical). A file that cannot be read or parsed imports nothing."""
-    if any(STEPS[step].keras for step in steps):
-        return True
-    for step in steps:
-        try:
-            tree = ast.parse((Path(folder) / STEPS[step].file).read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if any(name.partition(".")[0] in KERAS_MODULES for name in names):
-                return True
-    return False
-
-
 def start(workers, prestarted=None):
     """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
-    from one host that imported Keras once where that works (grader/workers/host.py), else each as a new process.
+    where that works (grader/workers/host.py): those that need no Keras at once, those that do from `prestarted` as
+    soon as it has imported it (in a thread, while the others run) or from a host; else each as a new process.
 
     Returns what to close() once they are done (an ExitStack): their sandbox, when they have one.
     """
@@ -165,7 +145,10 @@ def _fork_later(group, prestarted):
     except Exception:  # Whatever went wrong, they start as new processes.
         forked = [None] * len(group)
     for worker, process in zip(group, forked, strict=True):
-        worker.launch(process)
+        try:
+            worker.launch(process)
+        except Exception as error:  # No process could start: each of its steps says why, as the grader's error.
+            worker.unstarted = str(error) or type(error).__name__
 
 
 def start_sandboxed(workers):
@@ -470,6 +453,7 @@ def worker_environment(workdir, device, user, sandboxed, cache):
         "PYTHONIOENCODING": "utf-8:backslashreplace",  # What student code prints, as the grading reads it.
         "PYTHONPATH": grader_environment()["PYTHONPATH"],
     }
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)  # The grading's own (grader/engine/grading.py), not student code's.
     if not (user or sandboxed):
         return env
     scratch = str(workdir)

@@ -1,10 +1,12 @@
-"""Start a grading's workers from one process that has imported Keras once: python -m grader.workers.host < SPECS.
+"""Start a grading's workers from a process that has imported what they use: python -m grader.workers.host < SPECS.
 
 Each worker is its own process either way (grader/workers/handle.py), but a new Python process spends
-seconds of CPU importing Keras and JAX (bench/grading.py), and a grading has two workers that need them. On Linux,
-with JAX, the grading process instead starts one host: it imports Keras (JAX is not initialized by
-the import, so forking is safe), forks every worker with its own pipes, in its own session, before
-any student code runs, reports their process ids and exits. The grading process, a subreaper,
+a second or more of CPU importing Keras and JAX (bench/loop.py), which only the workers whose steps use Keras need.
+On Linux, with JAX, the grading process instead starts a host for them as it starts (Prestarted): it imports Keras
+(JAX is not initialized by the import, so forking is safe) while the grading starts, then forks each such worker
+with its own pipes, in its own session, before any student code runs, reports their process ids and exits. The
+other workers are forked at once, from the grading process itself where it runs one thread, else from a host that
+imports no Keras. The grading process, a subreaper,
 becomes the workers' parent: it waits for them and reads their exit codes as it would a
 subprocess's. A grading that a batch forked from its warm server (grader/instructor/gradings.py) has imported
 Keras already: it is its own host. Elsewhere (macOS, Windows, TensorFlow, MNIST_PORTABLE=1) workers start as new
@@ -199,6 +201,7 @@ class Prestarted:
             pids = json.loads(out)
         except (OSError, ValueError, subprocess.SubprocessError):
             pids = None
+            processes.kill_tree(self.process)  # Stuck or gone: it forks nothing later onto pipes let go of.
         self.process = None
         if not (isinstance(pids, list) and len(pids) == len(specs)):
             return None

@@ -95,6 +95,43 @@ def settings_kept():
         config.restore(before)
         raise ChangedSetting(change)
 
+KERAS_MODULES = ("keras", "tensorflow", "tf_keras")
+KERAS_SCAN_LIMIT = 1 << 20  # Bytes: a step file is a few hundred; a larger one is taken to use Keras.
+
+
+def uses_keras(steps, folder):
+    """Whether a worker running `steps` (names) of the submission `folder` uses Keras: a step's runner does
+    (steps.toml), or a step's file imports it (one_hot's to_categorical), at its top or in a function. A file
+    that cannot be read imports nothing; one that cannot be parsed (a syntax error, or nested past Python's
+    limits) but names Keras is taken to import it."""
+    import ast
+
+    from grader.course.steps import STEPS
+
+    if any(STEPS[step].keras for step in steps):
+        return True
+    for step in steps:
+        try:
+            path = Path(folder) / STEPS[step].file
+            source = path.read_bytes() if path.stat().st_size <= KERAS_SCAN_LIMIT else None
+        except OSError:
+            continue
+        if source is None:
+            return True
+        if not any(name.encode() in source for name in KERAS_MODULES):
+            continue
+        try:
+            tree = ast.parse(source)
+        except Exception:  # SyntaxError, RecursionError, MemoryError: what student code may be.
+            return True
+        for node in ast.walk(tree):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name.partition(".")[0] in KERAS_MODULES for name in names):
+                return True
+    return False
+
+
 def type_name(value):
     """What a function returned, as a student reads it: None, ndarray, list, Sequential…"""
     return "None" if value is None else type(value).__name__

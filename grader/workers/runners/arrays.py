@@ -2,9 +2,10 @@
 first, then on the program's inputs (protocol.SIZES) that were given; for those, the kept rows of what came back
 are saved."""
 
+from grader.backend.runtime import import_keras
 from grader.workers import protocol
 from grader.workers.runners import runs
-from grader.workers.student_code import StudentError, calling, load, type_name
+from grader.workers.student_code import StudentError, calling, load, type_name, uses_keras
 
 
 @runs("reshape", "normalize", "one_hot")
@@ -12,6 +13,8 @@ def array_step(step, folder, workdir, state):
     """Call the step's function on its input (steps.toml's `input`: the sample, then the program's inputs)."""
     import numpy as np
 
+    if uses_keras([step.name], folder):  # Imported before the file runs, forked or not: a setting it changes shows.
+        import_keras()
     function = load(folder, step)  # Its file runs once, as in the program, whatever it is called on.
     given = np.load(state["inputs"] / f"{step.input}.npy")
     returned = calling(function, step, given)
