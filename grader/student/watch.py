@@ -66,8 +66,8 @@ def watch(folder, options):
 def saves(folder, seen):
     """Each save in `folder` since `seen` (a snapshot): the names of the files it changed, added or removed, once
     they have stopped changing (an editor may write a file in several steps)."""
-    for _event in events(folder):
-        current = settled(folder)
+    for event in events(folder):
+        current = snapshot(folder) if event is not None else settled(folder)  # watchfiles waits for it itself.
         changed = sorted(name for name in set(current) | set(seen) if current.get(name) != seen.get(name))
         seen = current
         if changed:
@@ -89,7 +89,7 @@ def settled(folder):
 
 def events(folder):
     """Something may have changed in `folder` (or the notebook): the OS's file events, and a look each second
-    besides (a save made as the watching started); else every POLL seconds."""
+    besides (a save made as the watching started), each a set; else None every POLL seconds."""
     try:
         import watchfiles
     except ImportError:
