@@ -47,18 +47,11 @@ def grade(options, arrays=None, prestarted=None):
 def only_our_plugins():
     """Within: pytest loads only the plugins grade() gives it, none that happens to be installed (anyio's, a
     student's own): a third of a second saved, and nothing else in the grading."""
-    saved = os.environ.get(NO_AUTOLOAD)
-    os.environ[NO_AUTOLOAD] = "1"
-    try:
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
         yield
-    finally:
-        if saved is None:
-            os.environ.pop(NO_AUTOLOAD, None)
-        else:
-            os.environ[NO_AUTOLOAD] = saved
-
-
-NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 def run(options):

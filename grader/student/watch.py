@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +44,7 @@ def snapshot(folder):
 
 
 def watch(folder, options):
-    """Grade `folder` now and after each save, with checked `options` (GradingOptions), each time in a process of
-    its own."""
+    """Grade `folder` now and after each save, with `options` (GradingOptions), each time in a process of its own."""
     shown = folder if Path(folder).is_file() else f"{folder}/"
     print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
     from grader.data import ensure
@@ -76,8 +76,6 @@ def saves(folder, seen):
 
 def settled(folder):
     """snapshot(folder), once two looks SETTLE seconds apart agree (for a second at most)."""
-    import time
-
     current = snapshot(folder)
     for _look in range(int(1 / SETTLE)):
         time.sleep(SETTLE)
@@ -103,8 +101,6 @@ def events(folder):
             return
         except (OSError, RuntimeError):
             pass  # No events here (a file system without them): poll.
-    import time
-
     while True:  # saves() looks at the files each time.
         time.sleep(POLL)
         yield None
@@ -166,7 +162,7 @@ class Gradings:
     def __init__(self, options):
         from grader.workers.host import forking
 
-        self.options, self.context = options, None
+        self.context = None
         if forking():
             from grader.backend import runtime
             from grader.backend.quiet import QUIET_ENV

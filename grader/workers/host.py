@@ -174,12 +174,8 @@ class Prestarted:
     this process has not imported Keras itself."""
 
     def __init__(self, count, env, cwd):
-        self.ends, self.fds, kept = [], [], []
-        for _spec in range(count):
-            (stdin_read, stdin_write), (out_read, out_write), (err_read, err_write) = os.pipe(), os.pipe(), os.pipe()
-            self.ends.append((stdin_write, out_read, err_read))
-            self.fds.append([stdin_read, out_write, err_write])
-            kept += self.fds[-1]
+        self.ends, kept, sent = _pipes([{}] * count)
+        self.fds = [spec["fds"] for spec in sent]  # The workers' ends, as the host has them.
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "grader.workers.host", "warm"], cwd=cwd, env=env, stdin=subprocess.PIPE,
