@@ -20,7 +20,7 @@ import json, sys
 from grader.backend.runtime import import_keras
 keras = import_keras()
 from grader.data import load_split
-from grader.backend.reference import accuracy_of, prepared_training_set
+from grader.backend.reference import accuracy_of, prepared_test_images, prepared_training_set
 from solutions.build import build_model
 from solutions.compile import compile_model
 from solutions.fit import fit_model
@@ -30,7 +30,8 @@ for seed in json.loads(sys.argv[1]):
     keras.utils.set_random_seed(seed)
     model = compile_model(build_model())
     fit_model(model, x_train, y_train)
-    accuracy = accuracy_of(model.get_weights(), *load_split("test"))
+    images, labels = load_split("test")
+    accuracy = accuracy_of(model.get_weights(), prepared_test_images(images), labels)
     print(json.dumps({"seed": seed, "accuracy": accuracy}), flush=True)
 """
 

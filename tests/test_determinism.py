@@ -9,7 +9,7 @@ import pytest
 from conftest import SOLUTIONS, mnist_grade
 from variants import WRONG
 
-from grader.backend.reference import SHAPES, outputs_match
+from grader.backend.reference import SHAPES, accuracy_of, logits, outputs_match, prepared_test_images
 from grader.engine.workers import PROBE_SIZE
 
 
@@ -91,6 +91,23 @@ def test_wrong_shapes_or_no_outputs_fail(case):
     assert not outputs_match(weights[:2], probe, forward(weights, probe))
     assert not outputs_match(weights, probe, None)
     assert not outputs_match(weights, probe, forward(weights, probe)[:, :9])
+
+
+def test_the_accuracy_check_counts_each_test_image_once_in_its_chunks(case):
+    """accuracy_of computes 2,000 images at a time (the last chunk here is 1,001): the fraction is the one computed
+    at once, on the images as the seed scales them."""
+    weights, _ = case
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (5001, 28, 28), dtype=np.uint8)
+    inputs = prepared_test_images(images)
+    assert inputs.dtype == np.float64
+    assert np.array_equal(inputs, images.reshape(5001, 784).astype("float32") / 255)
+    predicted = np.argmax(logits(weights, inputs), axis=1)
+    labels = np.where(rng.random(5001) < 0.3, (predicted + 1) % 10, predicted)  # About 30 % labelled wrong.
+    expected = np.mean(labels == predicted)
+    assert 0.6 < expected < 0.8
+    assert accuracy_of(weights, inputs, labels) == expected
+    assert accuracy_of(weights, inputs, labels, chunk=len(inputs)) == expected
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.backend import reference as network
 from grader.course.i18n import _
 from grader.course.steps import SEED, STEPS, prerequisites
 from grader.data import SPLITS, DataError, load_split
@@ -73,6 +74,7 @@ class Session:
         self.options, self.arrays, self.prestarted = options, arrays, prestarted
         self.grade = Grade(str(options.shown_path or options.submission), options.shown_as)
         self.started, self.config, self.base = time.monotonic(), None, None
+        self._test_images = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config):
@@ -168,6 +170,13 @@ class Session:
             Path(self.options.json_file).write_text(
                 json.dumps(render.gradescope(self.grade), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.save()
+
+    def test_images(self):
+        """The test images as the trained model is tested on them (reference.prepared_test_images); made once, while
+        fit trains (StepRuns.result): the accuracy check then has only the network to compute."""
+        if self._test_images is None:
+            self._test_images = network.prepared_test_images(self.load("test")[0])
+        return self._test_images
 
     def load(self, split):
         """A split of MNIST; without the data nothing can be graded, so the session stops with exit code 2."""

@@ -52,6 +52,7 @@ class StepRuns:
                              options.sandboxed, options.limits.scratch_mb, options.step_timeout,
                              time.monotonic() + options.time_budget if options.time_budget else None)
         self.groups = [group for group in worker_groups() if set(wanted) & set(group)]
+        self.tested = "accuracy" in wanted  # The trained model is tested: its test set is made while it trains.
         self.workers, self.closing = {}, None
 
     def __enter__(self):
@@ -75,8 +76,9 @@ class StepRuns:
         session = self.session
         if not STEPS[step].trains:
             return self.workers[step].result(step, slow=self.still_running)
+        meanwhile = session.test_images if self.tested else None
         with terminal.training(session.config, session.streaming()) as watch:
-            return self.workers[step].result(step, watch)
+            return self.workers[step].result(step, watch, meanwhile=meanwhile)
 
     def still_running(self, step, seconds, limit):
         """Say that a step is still running; on a terminal only: a log read later needs no notice."""

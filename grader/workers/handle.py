@@ -43,6 +43,7 @@ from grader.workers.student_code import uses_keras
 from grader.workers.users import as_user, grader_environment, hand_over, with_absolute_folders, worker_user
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
+POLL = 0.1  # Seconds between looks at a worker that neither reports nor ends: a report or its end wakes at once.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one ends sooner).
 # How faulthandler starts a thread's stack (grader/workers/worker.py asks for it on SIGUSR1), and prints a frame.
 STACK_START = "(most recent call first):"
@@ -250,6 +251,7 @@ class Worker:
         self.clock = time.monotonic()  # When the step being waited for could start.
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
+        self.heard = threading.Event()  # Set when a report comes, or the reports' pipe ends.
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
 
     def _write_inputs(self, inputs):
@@ -287,23 +289,26 @@ class Worker:
         self._send(self.token)
         return self
 
-    def result(self, step, watch=None, slow=None):
+    def result(self, step, watch=None, slow=None, meanwhile=None):
         """The Run of `step`: its facts once the worker writes them, or why there are none.
 
         While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
-        and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds.
+        and slow(step, seconds, limit) once, when it has run STILL_RUNNING seconds; meanwhile() once, as it starts:
+        work of the grading's own that would otherwise wait until the step is done.
         """
         self._launched()
         if step not in self.runs:
             for earlier in self.steps[: self.steps.index(step) + 1]:
                 if earlier not in self.runs:
                     mine = earlier == step
-                    self.runs[earlier] = self._wait(earlier, watch if mine else None, slow if mine else None)
+                    self.runs[earlier] = self._wait(earlier, *((watch, slow, meanwhile) if mine else ()))
         return self.runs[step]
 
-    def _wait(self, step, watch=None, slow=None):
+    def _wait(self, step, watch=None, slow=None, meanwhile=None):
         if step in protocol.GATED:
             self._let_go()
+        if meanwhile is not None:
+            meanwhile()
         limit = self.shared.timeout or STEPS[step].timeout
         if self.shared.deadline is not None:  # Within the grading's time budget, so that it ends with a grade.
             limit = max(1, min(limit, int(self.shared.deadline - time.monotonic())))
@@ -311,6 +316,7 @@ class Worker:
         if self.unstarted:
             facts = {"status": "grader_error", "exception": self.unstarted}
         while facts is None:
+            self.heard.clear()  # Before looking: what comes after the look wakes the wait below.
             if step in self.reported:
                 facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
@@ -319,7 +325,7 @@ class Worker:
             elif time.monotonic() - self.clock > limit:
                 facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
             else:
-                time.sleep(0.01)
+                self.heard.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
                 if watch and time.monotonic() - watched > 0.25:
                     watched = time.monotonic()
                     watch(self.printed_text())
@@ -412,8 +418,10 @@ class Worker:
                     report = json.loads(line)
                     if report["token"] == self.token:
                         self.reported.setdefault(report["step"], report["facts"])  # A second report is ignored.
+                        self.heard.set()
                 except (ValueError, KeyError, TypeError):
                     pass  # Not the worker's writing.
+        self.heard.set()
 
     def _launched(self):
         """Wait until the worker is launched, when a thread launches it (start())."""

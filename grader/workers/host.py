@@ -51,11 +51,9 @@ def can_fork_workers():
 
 
 def preload():
-    """Import what workers use, Keras included, in a process they are forked from (a host, a batch's server)."""
-    from grader.backend.quiet import quiet
-
-    quiet()
-    import numpy  # noqa: F401
+    """Import what workers use, Keras included, in a process they are forked from (a host, a batch's server).
+    Keras first: it takes the longest, and a prestarted host is waited for until it has it."""
+    runtime.import_keras()
 
     import grader.backend.reference  # noqa: F401
     import grader.workers.student_code  # noqa: F401
@@ -63,8 +61,6 @@ def preload():
     from grader.workers.runners import runner
 
     runner("build")  # Every runner's module.
-
-    runtime.import_keras()
 
 
 class ForkedWorker:
