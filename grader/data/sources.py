@@ -92,23 +92,24 @@ def load_split(split, progress=None):
 KEPT = {}  # What ensure(keep=True) read, by where it looked: a batch's fork server reads MNIST once for all.
 
 
-def ensure(keys=tuple(ARRAYS), progress=None, keep=False):
+def ensure(keys=tuple(ARRAYS), progress=None, keep=False, offline=False):
     """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays).
 
     With keep, the answer is kept in this process, and a later call that would look in the same places
     gets it again (the processes forked from this one too) without reading and checking the files again.
+    `offline`: MNIST must be on this machine already (a cluster's compute node is often offline).
     """
     place = (os.environ.get("MNIST_DATA"), str(cache_file()), tuple(keys))
     if place in KEPT:
         return KEPT[place]
-    found = _ensure(keys, progress)
+    found = _ensure(keys, progress, offline)
     if keep:
         KEPT[place] = found
     return found
 
 
-def _ensure(keys, progress):
-    source = locate(progress)
+def _ensure(keys, progress, offline=False):
+    source = locate(progress, offline)
     try:
         return source, source.read(keys)
     except DataError as error:
@@ -116,12 +117,13 @@ def _ensure(keys, progress):
             raise
         _warn(_("the cache was damaged and is removed; fetching MNIST again. ({error})", error=error))
         cache_file().unlink(missing_ok=True)
-        source = locate(progress)
+        source = locate(progress, offline)
         return source, source.read(keys)
 
 
-def locate(progress=None):
-    """The first source that has MNIST; download into the cache when none has. Raises DataError."""
+def locate(progress=None, offline=False):
+    """The first source that has MNIST; download into the cache when none has, unless `offline`. Raises
+    DataError."""
     folder = os.environ.get("MNIST_DATA")
     if folder:
         folder = Path(folder)
@@ -138,6 +140,11 @@ def locate(progress=None):
             return Source(cache, _("the cache"), _("copied from Keras's cache, {path}", path=keras))
         except BadFile as bad:
             _warn(_("skipping Keras's cache: {path} {problem}.", path=keras, problem=bad))
+    if offline:
+        raise DataError(_("MNIST is not on this machine (not in {cache}, and MNIST_DATA is not set), and a shard never "
+                          "downloads it: compute nodes are often offline. Set MNIST_DATA to a folder with the four IDX "
+                          "files or mnist.npz that every node can read, or import a copy on each node once: "
+                          "mnist-grade data --from PATH.", cache=cache))
     with tempfile.TemporaryDirectory(dir=_cache_folder(), prefix=".download-") as scratch:
         arrays, used = download.fetch(Path(scratch), progress)
     save(arrays)

@@ -5,10 +5,17 @@ notebook. Each is graded by `mnist-grade` in a process of its own, with a wall-c
 limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, identical.txt, report.html (the
 class report, grader/instructor/report.py) and, per student, results.json (Gradescope's format) and
 feedback.txt (what the student would have seen). One broken entry never stops the batch.
+
+On a cluster, `--shard I/N` grades one share of the class into a shared RESULTS (each student's files only), and
+`--merge` then writes the class-wide files from what the shards stored, naming whoever has no result yet.
+Each stored file is written whole (a temporary file, then a rename): shards writing at once, or a shard started
+twice, never leave half a file.
 """
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import os
 import queue
@@ -24,6 +31,7 @@ from grader.backend import runtime
 from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS, STEPS
+from grader.data.files import write_whole
 from grader.engine import compiling, limits
 from grader.engine.limits import Limits
 from grader.engine.options import GradingOptions
@@ -51,6 +59,33 @@ CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 class BatchError(Exception):
     """The batch cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of `count` shares of a class (`--shard INDEX/COUNT`, INDEX from 0, as Slurm's array and Kubernetes'
+    completion index count): the students whose name hashes to INDEX. A student's share depends on their name alone,
+    so a student added or removed moves nobody else."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text):
+        """The Shard of "I/N"; ValueError saying what is wrong."""
+        index, slash, count = str(text).partition("/")
+        if not (slash and index.strip().isdigit() and count.strip().isdigit() and 0 <= int(index) < int(count)):
+            raise ValueError(_("--shard takes I/N, two whole numbers with 0 <= I < N (for example 0/4), not {given}.",
+                               given=text))
+        return cls(int(index), int(count))
+
+    def holds(self, student):
+        """Whether `student` (an entry's name) is in this share."""
+        digest = hashlib.sha256(student.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+    def __str__(self):
+        return f"{self.index}/{self.count}"
 
 
 def entries(folder):
@@ -136,6 +171,7 @@ class BatchSettings:
     force: bool = False  # Every entry again, not only those new or changed since they were graded.
     only: tuple | None = None  # Only these students, again.
     assignment: str = "MNIST"  # The assignment's column in canvas.csv.
+    shard: Shard | None = None  # Only this share of the class, and no class-wide file.
 
 
 @dataclass(frozen=True)
@@ -151,9 +187,9 @@ class Entry:
 
 def grade_all(folder, out, settings, progress=None, say=None):
     """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
-    with settings.force, or the students in settings.only); return the gradebook's rows (dicts of COLUMNS).
-    progress(total=N) is told how many there are to grade, progress() each one graded; say(text) what takes a
-    while before grading starts.
+    with settings.force, or the students in settings.only; of settings.shard's share alone, when it is set); return
+    the gradebook's rows (dicts of COLUMNS) of those students. progress(total=N) is told how many there are to
+    grade, progress() each one graded; say(text) what takes a while before grading starts.
 
     Every file is UTF-8, whatever the locale's encoding. Besides each student's files, `out` gets grades.csv (with
     a BOM, which Excel needs to read a CSV as UTF-8 rather than in the system's code page),
@@ -163,6 +199,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
     """
     out = Path(out)
     found = checked_entries(folder, settings.only)
+    if settings.shard is not None:
+        found = {student: path for student, path in found.items() if settings.shard.holds(student)}
     out.mkdir(parents=True, exist_ok=True)
     refused = {student: limits.refusal(path, settings.limits) for student, path in found.items()}  # Read once, here.
     entries = {student: Entry(student, path, fingerprint(path, refused[student])) for student, path in found.items()}
@@ -172,8 +210,15 @@ def grade_all(folder, out, settings, progress=None, say=None):
     shares = share_cores(settings.jobs or len(usable_cores()))
     warm_up(shares, settings, any(refused[entry.student] is None for entry in todo), say)
     grade_in_parallel(todo, out, settings, shares, progress)
-    write_gradebooks(out, found, entries, settings.assignment)
+    if settings.shard is None:
+        return write_gradebooks(out, found, settings.assignment)[0]
     return [stored["row"] for student in found if (stored := _stored(out / student))]
+
+
+def merge(folder, out, assignment="MNIST", progress=None):
+    """Write the class-wide files of `folder`'s students into `out` from the results the shards stored there, grading
+    nobody. Returns (the gradebook's rows, the students with no stored result: status "missing")."""
+    return write_gradebooks(Path(out), checked_entries(folder), assignment, progress)
 
 
 def due(entry, out, settings):
@@ -218,37 +263,66 @@ def grade_in_parallel(todo, out, settings, shares, progress=None):
                 progress()
 
 
-def write_gradebooks(out, found, entries, assignment):
-    """grades.csv, checks.csv, canvas.csv, identical.txt and report.html, from what is stored for each student of
-    `found`."""
-    rows, checks, students = [], [], []
-    for student in found:
+def write_gradebooks(out, students, assignment, progress=None):
+    """grades.csv, checks.csv, canvas.csv, identical.txt and report.html, from what is stored for each of `students`
+    (names; progress() is told each one read). A student with nothing stored is "missing": a row with empty points.
+    Returns (the rows, the missing students)."""
+    rows, checks, shown, groups, missing = [], [], [], {}, []
+    if progress:
+        progress(total=len(students))
+    with files_language():  # In the report, in the language asked for.
+        unstored = _("no result is stored: grade this student again (rerun their shard), then merge again")
+    for student in students:
         stored = _stored(out / student)
         if stored:
             rows.append(stored["row"])
             checks += stored["checks"]
-            students.append(report.Student.stored(stored, out / student))
+            shown.append(report.Student.stored(stored, out / student))
+            groups.setdefault(stored.get("fingerprint"), []).append(student)
+        else:
+            missing.append(student)
+            rows.append(render.gradebook_row(None, student, "missing"))
+            shown.append(report.Student(rows[-1], reason=unstored))
+        if progress:
+            progress()
     write_csv(out / "grades.csv", COLUMNS, rows)
     write_csv(out / "checks.csv", CHECK_COLUMNS, checks)
-    with open(out / "canvas.csv", "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow([*CANVAS_COLUMNS, assignment])
-        writer.writerows(["", "", "", row["student"], "", row["total"]] for row in rows)  # No grade: left blank.
-    groups = {}
-    for entry in entries.values():
-        groups.setdefault(entry.digest, []).append(entry.student)
-    identical = "".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1)
-    (out / "identical.txt").write_text(identical, encoding="utf-8")
+
+    def canvas(file):
+        with as_text(file, "utf-8") as text:
+            writer = csv.writer(text)
+            writer.writerow([*CANVAS_COLUMNS, assignment])
+            writer.writerows(["", "", "", row["student"], "", row["total"]] for row in rows)  # No grade: left blank.
+
+    write_whole(out / "canvas.csv", canvas)
+    groups.pop(None, None)  # An older row.json keeps no fingerprint.
+    write_whole(out / "identical.txt", "".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
     with files_language():  # The report's own texts, in the language asked for, whatever the console shows.
-        report.write_report(out / "report.html", students, assignment)
+        report.write_report(out / "report.html", shown, assignment)
+    return rows, missing
 
 
 def write_csv(path, columns, rows):
-    """A spreadsheet's CSV: UTF-8 with a BOM, one row per dict of `rows`."""
-    with open(path, "w", newline="", encoding="utf-8-sig") as file:
-        writer = csv.DictWriter(file, columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    """A spreadsheet's CSV, written whole: UTF-8 with a BOM, one row per dict of `rows`."""
+
+    def write(file):
+        with as_text(file, "utf-8-sig") as text:
+            writer = csv.DictWriter(text, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    write_whole(path, write)
+
+
+@contextlib.contextmanager
+def as_text(file, encoding):
+    """The open binary `file` as a CSV writer's text file in `encoding`; left open, all of it written, on leaving."""
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        yield text
+    finally:
+        text.flush()
+        text.detach()
 
 
 def _stored(folder):
@@ -270,21 +344,22 @@ def grade_one(entry, out, settings, cores=None):
     anything of it is copied or unpacked. Return (the row, the Grade or None when there is none: a bad zip, a
     refusal, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("results.json", "feedback.txt", "row.json"):
-        (out / stale).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
         os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
         status, printed, grade = graded_entry(entry, Path(scratch), settings, cores)
-        (out / "feedback.txt").write_text(printed, encoding="utf-8")
+    # Each file whole, row.json last: the merge reads it, and one from an older grading, its fingerprint another's,
+    # has the student graded again.
+    write_whole(out / "feedback.txt", printed)
     if grade is not None:
         with files_language():  # This thread's messages, in the language asked for.
             results = render.gradescope(grade)
-        (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_whole(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    else:
+        (out / "results.json").unlink(missing_ok=True)
     row = render.gradebook_row(grade, entry.student, status)
     checks = render.check_rows(grade, entry.student)
-    (out / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,
-                                              "grade": json.loads(grade.to_json()) if grade else None}),
-                                 encoding="utf-8")
+    write_whole(out / "row.json", json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,
+                                              "grade": json.loads(grade.to_json()) if grade else None}))
     return row, grade
 
 

@@ -1,7 +1,9 @@
 """The instructor's commands: `mnist-grade batch`, `gradescope`, `classroom50`, `actions` and `assign` (and
 `classroom`, retired), each declared by its add_NAME(commands) (grader/cli.py) beside what it runs."""
 
+import contextlib
 import sys
+import time
 from pathlib import Path
 
 from grader.course.i18n import _
@@ -9,7 +11,8 @@ from grader.engine.arguments import add_command, device_option, sandbox_option
 
 
 def add_batch(commands):
-    """`mnist-grade batch SUBMISSIONS --out RESULTS [--jobs N] [--force]`: grade a whole class."""
+    """`mnist-grade batch SUBMISSIONS --out RESULTS [--jobs N] [--force] [--shard I/N | --merge]`: grade a whole
+    class, on one machine or as the shards of a cluster's job array."""
     parser = add_command(commands, "batch", _(
         "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
     parser.add_argument("submissions", help=_("the folder with one entry per student"))
@@ -26,6 +29,13 @@ def add_batch(commands):
     parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
                         help=_("wall-clock limit per submission"))
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument("--shard", type=shard, metavar="I/N", help=_(
+        "grade only share I of N (0 <= I < N; a student's share depends on their name alone) into RESULTS, and no "
+        "class-wide file: one task of a cluster's job array. Then --merge."))
+    cluster.add_argument("--merge", action="store_true", help=_(
+        "grade nobody: write grades.csv, checks.csv, canvas.csv, identical.txt and report.html from the results the "
+        "shards stored in RESULTS, naming every student who has none"))
     device_option(parser)
     sandbox_option(parser, "auto")
     from grader.engine.limits import add_options
@@ -34,27 +44,84 @@ def add_batch(commands):
     parser.set_defaults(run=batch)
 
 
+def shard(text):
+    """argparse's type of --shard: a batch.Shard."""
+    import argparse
+
+    from grader.instructor.batch import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def batch(args):
     """Grade the class: once the folder, the students asked for, the machine's settings and MNIST are known to be
-    good (each once, rather than as every student's error), then every entry, with a progress bar."""
+    good (each once, rather than as every student's error), then every entry, with a progress bar. A shard grades its
+    share only, never downloading MNIST; --merge grades nobody."""
+    if args.merge:
+        return merge(args)
     settings = batch_settings(args)
     if settings is None:
         return 2
     from grader.data import ensure
     from grader.engine.grading import fetch_data
 
-    code, _found = fetch_data(lambda bar: ensure(progress=bar))  # Fetch MNIST once, not once per student.
+    # Fetch MNIST once, not once per student; a shard on a compute node, often offline, only finds it.
+    code, _found = fetch_data(lambda bar: ensure(progress=bar, offline=settings.shard is not None))
     if code:
         return code
-    rows = grade_with_a_bar(args.submissions, args.out, settings)
-    counts = {status: sum(row["status"] == status for row in rows)
-              for status in ("graded", "error", "timeout", "memory")}
-    print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory.",
-            count=len(rows), path=Path(args.out) / "grades.csv", **counts))
+    with shown_progress(_("grading")) as progress:
+        from grader.instructor.batch import grade_all
+
+        rows = grade_all(args.submissions, args.out, settings, progress=progress,
+                         say=lambda text: print(text, file=sys.stderr))
+    counts = counted(rows)
+    if settings.shard is None:
+        print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over "
+                "memory.", count=len(rows), path=Path(args.out) / "grades.csv", **counts))
+    else:
+        print(_("Shard {shard}: {count} submissions stored in {path}: {graded} graded, {error} errors, {timeout} "
+                "timeouts, {memory} over memory.", shard=settings.shard, count=len(rows), path=args.out, **counts))
     failed = [row["student"] for row in rows if row["status"] != "graded"]
     if failed:
         print(_("Not graded in full: {students} (their feedback.txt says why).", students=", ".join(failed)))
+    if settings.shard is not None:
+        print(_("Once every shard is done: mnist-grade batch {submissions} --out {out} --merge",
+                submissions=args.submissions, out=args.out))
     return 0
+
+
+def merge(args):
+    """`batch --merge`: the class-wide files from the stored results; exit 1, naming them, while a student has none."""
+    from grader.instructor.batch import BatchError
+    from grader.instructor.batch import merge as merged
+
+    if not Path(args.submissions).is_dir():
+        print("mnist-grade batch: " + _("There is no folder {path}.", path=args.submissions), file=sys.stderr)
+        return 2
+    try:
+        with shown_progress(_("merging")) as progress:
+            rows, missing = merged(args.submissions, args.out, args.assignment, progress)
+    except BatchError as error:
+        print("mnist-grade batch: " + str(error), file=sys.stderr)
+        return 2
+    print(_("{count} submissions in {path}: {graded} graded, {error} errors, {timeout} timeouts, {memory} over memory, "
+            "{missing} missing.", count=len(rows), path=Path(args.out) / "grades.csv", **counted(rows)))
+    if missing:
+        print("mnist-grade batch: " + _(
+            "no stored result for {count} students: {students}. Their shards did not finish: run them again (or "
+            "`mnist-grade batch --only` them), then merge again.", count=len(missing), students=", ".join(missing)),
+            file=sys.stderr)
+        return 1
+    return 0
+
+
+def counted(rows):
+    """How many `rows` have each status a batch gives."""
+    return {status: sum(row["status"] == status for row in rows)
+            for status in ("graded", "error", "timeout", "memory", "missing")}
 
 
 def batch_settings(args):
@@ -78,24 +145,49 @@ def batch_settings(args):
         say(str(error))
         return None
     return BatchSettings(args.timeout, args.memory, from_args(args), settled.device, settled.sandboxed, args.jobs,
-                         args.force, tuple(args.only) if args.only else None, args.assignment)
+                         args.force, tuple(args.only) if args.only else None, args.assignment, args.shard)
 
 
-def grade_with_a_bar(submissions, out, settings):
-    """grade_all(), with a progress bar on stderr; its rows."""
+@contextlib.contextmanager
+def shown_progress(label):
+    """A progress(total=None) to call with the count of the work, then once per piece done: a bar on stderr where it
+    is a terminal; elsewhere (a Slurm log, `kubectl logs`) a line such as "grading 40/400" every tenth of the work and
+    at least every minute, so that a log says how far it is."""
     from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield LoggedProgress(label)
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from grader.instructor.batch import grade_all
-
-    with Progress(TextColumn(_("grading")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True)) as bar:
-        task = bar.add_task("batch", total=None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task(label, total=None)
 
         def progress(total=None):
             bar.update(task, total=total) if total is not None else bar.advance(task)
 
-        return grade_all(submissions, out, settings, progress=progress, say=lambda text: print(text, file=sys.stderr))
+        yield progress
+
+
+class LoggedProgress:
+    """shown_progress()'s lines for a log."""
+
+    EVERY = 60  # Seconds: a line at least this often.
+
+    def __init__(self, label):
+        self.label, self.total, self.done, self.said = label, None, 0, time.monotonic()
+
+    def __call__(self, total=None):
+        if total is not None:
+            self.total = total
+            return
+        self.done += 1
+        step = max(1, (self.total or 0) // 10)
+        if self.done % step == 0 or self.done == self.total or time.monotonic() - self.said >= self.EVERY:
+            self.said = time.monotonic()
+            print(f"{self.label} {self.done}/{self.total if self.total is not None else '?'}", file=sys.stderr,
+                  flush=True)
 
 
 def add_gradescope(commands):
