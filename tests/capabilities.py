@@ -74,6 +74,12 @@ def _locales():
     return None
 
 
+def _slurm():
+    import slurm
+
+    return slurm.why_unavailable()
+
+
 # Each capability, and why it is missing here (None when it is not).
 CAPABILITIES = {
     "sandbox": _sandbox,
@@ -86,6 +92,8 @@ CAPABILITIES = {
     "actionlint": _actionlint,
     "root": _root,
     "locales": _locales,  # A non-UTF-8 locale (zh_CN.GBK, as on Chinese Windows) made with localedef.
+    "slurm": _slurm,  # A one-node cluster of Debian's slurm-wlm and munge, started as root (tests/slurm.py).
+    "kubernetes": lambda: _modules("test", "kubernetes_validate"),
 }
 
 

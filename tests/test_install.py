@@ -57,7 +57,9 @@ def test_the_wheel_carries_the_course_and_no_answers(wheel):
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"grader/course/steps.toml", "grader/course/zh.toml", "grader/checks/test_fit.py"} <= set(names)
+    assert {"grader/course/steps.toml", "grader/course/zh.toml", "grader/checks/test_fit.py",
+            "grader/instructor/template-slurm.sh", "grader/instructor/template-kubernetes.yaml",
+            "grader/instructor/template-parallel.sh"} <= set(names)  # A pip-installed grader has the templates.
     assert {f"grader/course/stubs/{step.file}" for step in FILE_STEPS} <= set(names)
     assert [name for name in names if name.startswith("solutions/") or name.startswith("exercises/")] == []
     stub = zipfile.ZipFile(wheel).read("grader/course/stubs/reshape.py").decode()

@@ -36,6 +36,12 @@ def add_batch(commands):
     cluster.add_argument("--merge", action="store_true", help=_(
         "grade nobody: write grades.csv, checks.csv, canvas.csv, identical.txt and report.html from the results the "
         "shards stored in RESULTS, naming every student who has none"))
+    from grader.instructor.clusters import TEMPLATES
+
+    cluster.add_argument("--template", choices=TEMPLATES, help=_(
+        "grade nobody: print a job script (slurm, parallel) or manifest (kubernetes) that grades the class as --shards "
+        "shards of --jobs cores each (default 4), then merges them"))
+    parser.add_argument("--shards", type=int, metavar="N", help=_("with --template: how many shards"))
     device_option(parser)
     sandbox_option(parser, "auto")
     from grader.engine.limits import add_options
@@ -62,6 +68,8 @@ def batch(args):
     share only, never downloading MNIST; --merge grades nobody."""
     if args.merge:
         return merge(args)
+    if args.template:
+        return template(args)
     settings = batch_settings(args)
     if settings is None:
         return 2
@@ -115,6 +123,40 @@ def merge(args):
             "`mnist-grade batch --only` them), then merge again.", count=len(missing), students=", ".join(missing)),
             file=sys.stderr)
         return 1
+    return 0
+
+
+def template(args):
+    """`batch --template KIND --shards N`: the filled-in template on stdout; exit 2, saying why, when it cannot be."""
+    from grader.engine.limits import Limits, from_args
+    from grader.instructor.batch import BatchError, entries
+    from grader.instructor.clusters import Cluster, TemplateError, render
+
+    def say(text):
+        print("mnist-grade batch: " + text, file=sys.stderr)
+
+    if not Path(args.submissions).is_dir():
+        say(_("There is no folder {path}.", path=args.submissions))
+        return 2
+    if not args.shards or args.shards < 1:
+        say(_("--template needs --shards N, how many shards to grade the class in (1 or more)."))
+        return 2
+    options = ["--timeout", f"{args.timeout:g}", "--memory", str(args.memory), "--sandbox", args.sandbox]
+    options += ["--device", args.device] if args.device else []
+    default, given = Limits(), from_args(args)
+    for flag, name in (("--max-size", "size_mb"), ("--max-files", "files"), ("--max-ratio", "ratio"),
+                       ("--max-scratch", "scratch_mb")):
+        if getattr(given, name) != getattr(default, name):
+            options += [flag, f"{getattr(given, name):g}"]
+    language = ["--lang", args.lang] if args.lang else []
+    try:
+        cluster = Cluster(args.template, Path(args.submissions).resolve(), Path(args.out).resolve(), args.shards,
+                          len(entries(args.submissions)), args.jobs or 4, args.timeout, args.memory,
+                          (*options, *language), ("--assignment", args.assignment, *language))
+        print(render(cluster), end="")
+    except (BatchError, TemplateError) as error:
+        say(str(error))
+        return 2
     return 0
 
 
