@@ -188,7 +188,7 @@ def test_the_slurm_script_grades_as_one_machine_and_a_cancelled_shard_is_named_t
                         600, f"job {job} to end")
 
     def same(out):
-        for name in ("grades.csv", "checks.csv", "canvas.csv", "identical.txt"):
+        for name in ("grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv"):
             assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
     out = tmp_path / "results"

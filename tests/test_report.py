@@ -1,6 +1,7 @@
 """report.html, a batch's class report: the numbers it shows for a known class, names and messages that stay text,
 Chinese with --lang zh, and a page that a browser shows without errors, network or horizontal scrolling."""
 
+import csv
 import json
 import re
 from html import escape, unescape
@@ -94,7 +95,7 @@ def test_the_report_shows_the_class_numbers():
     assert "<li>mean total 72.2, median total 80.0 (of 5 with a total)</li>" in page  # ann, ben, cat, dan, eve.
     found = sections(page)
     assert list(found) == ["Distribution of totals", "Pass rate by step", "Pass rate by check", "Most common failures",
-                           "Not graded in full", "Test accuracy"]
+                           "Not graded in full", "Test accuracy", "Roster"]
     assert bars(found["Distribution of totals"]) == {
         "0–9": 0, "10–19": 0, "20–29": 1, "30–39": 0, "40–49": 0, "50–59": 0, "60–69": 1, "70–79": 0, "80–89": 1,
         "90–100": 2}
@@ -118,6 +119,20 @@ def test_the_report_shows_the_class_numbers():
     assert "lowest 0.9612, median 0.9781, highest 0.9802; 3 trained a model" in accuracy
     assert {label: count for label, count in bars(accuracy).items() if count} == {"0.960": 1, "0.975": 1, "0.980": 1}
     assert len(bars(accuracy)) == 20  # 0.900 to 1.000 by 0.005: nobody below, so no bin below.
+    # Everyone, full marks included, each name a link to their feedback.txt; no grade, no points.
+    assert roster(found["Roster"]) == [
+        ['<a href="ann/feedback.txt">ann</a>', "graded", "100", "10", "10", "10", "20", "15", "15", "20"],
+        ['<a href="ben/feedback.txt">ben</a>', "graded", "80", "10", "10", "10", "20", "15", "15", "0"],
+        ['<a href="cat/feedback.txt">cat</a>', "graded", "93", "3", "10", "10", "20", "15", "15", "20"],
+        ['<a href="dan/feedback.txt">dan</a>', "graded", "23", "3", "10", "10", "0", "0", "0", "0"],
+        ['<a href="eve/feedback.txt">eve</a>', "timeout", "65", "10", "10", "10", "20", "15", "0", "0"],
+        ['<a href="fay/feedback.txt">fay</a>', "error", "", "", "", "", "", "", "", ""]]
+
+
+def roster(html):
+    """The roster's rows: each cell's HTML (the roster writes no closing tags)."""
+    body = html.partition("<tbody>\n")[2].partition("\n</tbody>")[0]
+    return [row.split("<td>")[1:] for row in body.split("\n")]
 
 
 def test_the_page_is_self_contained_and_names_and_messages_stay_text():
@@ -142,6 +157,22 @@ def test_many_students_and_messages_are_cut_short():
     assert found[0] == ["12", "reshape", "expected uint8, got float64",
                         "s00, s01, s02, s03, s04, s05, s06, s07, s08, s09 and 2 more"]
     assert found[1] == ["1", "build", "mistake 0", "t00"]
+    many = [student(f"u{i:04}", a_grade(dtype=DTYPE)) for i in range(2350)]
+    assert rows(sections(report.html(many))["Most common failures"])[0] == [
+        "2,350", "reshape", "expected uint8, got float64", "u0000, u0001, u0002, u0003, u0004, u0005, u0006, u0007, "
+        "u0008, u0009 and 2,340 more"]
+    every = report.failure_rows(same + others + many)  # failures.csv: every student of every message.
+    assert len(every) == 12 + 2350 + 20 and every[0] == {
+        "step": "reshape", "message": "expected uint8, got float64", "count": 2362, "student": "s00"}
+    assert every[-1] == {"step": "build", "message": "mistake 9", "count": 1, "student": "t09"}
+
+
+def test_a_long_list_of_students_not_graded_in_full_is_cut_short():
+    page = report.html([student(f"x{i:03}", None, "error", BAD_ZIP) for i in range(150)])
+    found = sections(page)
+    assert len(rows(found["Not graded in full"])) == 100
+    assert "…and 50 more: the roster below shows every student&#x27;s status." in found["Not graded in full"]
+    assert len(roster(found["Roster"])) == 150
 
 
 def test_one_mistake_in_each_student_s_own_file_is_one_row():
@@ -184,7 +215,7 @@ def test_the_report_is_in_chinese_with_lang_zh(monkeypatch):
     assert '<html lang="zh-CN">' in page
     assert list(sections(page)) == [chinese[heading] for heading in (
         "Distribution of totals", "Pass rate by step", "Pass rate by check", "Most common failures",
-        "Not graded in full", "Test accuracy")]
+        "Not graded in full", "Test accuracy", "Roster")]
     assert "<li>6 份提交</li>" in page and "72.2" in page and "80.0" in page
     assert escape(chinese["reshape keeps the pixels' dtype (uint8)"]) in page
     assert "60.0% · 5 人中 3 人" in page and "0.9781" in page
@@ -207,6 +238,8 @@ def test_the_batch_writes_the_report_from_what_it_stored(tmp_path):
         (out / name / "row.json").write_text(json.dumps({"row": row, "checks": checks, "fingerprint": name, **extra}))
         (out / name / "feedback.txt").write_text(feedback)
     assert write_gradebooks(out, list(stored), "MNIST 2")[1] == []  # Nobody missing.
+    with open(out / "failures.csv", encoding="utf-8-sig") as file:
+        assert list(csv.reader(file)) == [["step", "message", "count", "student"]]  # Ann passed; the rest no failure.
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<title>MNIST 2: class report</title>" in page and "<li>3 submissions</li>" in page
     found = sections(page)

@@ -13,7 +13,7 @@ from conftest import EXERCISES, ROOT, copy, grades, mnist_grade
 from grader.instructor.batch import Shard
 
 NAMES = [f"student{number:03d}" for number in range(200)]
-CLASS_FILES = ["grades.csv", "checks.csv", "canvas.csv", "identical.txt", "report.html"]
+CLASS_FILES = ["grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv", "report.html"]
 
 
 def test_a_students_shard_depends_on_their_name_alone():
@@ -114,7 +114,7 @@ def test_shards_then_the_merge_make_the_single_machine_gradebook(tmp_path):
                                                              "submissions stored"), again.stdout
     assert mnist_grade("batch", str(class_), "--out", str(out), "--merge").returncode == 0
     assert mnist_grade("batch", str(class_), "--out", str(whole)).returncode == 0
-    for name in ["grades.csv", "checks.csv", "canvas.csv", "identical.txt"]:
+    for name in ["grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv"]:
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
     assert (out / "identical.txt").read_text() == "s5 s6\n"
     assert json.loads((out / "bob" / "results.json").read_text())["score"] == 0

@@ -2,9 +2,9 @@
 
 Each entry of SUBMISSIONS is one student's work: a folder with the six files, a .zip of one, or a
 notebook. Each is graded by `mnist-grade` in a process of its own, with a wall-clock and a memory
-limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, identical.txt, report.html (the
-class report, grader/instructor/report.py) and, per student, results.json (Gradescope's format) and
-feedback.txt (what the student would have seen). One broken entry never stops the batch.
+limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv,
+report.html (the class report, grader/instructor/report.py) and, per student, results.json (Gradescope's format)
+and feedback.txt (what the student would have seen). One broken entry never stops the batch.
 
 On a cluster, `--shard I/N` grades one share of the class into a shared RESULTS (each student's files only), and
 `--merge` then writes the class-wide files from what the shards stored, naming whoever has no result yet.
@@ -194,8 +194,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
     Every file is UTF-8, whatever the locale's encoding. Besides each student's files, `out` gets grades.csv (with
     a BOM, which Excel needs to read a CSV as UTF-8 rather than in the system's code page),
     checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
-    settings.assignment), identical.txt (groups of byte-identical submissions) and report.html (the class report:
-    grader/instructor/report.py).
+    settings.assignment), identical.txt (groups of byte-identical submissions), failures.csv (each failure message
+    with every student who got it) and report.html (the class report: grader/instructor/report.py).
     """
     out = Path(out)
     found = checked_entries(folder, settings.only)
@@ -264,7 +264,8 @@ def grade_in_parallel(todo, out, settings, shares, progress=None):
 
 
 def write_gradebooks(out, students, assignment, progress=None):
-    """grades.csv, checks.csv, canvas.csv, identical.txt and report.html, from what is stored for each of `students`
+    """grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv (every failure message and the students who
+    got it) and report.html, from what is stored for each of `students`
     (names; progress() is told each one read). A student with nothing stored is "missing": a row with empty points.
     Returns (the rows, the missing students)."""
     rows, checks, shown, groups, missing = [], [], [], {}, []
@@ -298,6 +299,7 @@ def write_gradebooks(out, students, assignment, progress=None):
     groups.pop(None, None)  # An older row.json keeps no fingerprint.
     write_whole(out / "identical.txt", "".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
     with files_language():  # The report's own texts, in the language asked for, whatever the console shows.
+        write_csv(out / "failures.csv", report.FAILURE_COLUMNS, report.failure_rows(shown))
         report.write_report(out / "report.html", shown, assignment)
     return rows, missing
 

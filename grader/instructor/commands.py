@@ -34,8 +34,8 @@ def add_batch(commands):
         "grade only share I of N (0 <= I < N; a student's share depends on their name alone) into RESULTS, and no "
         "class-wide file: one task of a cluster's job array. Then --merge."))
     cluster.add_argument("--merge", action="store_true", help=_(
-        "grade nobody: write grades.csv, checks.csv, canvas.csv, identical.txt and report.html from the results the "
-        "shards stored in RESULTS, naming every student who has none"))
+        "grade nobody: write grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv and report.html from the "
+        "results the shards stored in RESULTS, naming every student who has none"))
     from grader.instructor.clusters import TEMPLATES
 
     cluster.add_argument("--template", choices=TEMPLATES, help=_(

@@ -3,7 +3,8 @@
 write_gradebooks (grader/instructor/batch.py) writes it from what is stored for each student: the gradebook row,
 the Grade when there is one, and why a submission was not graded in full. The page shows, in order, how many
 submissions there are and how they scored, the distribution of the totals, each step's and each check's pass rate,
-the most common failure messages, the students not graded in full and the test accuracies of those who trained.
+the most common failure messages (every one in failures.csv beside it), the students not graded in full, the test
+accuracies of those who trained, and the roster: every student's total and marks, with a link to their feedback.
 
 The page is one self-contained file: its style is inline, its charts are SVG drawn here, it has no script and loads
 nothing, so it opens offline and prints as it shows. Its texts are in the instructor's language (--lang), its
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from statistics import mean, median
+from urllib.parse import quote
 
 from grader.course.i18n import _, lang
 from grader.course.steps import ACCURACY_BAR, STEPS
@@ -23,6 +25,8 @@ from grader.results.grade import Grade
 
 TOP_FAILURES = 15  # The failure messages shown, the most common first.
 NAMES_SHOWN = 10  # The students named for one failure message; the others are counted.
+NOT_GRADED_SHOWN = 100  # The students not graded in full listed with why; the roster shows every status.
+FAILURE_COLUMNS = ["step", "message", "count", "student"]  # failures.csv: one row per failure and student.
 # The accuracy histogram has fixed bins of 0.005 from 0.900 to 1.000, and one bin below them, shown only when a
 # model falls there. Fixed bins keep two classes' charts comparable and put the pass mark (0.97) on an edge, and
 # every reference run lies within 0.97-0.99 (steps.toml), so the bins are fine where the grades are decided; a
@@ -46,7 +50,7 @@ th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom:
 thead th, tr.step th { font-weight: 600; background: #f6f8fa; }
 tbody th { font-weight: normal; }
 tr { break-inside: avoid; page-break-inside: avoid; }
-.num { text-align: right; font-variant-numeric: tabular-nums; }
+.num, .roster td:nth-child(n+3) { text-align: right; font-variant-numeric: tabular-nums; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em; }
 svg.chart { display: block; width: 100%; height: auto; margin: 8px 0; }
 svg.meter { display: block; width: 100%; height: 12px; margin-top: 6px; }
@@ -113,7 +117,7 @@ def html(students, assignment="MNIST"):
     """The class report of `students` (Student), for `assignment`: a whole HTML page, as a string."""
     title = escape(_("{assignment}: class report", assignment=assignment))
     sections = [header(students, title), totals(students), pass_rates(students), failures(students),
-                not_graded(students), accuracies(students)]
+                not_graded(students), accuracies(students), roster(students)]
     return "\n".join([
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang() == "zh" else "en"}">',
@@ -198,24 +202,35 @@ def meter(share):
             "</svg>")
 
 
-def failures(students):
-    """The most common failure messages of failed checks (not those skipped or stopped): by step and first line of
-    the message, the most students first, then in step order; each with the students who got it."""
+def failure_groups(students):
+    """The failure messages of failed checks (not those skipped or stopped), by step and first line of the message:
+    [((step, message), [student names])], the most students first, then in step order."""
     groups = {}
     for student in students:
         for check in student.grade.checks if student.grade else ():
             if check.outcome == "failed":
-                names = groups.setdefault((check.step, common(student.grade, check)), [])
-                if student.name not in names:
-                    names.append(student.name)
-    if not groups:
+                names = groups.setdefault((check.step, common(student.grade, check)), {})
+                names[student.name] = True
+    return sorted(((key, list(names)) for key, names in groups.items()),
+                  key=lambda item: (-len(item[1]), list(STEPS).index(item[0][0]), item[0][1]))
+
+
+def failure_rows(students):
+    """failures.csv's rows (FAILURE_COLUMNS): every failure message and every student who got it."""
+    return [{"step": step, "message": message, "count": len(names), "student": name}
+            for (step, message), names in failure_groups(students) for name in names]
+
+
+def failures(students):
+    """The most common failure messages, each with how many students got it and the first of them."""
+    top = failure_groups(students)
+    if not top:
         return section(_("Most common failures"), note(_("No check failed.")))
-    top = sorted(groups.items(), key=lambda item: (-len(item[1]), list(STEPS).index(item[0][0]), item[0][1]))
-    rows = [f"<tr><td>{len(names)}</td><td><code>{escape(step)}</code></td><td>{escape(message)}</td>"
+    rows = [f"<tr><td>{len(names):,}</td><td><code>{escape(step)}</code></td><td>{escape(message)}</td>"
             f"<td>{escape(named(names))}</td></tr>" for (step, message), names in top[:TOP_FAILURES]]
     head = table_head([(_("count"), 9), (_("step"), 13), (_("message"), 44), (_("students"), 34)])
-    explained = note(_("Failed checks grouped by step and message, the most common first (at most {count}).",
-                       count=TOP_FAILURES))
+    explained = note(_("Failed checks grouped by step and message, the most common first (at most {count}); every "
+                       "one, with every student, is in failures.csv beside this page.", count=TOP_FAILURES))
     return section(_("Most common failures"), explained + f"<table>{head}\n<tbody>\n" + "\n".join(rows)
                    + "\n</tbody></table>")
 
@@ -234,7 +249,7 @@ def named(names):
     """The first NAMES_SHOWN of `names`, and how many more there are."""
     shown = ", ".join(names[:NAMES_SHOWN])
     more = len(names) - NAMES_SHOWN
-    return shown + " " + _("and {count} more", count=more) if more > 0 else shown
+    return shown + " " + _("and {count} more", count=f"{more:,}") if more > 0 else shown
 
 
 def not_in_full(student):
@@ -260,7 +275,30 @@ def not_graded(students):
     if not rows:
         return section(_("Not graded in full"), note(_("Every submission was graded in full.")))
     head = table_head([(_("student"), 24), (_("status"), 14), (_("why"), 62)])
-    return section(_("Not graded in full"), f"<table>{head}\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+    hidden = len(rows) - NOT_GRADED_SHOWN
+    more = note(_("…and {count} more: the roster below shows every student's status.", count=f"{hidden:,}")) \
+        if hidden > 0 else ""
+    return section(_("Not graded in full"), f"<table>{head}\n<tbody>\n" + "\n".join(rows[:NOT_GRADED_SHOWN])
+                   + "\n</tbody></table>" + more)
+
+
+def roster(students):
+    """Every student, by name: their status, total and each step's mark, and a link to their feedback.txt (beside
+    this page, in their folder). Rows are written lean (no closing tags, which HTML lets a table row and cell omit):
+    a class of 10,000 stays a page of a few MB."""
+    head = table_head([(_("student"), 22), (_("status"), 10), (_("total"), 8),
+                       *((step, round(60 / len(STEPS), 2)) for step in STEPS)])
+    rows = []
+    for student in sorted(students, key=lambda student: student.name):
+        row, name = student.row, escape(student.name)
+        if row["status"] != "missing":  # A missing student has no folder yet.
+            name = f'<a href="{escape(quote(student.name))}/feedback.txt">{name}</a>'
+        marks = "".join(f"<td>{escape(str(row.get(step, '')))}" for step in STEPS)
+        rows.append(f"<tr><td>{name}<td>{escape(str(row['status']))}<td>{escape(str(row['total']))}{marks}")
+    explained = note(_("Every student by name: their status, total and the points of each step; the name opens what "
+                       "they were shown, feedback.txt."))
+    return section(_("Roster"), explained + f'<table class="roster">{head}\n<tbody>\n' + "\n".join(rows)
+                   + "\n</tbody></table>")
 
 
 def table_head(columns):
