@@ -74,6 +74,16 @@ def _locales():
     return None
 
 
+def _parallel():
+    import shutil
+    import subprocess
+
+    found = shutil.which("parallel")
+    if found and "GNU parallel" in subprocess.run([found, "--version"], capture_output=True, text=True).stdout:
+        return None
+    return "GNU parallel is not installed (Debian, Ubuntu: apt install parallel; moreutils' parallel is another tool)"
+
+
 def _slurm():
     import slurm
 
@@ -94,6 +104,7 @@ CAPABILITIES = {
     "locales": _locales,  # A non-UTF-8 locale (zh_CN.GBK, as on Chinese Windows) made with localedef.
     "slurm": _slurm,  # A one-node cluster of Debian's slurm-wlm and munge, started as root (tests/slurm.py).
     "kubernetes": lambda: _modules("test", "kubernetes_validate"),
+    "parallel": _parallel,  # GNU parallel, which the parallel template runs (here on this machine alone, `:`).
 }
 
 

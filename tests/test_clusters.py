@@ -124,6 +124,31 @@ def test_the_kubernetes_manifest_validates_and_its_commands_grade_here(tmp_path)
     assert merged.stdout.startswith(f"3 submissions in {course / 'results' / 'grades.csv'}: 1 graded, 2 errors")
 
 
+@pytest.mark.slow
+@pytest.mark.needs("parallel")
+def test_the_parallel_script_grades_the_shards_on_its_hosts_then_merges(tmp_path):
+    """The script --template parallel prints, run as it is with HOSTS listing this machine (`:`, no ssh): GNU parallel
+    runs each shard, the merge writes the gradebook a single-machine batch writes."""
+    class_ = tmp_path / "class"
+    copy(EXERCISES, class_ / "bob")
+    (class_ / "frank.zip").write_bytes(b"not a zip")
+    (class_ / "erin").mkdir()
+    script, hosts = tmp_path / "grade.sh", tmp_path / "hosts.txt"
+    script.write_text(template("parallel", class_, tmp_path / "results", "--shards", "3", "--sandbox", "off"))
+    hosts.write_text(":\n")
+    graded = subprocess.run(["bash", str(script)], env={**os.environ, "HOME": str(tmp_path), "HOSTS": str(hosts)},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    assert graded.stdout == (f"3 submissions in {tmp_path / 'results' / 'grades.csv'}: 1 graded, 2 errors, 0 timeouts, "
+                             "0 over memory, 0 missing.\n")
+    log = (tmp_path / "results" / "logs" / "parallel.log").read_text().splitlines()
+    assert len(log) == 4 and all(line.split("\t")[6] == "0" for line in log[1:])  # Three shards, each exit 0.
+    whole = tmp_path / "whole"
+    assert mnist_grade("batch", str(class_), "--out", str(whole), "--sandbox", "off").returncode == 0
+    for name in ("grades.csv", "checks.csv", "canvas.csv", "failures.csv"):
+        assert (tmp_path / "results" / name).read_bytes() == (whole / name).read_bytes(), name
+
+
 def wait_for(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

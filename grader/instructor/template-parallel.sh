@@ -20,6 +20,6 @@ mkdir -p "$results/logs"
 # The shard's command as the remote shell reads it: each path quoted once more.
 shard=$(printf '%q ' "$python" -P -m grader.cli batch "$submissions" --out "$results")
 logs=$(printf '%q' "$results/logs")
-seq 0 $((shards - 1)) | parallel --sshloginfile "$hosts" --jobs 1 --retries 3 --halt never --env MNIST_DATA \
+seq 0 $((shards - 1)) | parallel --will-cite --sshloginfile "$hosts" --jobs 1 --retries 3 --halt never --env MNIST_DATA \
     --joblog "$results/logs/parallel.log" "$shard --shard {}/$shards @@options > $logs/shard-{}.log 2>&1"
 exec "$python" -P -m grader.cli batch "$submissions" --out "$results" --merge @@merge_options
