@@ -327,18 +327,42 @@ def traversable_by_others(path):
 
 def seen_by_others(paths):
     """bubblewrap options that let any user reach `paths` read-only, where a folder above one lets only its owner in:
-    that folder becomes an empty tmpfs, and the first folder below it on the way to the path is bound back."""
-    options = []
+    that folder becomes an empty tmpfs, once, and each folder below it on the way to a path is bound back, once (a
+    second tmpfs would hide the binds made in the first); deeper such folders get the same, inside."""
+    options, emptied, bound = [], set(), set()
     for path in sorted(set(map(os.path.realpath, paths))):
         parts = Path(path).parts
         for depth in range(1, len(parts)):
             above, below = Path(*parts[:depth]), Path(*parts[:depth + 1])
-            if not traversable_by_others(above):
-                if ["--tmpfs", str(above)] != options[-4:-2]:
-                    options += ["--tmpfs", str(above)]
+            if traversable_by_others(above):
+                continue
+            if above not in emptied:
+                options += ["--tmpfs", str(above)]
+                emptied.add(above)
+            if below not in bound:
                 options += ["--ro-bind", str(below), str(below)]
-                break
+                bound.add(below)
     return options
+
+
+def test_folders_only_root_enters_are_emptied_once_and_each_path_bound_back():
+    """The clone in a folder only root can enter, as `mktemp -d` makes it: one tmpfs over it, every path in it bound
+    back, and a private folder deeper in one of them emptied and bound the same way."""
+    base = Path(tempfile.mkdtemp())  # In /tmp: pytest's own folder is one only root enters.
+    try:
+        os.chmod(base, 0o755)
+        private = base / "private"
+        secret = private / "data" / "secret"
+        for folder in (private / "clone" / ".venv", secret / "mnist"):
+            folder.mkdir(parents=True)
+        for folder in (private, secret):
+            os.chmod(folder, 0o700)
+        found = seen_by_others([private / "clone" / ".venv", private / "clone", secret / "mnist"])
+        assert found == ["--tmpfs", str(private), "--ro-bind", str(private / "clone"), str(private / "clone"),
+                         "--ro-bind", str(private / "data"), str(private / "data"),
+                         "--tmpfs", str(secret), "--ro-bind", str(secret / "mnist"), str(secret / "mnist")]
+    finally:
+        shutil.rmtree(base)
 
 
 @pytest.mark.slow
