@@ -89,7 +89,8 @@ def load_split(split, progress=None):
     return tuple(arrays[key] for key in keys)
 
 
-KEPT = {}  # What ensure(keep=True) read, by where it looked: a batch's fork server reads MNIST once for all.
+# What ensure(keep=True) read, by where it looked: a batch's fork server reads MNIST once for all.
+KEPT: dict[tuple, tuple] = {}
 
 
 def ensure(keys=tuple(ARRAYS), progress=None, keep=False, offline=False):

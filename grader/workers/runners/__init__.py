@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
-RUNNERS = {}
+RUNNERS: dict[str, "Runner"] = {}  # By step name, as @runs registers them.
 
 
 @dataclass(frozen=True)
