@@ -25,7 +25,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,7 +39,14 @@ from grader.course.i18n import _
 from grader.course.steps import STEPS, worker_groups
 from grader.workers import bubblewrap, compiled, processes, protocol
 from grader.workers.student_code import uses_keras
-from grader.workers.users import as_user, grader_environment, hand_over, with_absolute_folders, worker_user
+from grader.workers.users import (
+    as_user,
+    grader_command,
+    grader_environment,
+    hand_over,
+    with_absolute_folders,
+    worker_user,
+)
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 POLL = 0.1  # Seconds between looks at a worker that neither reports nor ends: a report or its end wakes at once.
@@ -242,8 +248,8 @@ class Worker:
         env = worker_environment(self.workdir, shared.device, self.user, self.sandboxed, self.cache)
         hand_over([self.place, *self.place.rglob("*")], self.user)
         self.env = bubblewrap.environment(env) if self.sandboxed else env
-        self.command = [sys.executable, "-P", "-m", "grader.workers.worker", ",".join(self.steps), str(self.folder),
-                        str(self.inputs), str(self.workdir)]
+        self.command = grader_command("grader.workers.worker", ",".join(self.steps), self.folder, self.inputs,
+                                      self.workdir)
         # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
         self.outputs = None if self.sandboxed else open_folder(self.workdir)
         self.unstarted = None  # Why it could not start, if it could not.
@@ -398,7 +404,7 @@ class Worker:
 
     def _read_printed(self, pipe):
         """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""
-        while chunk := _read(pipe):
+        while chunk := processes.read_chunk(pipe):
             self.printed += chunk
             del self.printed[:-PRINTED_KEPT]
 
@@ -409,7 +415,7 @@ class Worker:
         process's memory, and lines without the token are ignored.
         """
         unread = bytearray()
-        while chunk := _read(pipe):
+        while chunk := processes.read_chunk(pipe):
             unread += chunk
             *lines, rest = bytes(unread).split(b"\n")
             unread = bytearray(rest if len(rest) <= limit else b"")
@@ -474,14 +480,6 @@ def worker_environment(workdir, device, user, sandboxed, cache):
     if cache:
         env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
     return env
-
-
-def _read(pipe):
-    """A chunk from a pipe; b"" at its end, or when it was closed."""
-    try:
-        return os.read(pipe.fileno(), 1 << 16)
-    except (OSError, ValueError):
-        return b""
 
 
 def own_home(workdir):

@@ -29,7 +29,7 @@ import traceback
 
 from grader.backend import runtime
 from grader.workers import processes
-from grader.workers.users import as_user
+from grader.workers.users import as_user, grader_command
 
 HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
 JOIN_LIMIT = 60  # Seconds for a host to enter a sandbox and fork its workers there: well under one.
@@ -119,7 +119,7 @@ class Reports:
 
     def _read(self):
         unread = b""
-        while chunk := _read(self.pipe):
+        while chunk := processes.read_chunk(self.pipe):
             *lines, unread = (unread + chunk).split(b"\n")
             unread = unread[-REPORT_LIMIT:]
             for line in lines:
@@ -174,7 +174,7 @@ class Prestarted:
         self.fds = [spec["fds"] for spec in sent]  # The workers' ends, as the host has them.
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "grader.workers.host", "warm"], cwd=cwd, env=env, stdin=subprocess.PIPE,
+                grader_command("grader.workers.host", "warm"), cwd=cwd, env=env, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=kept, start_new_session=True)
         except OSError:
             self.process = None
@@ -287,7 +287,7 @@ def _start_sandbox_host(order, env, cwd, user):
         return None
     try:
         started = subprocess.run(
-            [sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env, capture_output=True,
+            grader_command("grader.workers.host"), cwd=cwd, env=env, capture_output=True,
             input=json.dumps(order).encode(), pass_fds=order["kept"], timeout=HOST_LIMIT, start_new_session=True,
             **as_user(user))
     except (OSError, subprocess.SubprocessError) as error:
@@ -337,13 +337,6 @@ def _say(descriptor, report):
     os.write(descriptor, json.dumps(report).encode() + b"\n")
 
 
-def _read(pipe):
-    try:
-        return os.read(pipe.fileno(), 1 << 16)
-    except (OSError, ValueError):
-        return b""
-
-
 def probe(sandbox, env, user=None):
     """Raise HostError unless a host started with `env` can enter `sandbox` and import the worker there."""
     reports, _workers = fork_in_sandbox(sandbox, [], env, "/", user, probe=True)
@@ -371,7 +364,7 @@ def fork_here(specs):
 def fork_in_host(specs, env, cwd, user, kept, keras=True):
     options = as_user(user)
     try:
-        host = subprocess.run([sys.executable, "-P", "-m", "grader.workers.host"], cwd=cwd, env=env,
+        host = subprocess.run(grader_command("grader.workers.host"), cwd=cwd, env=env,
                               input=json.dumps({"specs": specs, "keras": keras}).encode(), capture_output=True,
                               pass_fds=kept,
                               timeout=HOST_LIMIT, start_new_session=True, **options)

@@ -15,6 +15,14 @@ import sys
 import psutil
 
 
+def read_chunk(pipe):
+    """A chunk from a pipe (a file object): b"" at its end, or when it was closed."""
+    try:
+        return os.read(pipe.fileno(), 1 << 16)
+    except (OSError, ValueError):
+        return b""
+
+
 def hardened():
     """Whether the POSIX-only hardening is used: sessions, process groups and (Linux) the subreaper."""
     return os.name == "posix" and os.environ.get("MNIST_PORTABLE") != "1"
