@@ -8,7 +8,8 @@ throughput to what perfect use of the cores would give: cores / (time to grade o
 submission alone, the mean of the two around it). Shared machines change speed from minute to
 minute, so each batch is compared with gradings next to it, and the ratio is given per round and as
 their median. Then one batch of N failing submissions (stubs: nothing trains) and one of both, for
-the scale of a class.
+the scale of a class. Last, the correct and the mixed batch again with MNIST_PORTABLE=1 (no fork server, no forked
+workers), and the throughput the forks buy.
 """
 
 import os
@@ -23,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def seconds(command):
+def seconds(command, env=None):
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                   env={**os.environ, **(env or {})})
     return time.perf_counter() - started
 
 
@@ -46,10 +48,10 @@ def main(count=8, rounds=3, sandbox="auto"):
         for i in range(cores):
             shutil.copytree(ROOT / "solutions", Path(scratch) / "first" / f"correct{i:02d}")
 
-        def batch(name):
+        def batch(name, env=None):
             out = Path(scratch) / f"results-{name}"
             shutil.rmtree(out, ignore_errors=True)
-            return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out), *mode])
+            return seconds([*grade, "batch", str(Path(scratch) / name), "--out", str(out), *mode], env)
 
         # A batch's gradings size their thread pools to their cores, and with the sandbox the first batch compiles
         # the model's programs for that setting, once per machine: timed apart, not in a round.
@@ -66,11 +68,17 @@ def main(count=8, rounds=3, sandbox="auto"):
             print(f"round {round_ + 1}: alone {alone[-2]:.1f} s and {alone[-1]:.1f} s (ideal {ideal:.1f} a minute); "
                   f"batch {wall:.1f} s, {rate:.1f} a minute; ratio {ratios[-1]:.2f}")
         failing, mixed = batch("failing"), batch("mixed")
+        # The same batches without the warm fork server and forked workers: each grading and worker a new process.
+        portable = {"MNIST_PORTABLE": "1"}
+        unforked = {"correct": batch("correct", portable), "mixed": batch("mixed", portable)}
     print(f"ratio of a correct batch's throughput to cores / one submission's time: "
           f"median {statistics.median(ratios):.2f} (rounds: {' '.join(f'{ratio:.2f}' for ratio in ratios)})")
     rates = {"correct": count / wall * 60, "failing": count / failing * 60, "mixed": 2 * count / mixed * 60}
     print(f"batch of {count} failing: {failing:.1f} s, {rates['failing']:.1f} a minute; "
           f"{count} correct + {count} failing: {mixed:.1f} s, {rates['mixed']:.1f} a minute")
+    print(f"without forks (MNIST_PORTABLE=1): {count} correct {unforked['correct']:.1f} s, {count} correct + {count} "
+          f"failing {unforked['mixed']:.1f} s; throughput with forks / without: "
+          f"{unforked['correct'] / wall:.2f} correct, {unforked['mixed'] / mixed:.2f} mixed")
     print(f"a class of 300: all correct about {300 / rates['correct']:.0f} minutes, "
           f"half correct about {300 / rates['mixed']:.0f} minutes, none training about "
           f"{300 / rates['failing']:.0f} minutes")

@@ -102,6 +102,7 @@ def main():
         seed_tf = best(seed, {**env, "KERAS_BACKEND": "tensorflow"})
         first = measure([*grade, "solutions"], env, sample=False)
         graded = best([*grade, "solutions"], env)
+        unforked = best([*grade, "solutions"], {**env, "MNIST_PORTABLE": "1"})  # Every worker a new process.
         feedback = best([*grade, str(untrained)], env)
         one_step = best([*grade, "solutions", "--step", "normalize"], env)
         fit = fit_seconds()
@@ -114,6 +115,8 @@ def main():
     print(f"seed script, {backend:<18} {seed_default[0]:6.2f} s  {seed_default[1]:5.0f} MB")
     print(f"mnist-grade solutions, first:   {first[0]:6.2f} s           (empty compilation cache)")
     print(f"mnist-grade solutions:          {graded[0]:6.2f} s  {graded[1]:5.0f} MB  (test accuracy {accuracy})")
+    print(f"  without forks (PORTABLE=1):   {unforked[0]:6.2f} s  {unforked[1]:5.0f} MB  (forks save "
+          f"{1 - graded[0] / unforked[0]:.0%})")
     print(f"non-training feedback:          {feedback[0]:6.2f} s  (all steps but fit done)")
     print(f"one step, --step normalize:     {one_step[0]:6.2f} s")
     print(f"fit, 5 epochs:                  {fit:6.2f} s  (GEMM bound {bound:.2f} s: {FIT_FLOP / 1e9:.0f} GFLOP)")
