@@ -69,6 +69,17 @@ def broken_class(folder, count):
     return folder
 
 
+def test_a_merge_before_any_shard_names_every_student_missing(tmp_path):
+    class_ = broken_class(tmp_path / "class", 3)
+    merged = mnist_grade("batch", str(class_), "--out", str(tmp_path / "results"), "--merge")
+    assert merged.returncode == 1, merged.stderr
+    assert merged.stderr.endswith("mnist-grade batch: no stored result for 3 students: s0, s1, s2. Their shards "
+                                  "did not finish: run them again (or `mnist-grade batch --only` them), then merge "
+                                  "again.\n")
+    assert [row[-1] for row in grades(tmp_path / "results")[1:]] == ["missing"] * 3
+    assert "merging 3/3" in merged.stderr  # A log's progress line.
+
+
 @pytest.mark.slow
 def test_shards_then_the_merge_make_the_single_machine_gradebook(tmp_path):
     """Two shards grade their shares into one RESULTS (no class-wide file); a result lost (a node that died) makes

@@ -218,7 +218,9 @@ def grade_all(folder, out, settings, progress=None, say=None):
 def merge(folder, out, assignment="MNIST", progress=None):
     """Write the class-wide files of `folder`'s students into `out` from the results the shards stored there, grading
     nobody. Returns (the gradebook's rows, the students with no stored result: status "missing")."""
-    return write_gradebooks(Path(out), checked_entries(folder), assignment, progress)
+    found = checked_entries(folder)
+    Path(out).mkdir(parents=True, exist_ok=True)  # Before any shard has stored anything, every student is missing.
+    return write_gradebooks(Path(out), found, assignment, progress)
 
 
 def due(entry, out, settings):
