@@ -109,7 +109,7 @@ def test_low_accuracy_fails_with_the_reference_quoted(submission):
 
 def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
     """Where TensorFlow is not installed (the default), `from tensorflow.keras…` gets a line that says what to write."""
-    from grader.results.problems import failure_of
+    from grader.engine.problems import failure_of
     from grader.workers.handle import Run
 
     run = Run("one_hot", tmp_path, tmp_path, facts={
@@ -117,6 +117,30 @@ def test_tensorflow_missing_says_the_course_needs_only_keras(tmp_path):
         "exception": "ModuleNotFoundError: No module named 'tensorflow'"})
     assert failure_of(run).help == ("TensorFlow is not installed, and this course does not need it: `import keras` and "
                                   "write keras.… instead of tensorflow.keras.….")
+
+
+# The facts a worker or the grading process gives with each status (grader/workers/protocol.py).
+FACTS = {"not_attempted": {}, "missing": {}, "exit": {"code": "0"}, "changed": {"setting": "floatx", "value": "float16",
+         "was": "float32"}, "error": {"exception": "ValueError: no"}, "stopped": {}, "grader_error": {"exception": "E"},
+         "timeout": {"limit": 10.0}, "crashed": {"ended": "exit code 3"}, "scratch_full": {"limit": 100.0}}
+
+
+def test_every_status_of_a_step_has_its_one_message(tmp_path):
+    """Each StepStatus but OK reads as a problem of its own; GRADER_ERROR and STOPPED as the grader's."""
+    from grader.engine.problems import failure_of
+    from grader.workers.handle import Run
+    from grader.workers.protocol import StepStatus
+
+    assert set(FACTS) == set(StepStatus) - {StepStatus.OK}
+    assert failure_of(Run("build", tmp_path, tmp_path, facts={"status": "ok"})) is None
+    texts = {status: failure_of(Run("build", tmp_path, tmp_path, facts={"status": status, "step": "build", **facts}))
+             .text() for status, facts in FACTS.items()}
+    assert texts["stopped"] == texts["grader_error"].replace("E", "None") != texts["crashed"]
+    assert len(set(texts.values()) - {texts["stopped"]}) == len(FACTS) - 1
+    assert texts["changed"] == (
+        'build_model() changed a global setting of Keras: keras.config.floatx() is now "float16", not "float32"\n'
+        "Help: a step may change only what it returns: every later step would run with this setting. Remove the "
+        "call that sets it (keras.config.set_floatx, keras.backend.set_floatx)."), texts["changed"]
 
 
 @pytest.mark.slow

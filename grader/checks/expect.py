@@ -5,11 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 from _pytest.outcomes import Failed  # pytest.fail.Exception, by a name a type checker knows.
 
-from grader.backend import config
 from grader.course.i18n import _
-from grader.course.steps import STEPS
+from grader.engine.problems import failure_of, given_text
 from grader.results.grade import Failure
-from grader.results.problems import failure_of, given_text
 from grader.workers import protocol
 
 
@@ -31,36 +29,10 @@ def facts(run):
     """The facts of a step whose code returned, leaving Keras's global settings as they were; fails the check with
     the reason when it did not."""
     __tracebackhide__ = True
-    problem = changed_setting(run) or failure_of(run)
+    problem = failure_of(run)
     if problem:
         raise CheckFailed(problem)
     return run.facts
-
-
-def changed_setting(run):
-    """The Failure of a step whose code changed one of Keras's global settings (grader/backend/config.py); None for
-    any other. The step is failed, not the later ones that would run with the setting."""
-    if run.status != "changed":
-        return None
-    step = STEPS[run.facts.get("step", run.step)]
-    setting = f"keras.config.{run.facts['setting']}()"
-    value, was = (written(run.facts[key]) for key in ("value", "was"))
-    if run.facts.get("when") == "import":
-        problem = _("importing {path} changed a global setting of Keras: {setting} is now {value}, not {was}",
-                    path=run.shown or run.folder / step.file, setting=setting, value=value, was=was)
-    else:
-        problem = _("{function} changed a global setting of Keras: {setting} is now {value}, not {was}",
-                    function=f"{step.function}()", setting=setting, value=value, was=was)
-    return Failure(problem=problem, help=_("a step may change only what it returns: every later step would run "
-                                           "with this setting. Remove the call that sets it ({calls}).",
-                                           calls=config.SETTINGS.get(run.facts["setting"], "")))
-
-
-def written(value):
-    """A setting's value as a student writes it: 0.001, 0.9, True, None, "sum"."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def returned_array(run):

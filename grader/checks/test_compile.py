@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from grader.checks.expect import facts, fail, written
+from grader.checks.expect import facts, fail
 from grader.course.i18n import _
+from grader.engine.problems import written
 
 STEP = "compile"
 ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS
-from grader.results.problems import CELLS
+from grader.engine.problems import CELLS
 
 
 class NotebookError(Exception):

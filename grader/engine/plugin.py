@@ -24,7 +24,7 @@ from grader.engine import limits
 from grader.engine.options import GradingOptions, OptionsError, check
 from grader.engine.workers import StepRuns, grading_folder
 from grader.results import render, terminal
-from grader.results.grade import CheckResult, Failure, Grade
+from grader.results.grade import CheckResult, Failure, Grade, Outcome
 
 ORDER = list(STEPS)
 SESSION = pytest.StashKey["Session"]()  # The grading: its options, its Grade, its folder.
@@ -144,11 +144,11 @@ class Session:
         """Record how each check ended; show each step as soon as all its checks are graded."""
         report = yield
         check = item.stash[CHECK]
-        if check.outcome in ("pending", "passed") and (report.when == "call" or not report.passed):
+        if check.outcome in (Outcome.PENDING, Outcome.PASSED) and (report.when == "call" or not report.passed):
             record(check, call, report)
         if report.when == "teardown":
             self.save()
-            step_done = all(c.outcome != "pending" for c in self.grade.checks if c.step == check.step)
+            step_done = all(c.outcome != Outcome.PENDING for c in self.grade.checks if c.step == check.step)
             if self.streaming() and step_done:
                 self.say(render.step_block(self.grade, check.step))
         return report
@@ -191,7 +191,7 @@ class Session:
 
 def record(check, call, report):
     """Record into `check` how a phase of its test ended: its outcome, value and note, or why it failed."""
-    check.outcome = report.outcome
+    check.outcome = Outcome(report.outcome)  # pytest says "passed", "failed" or "skipped".
     properties = dict(report.user_properties)
     check.value = properties.get("value")
     if report.passed:

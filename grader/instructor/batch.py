@@ -36,6 +36,7 @@ from grader.engine import compiling, limits
 from grader.engine.limits import Limits
 from grader.engine.options import GradingOptions
 from grader.instructor import gradings, report
+from grader.instructor.statuses import BatchStatus
 from grader.results import render
 from grader.results.console import asked_language, files_language
 from grader.results.grade import Grade
@@ -284,7 +285,7 @@ def write_gradebooks(out, students, assignment, progress=None):
             groups.setdefault(stored.get("fingerprint"), []).append(student)
         else:
             missing.append(student)
-            rows.append(render.gradebook_row(None, student, "missing"))
+            rows.append(render.gradebook_row(None, student, BatchStatus.MISSING))
             shown.append(report.Student(rows[-1], reason=unstored))
         if progress:
             progress()
@@ -375,9 +376,10 @@ def graded_entry(entry, scratch, settings, cores=None):
         limits.check(path, settings.limits)
         target = unpacked(path, scratch / "unpacked", settings.limits) if path.suffix == ".zip" else path
     except limits.TooLarge as error:
-        return "error", f"{error}\n", None
+        return BatchStatus.ERROR, f"{error}\n", None
     except (zipfile.BadZipFile, OSError) as error:
-        return "error", _("{path} is not a readable zip file ({reason}).", path=path.name, reason=error) + "\n", None
+        return BatchStatus.ERROR, _("{path} is not a readable zip file ({reason}).", path=path.name,
+                                    reason=error) + "\n", None
     shown = entry.shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
     graded = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
     options = GradingOptions(str(target), shown_path=shown, device=settings.device, limits=settings.limits,
@@ -390,13 +392,12 @@ def graded_entry(entry, scratch, settings, cores=None):
            **(thread_environment(len(cores)) if cores else {})}
     status, printed = run_limited(options, settings, env=bubblewrap.grading_environment(env) if settings.sandboxed
                                   else env, cores=cores)
-    grade = Grade.from_json(graded.read_text(encoding="utf-8")) if graded.exists() and status != "error" else None
-    if status == "timeout" and grade:
-        grade.stop(_("stopped: grading took longer than {seconds} s", seconds=f"{settings.timeout:g}"))
-    elif status == "memory" and grade:
-        grade.stop(_("stopped: grading used more than {mb} MB of memory", mb=settings.memory_mb))
-    elif status == "graded" and grade is None:
-        status = "error"
+    grade = Grade.from_json(graded.read_text(encoding="utf-8")) if graded.exists() and status != BatchStatus.ERROR \
+        else None
+    if grade and status.stopped(settings):
+        grade.stop(_("stopped: {why}", why=status.stopped(settings)))
+    elif status == BatchStatus.GRADED and grade is None:
+        status = BatchStatus.ERROR
     return status, printed, grade
 
 
@@ -435,19 +436,17 @@ def run_limited(options, settings, env=None, cores=None):
         status = None
         while process.poll() is None:
             if time.monotonic() - started > timeout:
-                status = "timeout"
+                status = BatchStatus.TIMEOUT
             elif tree_memory_over(process.pid, settings.memory_mb * 1024):
-                status = "memory"
+                status = BatchStatus.MEMORY
             if status:
                 kill_tree(process)
                 break
             time.sleep(POLL)
         printed.seek(0)
         text = printed.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
-    if status == "timeout":
-        text += "\n" + _("Stopped: grading took longer than {seconds} s.", seconds=f"{timeout:g}") + "\n"
-    elif status == "memory":
-        text += "\n" + _("Stopped: grading used more than {mb} MB of memory.", mb=settings.memory_mb) + "\n"
+    if status:
+        text += "\n" + _("Stopped: {why}.", why=status.stopped(settings)) + "\n"
     else:
-        status = "graded" if process.returncode in (0, 1) else "error"
+        status = BatchStatus.GRADED if process.returncode in (0, 1) else BatchStatus.ERROR
     return status, text

@@ -134,6 +134,7 @@ def run(path, env, settings=None, folder="."):
     Return the exit code: 0 whenever a result was written (a grade, a missing submission or the grader's own
     failure), 2 when the runner's environment is missing and nothing was written."""
     from grader.results import render
+    from grader.results.grade import Outcome
 
     try:
         ident = identity(env)
@@ -152,7 +153,7 @@ def run(path, env, settings=None, folder="."):
     try:
         found, printed, reason = grade(path, settings or Settings())
         print(printed, end="")
-        if found is not None and not any(check.outcome in ("passed", "failed") for check in found.checks):
+        if found is not None and not any(check.outcome in (Outcome.PASSED, Outcome.FAILED) for check in found.checks):
             found, reason = None, _("the grading stopped before any check ended")  # Its time went on the grader.
         if found is not None:
             write(folder, graded_result(ident, found), render.markdown(found, title))

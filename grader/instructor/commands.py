@@ -8,6 +8,7 @@ from pathlib import Path
 
 from grader.course.i18n import _
 from grader.engine.arguments import add_command, device_option, sandbox_option
+from grader.instructor.statuses import BatchStatus
 
 
 def add_batch(commands):
@@ -92,7 +93,7 @@ def batch(args):
     else:
         print(_("Shard {shard}: {count} submissions stored in {path}: {graded} graded, {error} errors, {timeout} "
                 "timeouts, {memory} over memory.", shard=settings.shard, count=len(rows), path=args.out, **counts))
-    failed = [row["student"] for row in rows if row["status"] != "graded"]
+    failed = [row["student"] for row in rows if row["status"] != BatchStatus.GRADED]
     if failed:
         print(_("Not graded in full: {students} (their feedback.txt says why).", students=", ".join(failed)))
     if settings.shard is not None:
@@ -162,8 +163,7 @@ def template(args):
 
 def counted(rows):
     """How many `rows` have each status a batch gives."""
-    return {status: sum(row["status"] == status for row in rows)
-            for status in ("graded", "error", "timeout", "memory", "missing")}
+    return {str(status): sum(row["status"] == status for row in rows) for status in BatchStatus}
 
 
 def batch_settings(args):

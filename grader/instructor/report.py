@@ -20,8 +20,9 @@ from urllib.parse import quote
 
 from grader.course.i18n import _, lang
 from grader.course.steps import ACCURACY_BAR, STEPS
+from grader.instructor.statuses import BatchStatus
 from grader.results import render
-from grader.results.grade import Grade
+from grader.results.grade import Grade, Outcome
 
 TOP_FAILURES = 15  # The failure messages shown, the most common first.
 NAMES_SHOWN = 10  # The students named for one failure message; the others are counted.
@@ -100,12 +101,12 @@ def reason(status, feedback):
     """Why a submission of `status` was not graded in full, from its feedback.txt: the last non-empty line after a
     timeout or a stop for memory (the batch adds it after what the grading printed), else the first; None for one
     graded."""
-    if status == "graded":
+    if status == BatchStatus.GRADED:
         return None
     lines = [line.strip() for line in feedback.splitlines() if line.strip()]
     if not lines:
         return None
-    return lines[-1] if status in ("timeout", "memory") else lines[0]
+    return lines[-1] if status in (BatchStatus.TIMEOUT, BatchStatus.MEMORY) else lines[0]
 
 
 def write_report(path, students, assignment="MNIST"):
@@ -165,7 +166,7 @@ def pass_rates(students):
             full = grade.step_score(step) == sum(check.points for check in graded)
             steps.setdefault(step, []).append(full)
             for check in graded:
-                checks.setdefault(step, {}).setdefault(check.label, []).append(check.outcome == "passed")
+                checks.setdefault(step, {}).setdefault(check.label, []).append(check.outcome == Outcome.PASSED)
     step_rows = [rate_row(f"<code>{escape(step)}</code>", passed) for step, passed in in_step_order(steps)]
     check_rows = []
     for step, labels in in_step_order(checks):
@@ -208,7 +209,7 @@ def failure_groups(students):
     groups = {}
     for student in students:
         for check in student.grade.checks if student.grade else ():
-            if check.outcome == "failed":
+            if check.outcome == Outcome.FAILED:
                 names = groups.setdefault((check.step, common(student.grade, check)), {})
                 names[student.name] = True
     return sorted(((key, list(names)) for key, names in groups.items()),
@@ -255,12 +256,12 @@ def named(names):
 def not_in_full(student):
     """(status, reason) for a student not graded in full: a timeout, a stop for memory, an error or, with status
     graded, a grade with stopped checks; None for one graded in full."""
-    stopped = [check for check in student.grade.checks if check.outcome == "stopped"] if student.grade else []
+    stopped = [check for check in student.grade.checks if check.outcome == Outcome.STOPPED] if student.grade else []
     status = student.row["status"]
-    if status == "graded" and not stopped:
+    if status == BatchStatus.GRADED and not stopped:
         return None
     why = student.reason or (render.message(stopped[0]).partition("\n")[0] if stopped else "")
-    return ("stopped" if status == "graded" else status), why
+    return ("stopped" if status == BatchStatus.GRADED else status), why
 
 
 def not_graded(students):
@@ -291,7 +292,7 @@ def roster(students):
     rows = []
     for student in sorted(students, key=lambda student: student.name):
         row, name = student.row, escape(student.name)
-        if row["status"] != "missing":  # A missing student has no folder yet.
+        if row["status"] != BatchStatus.MISSING:  # A missing student has no folder yet.
             name = f'<a href="{escape(quote(student.name))}/feedback.txt">{name}</a>'
         marks = "".join(f"<td>{escape(str(row.get(step, '')))}" for step in STEPS)
         rows.append(f"<tr><td>{name}<td>{escape(str(row['status']))}<td>{escape(str(row['total']))}{marks}")

@@ -9,12 +9,23 @@ Classroom 50's result.json, Markdown, GitHub Actions annotations and a gradebook
 
 import json
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 from grader.course.i18n import _, lang
 from grader.course.steps import STEPS, prerequisites
 
 VERSION = 1
+
+
+class Outcome(StrEnum):
+    """How one check ended; a step's outcome is its checks' when they all agree, else FAILED (Grade.step_outcome)."""
+
+    PENDING = "pending"  # Not graded yet.
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # An earlier step it needs failed: blocked_by names it.
+    STOPPED = "stopped"  # The grading was stopped from outside (Grade.stop) before the check ended.
 
 
 def beside(value):
@@ -48,7 +59,7 @@ class CheckResult:
     step: str
     label: str
     points: float
-    outcome: str = "pending"  # "passed", "failed", "skipped", or "stopped" with the grading.
+    outcome: Outcome = Outcome.PENDING
     failure: Failure | None = None  # Why it failed.
     blocked_by: str | None = None  # The step to fix first, when it was skipped.
     note: str = ""  # What a passed check adds: "test accuracy 0.9782".
@@ -56,7 +67,7 @@ class CheckResult:
 
     @property
     def score(self):
-        return self.points if self.outcome == "passed" else 0
+        return self.points if self.outcome == Outcome.PASSED else 0
 
 
 @dataclass
@@ -85,29 +96,30 @@ class Grade:
         return graded
 
     def step_outcome(self, step):
-        """"passed", "skipped" or "stopped" when all its checks were, else "failed"."""
+        """PASSED, SKIPPED or STOPPED when all its checks were, else FAILED."""
         outcomes = {check.outcome for check in self.checks if check.step == step}
-        return outcomes.pop() if outcomes in ({"passed"}, {"skipped"}, {"stopped"}) else "failed"
+        return outcomes.pop() if outcomes in ({Outcome.PASSED}, {Outcome.SKIPPED}, {Outcome.STOPPED}) \
+            else Outcome.FAILED
 
     def stop(self, reason):
         """The grading was stopped from outside: each check not graded yet is "stopped", for `reason`."""
         for check in self.checks:
-            if check.outcome == "pending":
-                check.outcome, check.failure = "stopped", Failure(problem=reason)
+            if check.outcome == Outcome.PENDING:
+                check.outcome, check.failure = Outcome.STOPPED, Failure(problem=reason)
 
     def step_score(self, step):
         return sum(check.score for check in self.checks if check.step == step)
 
     def done(self):
-        return [step for step in self.steps() if self.step_outcome(step) == "passed"]
+        return [step for step in self.steps() if self.step_outcome(step) == Outcome.PASSED]
 
     def first_failed(self):
-        return next((step for step in self.steps() if self.step_outcome(step) == "failed"), None)
+        return next((step for step in self.steps() if self.step_outcome(step) == Outcome.FAILED), None)
 
     def blocker(self, step):
         """The first earlier step that `step` depends on, directly or not, and that failed; or None."""
         for need in prerequisites(step):
-            if any(check.outcome == "failed" for check in self.checks if check.step == need):
+            if any(check.outcome == Outcome.FAILED for check in self.checks if check.step == need):
                 return need
         return None
 
@@ -130,6 +142,7 @@ class Grade:
         data = json.loads(text)
         if data.get("version") != VERSION:
             raise ValueError(f"a grade of version {data.get('version')}, not {VERSION}")
-        checks = [CheckResult(**{**check, "failure": Failure(**check["failure"]) if check["failure"] else None})
+        checks = [CheckResult(**{**check, "outcome": Outcome(check["outcome"]),
+                                 "failure": Failure(**check["failure"]) if check["failure"] else None})
                   for check in data.pop("checks")]
         return cls(**data, checks=checks)

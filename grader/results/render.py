@@ -8,13 +8,14 @@ from pathlib import Path
 
 from grader.course.i18n import _
 from grader.course.steps import STEPS
+from grader.results.grade import Outcome
 
-MARKS = {"passed": "✓", "failed": "✗", "skipped": "–", "stopped": "–"}
+MARKS = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.SKIPPED: "–", Outcome.STOPPED: "–"}
 
 
 def message(check):
     """What the student reads for one check: why it failed, why it was skipped, or its note."""
-    if check.outcome == "skipped" and check.blocked_by:
+    if check.outcome == Outcome.SKIPPED and check.blocked_by:
         return _("fix {step} first", step=check.blocked_by)
     if check.failure is not None:
         return check.failure.text()
@@ -26,19 +27,19 @@ def step_block(grade, step):
     checks = grade.steps()[step]
     outcome = grade.step_outcome(step)
     head = f"{MARKS[outcome]} {step:<10} {grade.step_score(step):g}/{sum(c.points for c in checks):g}"
-    if outcome == "passed":
+    if outcome == Outcome.PASSED:
         return "  ".join([head, *(c.note for c in checks if c.note)])
-    if outcome == "skipped":
+    if outcome == Outcome.SKIPPED:
         return head + "  " + _("skipped: {reason}", reason=message(checks[0]))
-    if outcome == "stopped":
+    if outcome == Outcome.STOPPED:
         return head + "  " + message(checks[0])
     messages = {message(c) for c in checks}
-    if len(messages) == 1 and all(c.outcome == "failed" for c in checks):
+    if len(messages) == 1 and all(c.outcome == Outcome.FAILED for c in checks):
         return head + _indent(messages.pop(), 4)
     lines = [head]
     for check in checks:
         lines.append(f"    {MARKS[check.outcome]} {_(check.label)}")
-        if check.outcome != "passed":
+        if check.outcome != Outcome.PASSED:
             lines.append(_indent(message(check), 6).lstrip("\n"))
     return "\n".join(lines)
 
@@ -93,7 +94,7 @@ def gradescope(grade):
                 "name": check.label,
                 "score": check.score,
                 "max_score": check.points,
-                "status": "passed" if check.outcome == "passed" else "failed",
+                "status": "passed" if check.outcome == Outcome.PASSED else "failed",
                 "output": check_output(check),
                 "tags": [check.step],
             }
@@ -108,7 +109,7 @@ def gradescope(grade):
 
 def check_output(check):
     """What one check's entry in results.json and in Classroom 50's result.json says."""
-    return _("skipped: {reason}", reason=message(check)) if check.outcome == "skipped" else message(check)
+    return _("skipped: {reason}", reason=message(check)) if check.outcome == Outcome.SKIPPED else message(check)
 
 
 def markdown(grade, title):
@@ -118,8 +119,8 @@ def markdown(grade, title):
              "| | " + _("Step") + " | " + _("Points") + " | " + _("What to fix") + " |", "|---|---|---|---|"]
     for step, checks in grade.steps().items():
         outcome = grade.step_outcome(step)
-        problems = [] if outcome == "passed" else list(dict.fromkeys(
-            (message(check) or "").partition("\n")[0] for check in checks if check.outcome != "passed"))
+        problems = [] if outcome == Outcome.PASSED else list(dict.fromkeys(
+            (message(check) or "").partition("\n")[0] for check in checks if check.outcome != Outcome.PASSED))
         points = f"{grade.step_score(step):g}/{sum(check.points for check in checks):g}"
         lines.append(f"| {MARKS[outcome]} | {step} | {points} | {_cell('; '.join(problems))} |")
     next_lines = total(grade).splitlines()[1:]
@@ -141,7 +142,7 @@ def _cell(text):
 def classroom50_tests(grade):
     """Classroom 50's result.json rows: one per check, named after its step, with whole points (the runner takes
     integers only; every check's points are whole), adding up to the grade's score."""
-    return [{"test-name": f"{check.step}: {_(check.label)}", "passed": check.outcome == "passed",
+    return [{"test-name": f"{check.step}: {_(check.label)}", "passed": check.outcome == Outcome.PASSED,
              "score": round(check.score), "max-score": round(check.points), "message": check_output(check) or ""}
             for check in grade.checks]
 
@@ -152,11 +153,11 @@ def annotations(grade):
     commands = []
     for step, checks in grade.steps().items():
         outcome = grade.step_outcome(step)
-        if outcome == "passed":
+        if outcome == Outcome.PASSED:
             continue
-        kind = "warning" if outcome == "skipped" else "error"
+        kind = "warning" if outcome == Outcome.SKIPPED else "error"
         title = f"{step} {grade.step_score(step):g}/{sum(check.points for check in checks):g}"
-        text = "\n".join(dict.fromkeys(message(check) or "" for check in checks if check.outcome != "passed"))
+        text = "\n".join(dict.fromkeys(message(check) or "" for check in checks if check.outcome != Outcome.PASSED))
         where = Path(grade.path(step)).as_posix() if STEPS[step].file else None  # As GitHub names files.
         properties = ",".join([*([f"file={_property(where)}"] if where else []), f"title={_property(title)}"])
         commands.append(f"::{kind} {properties}::{_data(text)}")

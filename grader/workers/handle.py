@@ -38,6 +38,7 @@ from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
 from grader.course.steps import STEPS, worker_groups
 from grader.workers import bubblewrap, compiled, processes, protocol
+from grader.workers.protocol import StepStatus
 from grader.workers.student_code import uses_keras
 from grader.workers.users import (
     as_user,
@@ -72,8 +73,8 @@ class Run:
     given: dict = field(default_factory=dict)  # The grading process's own copies of the arrays the worker was given.
 
     @property
-    def status(self):
-        return self.facts.get("status", "crashed")
+    def status(self) -> StepStatus:
+        return StepStatus(self.facts.get("status", StepStatus.CRASHED))
 
     def array(self, name):
         """An array the worker saved, or None when the student's function returned no array."""
@@ -320,16 +321,16 @@ class Worker:
             limit = max(1, min(limit, int(self.shared.deadline - time.monotonic())))
         facts, code, watched = None, None, 0.0
         if self.unstarted:
-            facts = {"status": "grader_error", "exception": self.unstarted}
+            facts = {"status": StepStatus.GRADER_ERROR, "exception": self.unstarted}
         while facts is None:
             self.heard.clear()  # Before looking: what comes after the look wakes the wait below.
             if step in self.reported:
                 facts = self.reported[step]
             elif (code := self.process.poll()) is not None:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
-                facts = self.reported.get(step) or {"status": "crashed", "ended": _ended(code)}
+                facts = self.reported.get(step) or {"status": StepStatus.CRASHED, "ended": _ended(code)}
             elif time.monotonic() - self.clock > limit:
-                facts = {"status": "timeout", "limit": limit, "where": self._where_stuck()}
+                facts = {"status": StepStatus.TIMEOUT, "limit": limit, "where": self._where_stuck()}
             else:
                 self.heard.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
                 if watch and time.monotonic() - watched > 0.25:
@@ -339,8 +340,8 @@ class Worker:
                     slow(step, STILL_RUNNING, limit)
                     slow = None
         if self.sandboxed and self.scratch_full(facts):
-            facts = {"status": "scratch_full", "limit": self.scratch_mb}
-        if facts["status"] != "ok" or step == self.steps[-1]:
+            facts = {"status": StepStatus.SCRATCH_FULL, "limit": self.scratch_mb}
+        if facts["status"] != StepStatus.OK or step == self.steps[-1]:
             self.stop()
         run = Run(step, self.shared.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
                   shown=self.shared.shown, printed=self.printed_text(), given=self.given)

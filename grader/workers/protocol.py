@@ -6,6 +6,7 @@ The grading process writes each input as INPUTS/<name>.npy, then sends the worke
 (grader/workers/handle.py), never the files themselves.
 """
 
+from enum import StrEnum
 from typing import TypedDict
 
 from grader.course.steps import STEPS
@@ -102,16 +103,30 @@ class Answer(TypedDict):
     dtype: str | None
 
 
+class StepStatus(StrEnum):
+    """How one step's code ended, as its facts say ("status"); what a student reads for each is in
+    grader/engine/problems.py."""
+
+    OK = "ok"  # It returned: the facts hold the step's own keys.
+    # The worker reports these, with step and when ("import" or "call"):
+    NOT_ATTEMPTED = "not_attempted"  # The stub's NotImplementedError.
+    MISSING = "missing"  # No function of the step's name.
+    EXIT = "exit"  # sys.exit(code).
+    CHANGED = "changed"  # A global setting of Keras (grader/backend/config.py): setting, value, was.
+    ERROR = "error"  # An exception: its line, the student's frames.
+    STOPPED = "stopped"  # The grading process stopped the worker.
+    GRADER_ERROR = "grader_error"  # The grader's own: exception.
+    # The grading process adds these itself, with limit or ended:
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"  # The process ended before the code returned.
+    SCRATCH_FULL = "scratch_full"  # More than --max-scratch written.
+
+
 class Facts(TypedDict, total=False):
-    """One step's facts: "status" is "ok" when the student's code returned, and then the step's own keys.
+    """One step's facts: a StepStatus, then the step's own keys (OK) or what went wrong (the others), as
+    StepStatus says; for an error the exception line and the student's frames."""
 
-    Otherwise status is one of not_attempted, missing, exit, changed, error, stopped or grader_error, with
-    step and when ("import" or "call"), for an error the exception line and the student's frames, and for changed
-    the global setting of Keras the code changed (grader/backend/config.py).
-    The grading process adds timeout, crashed and scratch_full itself, with limit or ended.
-    """
-
-    status: str
+    status: StepStatus
     returned: str  # The type name of what the function returned: "ndarray", "None", "Sequential".
     answers: list[Answer]  # An array step's, for the program's inputs, after the sample's (OUTPUT.npy).
     model: Model | None  # build.

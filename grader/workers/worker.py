@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.backend.quiet import quiet
 from grader.workers import protocol
+from grader.workers.protocol import StepStatus
 from grader.workers.runners import runner
 from grader.workers.student_code import ChangedSetting, MissingFunction, Stopped, StudentError
 
@@ -40,13 +41,13 @@ def main(step_names, folder, inputs, workdir):
     workdir, state = Path(workdir), {"inputs": Path(inputs)}
     for name in step_names.split(","):
         try:
-            facts = {"status": "ok", **runner(name).run(STEPS[name], Path(folder), workdir, state)}
+            facts = {"status": StepStatus.OK, **runner(name).run(STEPS[name], Path(folder), workdir, state)}
         except BaseException as error:  # Student code may raise anything, SystemExit included.
             facts = failure(error, Path(folder))
         sys.stdout.flush()
         report.write(json.dumps(protocol.Report(token=token, step=name, facts=facts)) + "\n")
         report.flush()
-        if facts["status"] != "ok":
+        if facts["status"] != StepStatus.OK:
             break
     os._exit(0)  # Skip interpreter teardown: student threads or atexit hooks cannot hang us.
 
@@ -77,21 +78,21 @@ def failure(error, folder):
     """Turn an exception into facts: was it a stub, a missing function, an exit, a change of Keras's global settings,
     or an error in student code?"""
     if isinstance(error, Stopped):
-        return {"status": "stopped"}
+        return {"status": StepStatus.STOPPED}
     if not isinstance(error, StudentError):
-        return {"status": "grader_error", "exception": "".join(traceback.format_exception(error))}
+        return {"status": StepStatus.GRADER_ERROR, "exception": "".join(traceback.format_exception(error))}
     inner = error.error
     where = {"step": error.step.name, "when": error.when, **(error.given or {})}
     if isinstance(inner, NotImplementedError):
-        return {"status": "not_attempted", **where}
+        return {"status": StepStatus.NOT_ATTEMPTED, **where}
     if isinstance(inner, MissingFunction):
-        return {"status": "missing", **where}
+        return {"status": StepStatus.MISSING, **where}
     if isinstance(inner, SystemExit):
-        return {"status": "exit", **where, "code": "" if inner.code is None else repr(inner.code)}
+        return {"status": StepStatus.EXIT, **where, "code": "" if inner.code is None else repr(inner.code)}
     if isinstance(inner, ChangedSetting):
-        return {"status": "changed", **where, **inner.change}
+        return {"status": StepStatus.CHANGED, **where, **inner.change}
     return {
-        "status": "error",
+        "status": StepStatus.ERROR,
         **where,
         "exception": exception_line(inner),
         "frames": student_frames(inner, folder),

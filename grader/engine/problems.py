@@ -1,44 +1,74 @@
-"""What a student reads when a step's code did not return: a stub, a missing function, an exit, an error,
-a hang or a crash. Each is a Failure (grader/results/grade.py): the problem, and one help line."""
+"""What a student reads when a step's code did not return: a stub, a missing function, an exit, a change of Keras's
+settings, an error, a hang or a crash. Each StepStatus of a Run (grader/workers/protocol.py) has its one function here,
+which makes its Failure (grader/results/grade.py): the problem, and one help line."""
 
 import json
 from pathlib import Path
 
+from grader.backend import config
 from grader.course.i18n import _
 from grader.course.steps import STEPS
 from grader.results.grade import Failure
+from grader.workers.protocol import StepStatus
 
 
 def failure_of(run):
-    """The Failure of a Run (grader/workers/handle.py) whose status is not "ok"; None when it is."""
-    if run.status == "ok":
+    """The Failure of a Run (grader/workers/handle.py) whose status is not OK; None when it is."""
+    if run.status == StepStatus.OK:
         return None
     step = STEPS[run.facts.get("step", run.step)]
     path = run.shown or run.folder / (step.file or "")
     function = f"{step.function}()"
-    if run.status == "not_attempted":
-        return Failure(
-            problem=_("not attempted yet: {function} in {path} still raises NotImplementedError",
-                      function=function, path=path),
-            help=_("open {path}, replace `raise NotImplementedError` with your code, and grade again.", path=path))
-    if run.status == "missing":
-        return Failure(problem=_("{path} has no function {function}", path=path, function=function),
-                       help=_("keep the name the exercise gives: def {function}(...).", function=step.function))
-    given = run.facts.get("given")
-    if given:  # It failed on one of the program's inputs, not on the sample: say which.
+    given = run.facts.get("given")  # It failed on one of the program's inputs, not on the sample: say which.
+    if given and run.status in (StepStatus.EXIT, StepStatus.ERROR, StepStatus.SCRATCH_FULL):
         function = _("{function}, given {given},", function=function,
                      given=given_text(given, run.facts.get("count", 0), run.step))
-    if run.status in ("exit", "error"):
-        return code_problem(run, step, path, function)
-    return stopped_problem(run, step, function)
+    return PROBLEMS.get(run.status, grader_error)(run, step, path, function)
 
 
-def code_problem(run, step, path, function):
-    """The Failure of a step whose code exited or raised: on import of `path`, or in its `function` (as named)."""
-    if run.status == "exit":
-        return Failure(problem=_("{function} called sys.exit({code}), which would end the program",
-                                 function=function, code=run.facts["code"]),
-                       help=_("return the result instead of exiting."))
+def not_attempted(run, step, path, function):
+    return Failure(
+        problem=_("not attempted yet: {function} in {path} still raises NotImplementedError",
+                  function=function, path=path),
+        help=_("open {path}, replace `raise NotImplementedError` with your code, and grade again.", path=path))
+
+
+def missing(run, step, path, function):
+    return Failure(problem=_("{path} has no function {function}", path=path, function=function),
+                   help=_("keep the name the exercise gives: def {function}(...).", function=step.function))
+
+
+def exited(run, step, path, function):
+    return Failure(problem=_("{function} called sys.exit({code}), which would end the program",
+                             function=function, code=run.facts["code"]),
+                   help=_("return the result instead of exiting."))
+
+
+def changed(run, step, path, function):
+    """The step's code changed one of Keras's global settings (grader/backend/config.py): the step is failed, not
+    the later ones that would run with the setting."""
+    setting = f"keras.config.{run.facts['setting']}()"
+    value, was = (written(run.facts[key]) for key in ("value", "was"))
+    if run.facts.get("when") == "import":
+        problem = _("importing {path} changed a global setting of Keras: {setting} is now {value}, not {was}",
+                    path=path, setting=setting, value=value, was=was)
+    else:
+        problem = _("{function} changed a global setting of Keras: {setting} is now {value}, not {was}",
+                    function=function, setting=setting, value=value, was=was)
+    return Failure(problem=problem, help=_("a step may change only what it returns: every later step would run "
+                                           "with this setting. Remove the call that sets it ({calls}).",
+                                           calls=config.SETTINGS.get(run.facts["setting"], "")))
+
+
+def written(value):
+    """A setting's value as a student writes it: 0.001, 0.9, True, None, "sum"."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def raised(run, step, path, function):
+    """The code raised: on import of `path`, or in its `function` (as named)."""
     where = _frames(run, run.facts.get("frames", []))
     if run.facts.get("when") == "import":
         return Failure(problem=_("importing {path} raised {exception}", path=path, exception=run.facts["exception"])
@@ -48,29 +78,40 @@ def code_problem(run, step, path, function):
                    + where, help=error_help(run, path) or step.text("on_error"))
 
 
-def stopped_problem(run, step, function):
-    """The Failure of a step the grading process stopped or lost: a time limit, a crash, a full scratch folder; or
-    the grader's own error."""
-    if run.status == "timeout":
-        return Failure(problem=_("{step} did not finish within {limit} s and was stopped",
-                                 step=step.name, limit=f"{run.facts['limit']:g}")
-                       + _frames(run, run.facts.get("where") or []),  # Where its code was when stopped.
-                       help=_("look for a loop that never ends, or a call that waits for input.") + _tail(run))
-    if run.status == "crashed":
-        return Failure(
-            problem=_("the process running {step} ended before your code returned ({ended})", step=step.name,
-                      ended=run.facts["ended"]),
-            help=_("something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
-            + _tail(run),
-        )
-    if run.status == "scratch_full":
-        return Failure(problem=_("{function} wrote more than {limit} MB to its scratch folder, the limit "
-                                 "(--max-scratch)", function=function, limit=f"{run.facts['limit']:g}"),
-                       help=_("this step needs no files: remove the code that writes them, or write less."))
+def timed_out(run, step, path, function):
+    return Failure(problem=_("{step} did not finish within {limit} s and was stopped",
+                             step=step.name, limit=f"{run.facts['limit']:g}")
+                   + _frames(run, run.facts.get("where") or []),  # Where its code was when stopped.
+                   help=_("look for a loop that never ends, or a call that waits for input.") + _tail(run))
+
+
+def crashed(run, step, path, function):
+    return Failure(
+        problem=_("the process running {step} ended before your code returned ({ended})", step=step.name,
+                  ended=run.facts["ended"]),
+        help=_("something in your code ended Python (os._exit, os.kill, a crash in a library); remove it.")
+        + _tail(run),
+    )
+
+
+def scratch_full(run, step, path, function):
+    return Failure(problem=_("{function} wrote more than {limit} MB to its scratch folder, the limit "
+                             "(--max-scratch)", function=function, limit=f"{run.facts['limit']:g}"),
+                   help=_("this step needs no files: remove the code that writes them, or write less."))
+
+
+def grader_error(run, step, path, function):
+    """The grader's own error (GRADER_ERROR), or a worker stopped by the grading process (STOPPED)."""
     return Failure(
         problem=_("the grader itself failed; this is not your fault. Please report it:")
         + f"\n{run.facts.get('exception')}"
     )
+
+
+# Each status's Failure; GRADER_ERROR and STOPPED get grader_error's.
+PROBLEMS = {StepStatus.NOT_ATTEMPTED: not_attempted, StepStatus.MISSING: missing, StepStatus.EXIT: exited,
+            StepStatus.CHANGED: changed, StepStatus.ERROR: raised, StepStatus.TIMEOUT: timed_out,
+            StepStatus.CRASHED: crashed, StepStatus.SCRATCH_FULL: scratch_full}
 
 
 def given_text(size, count, step):
