@@ -205,6 +205,11 @@ def test_the_bundle_carries_the_pinned_grader_within_the_runner_s_10_mib(tmp_pat
     assert (folder / "source" / "requirements.txt").read_text() == (ROOT / "grader" / "constraints.txt").read_text()
     assert (folder / "source" / "grader" / "cli.py").read_bytes() == (ROOT / "grader" / "cli.py").read_bytes()
     assert os.access(folder / "autograder.py", os.X_OK)
+    # The autograder is a module of the grader, linted with it, copied as it is; its settings are data beside it.
+    shipped = ROOT / "grader" / "instructor" / "classroom50_autograder.py"
+    assert (folder / "autograder.py").read_bytes() == shipped.read_bytes()
+    assert json.loads((folder / "autograder.json").read_text()) == {"submission": "exercises", "lang": "en",
+                                                                    "budget": 720, "install": 420}
     packed = io.BytesIO()  # As publish-pages packs it: CLASSROOM/autograders/ASSIGNMENT.tar.gz.
     with tarfile.open(fileobj=packed, mode="w:gz") as archive:
         archive.add(folder, arcname=".")
@@ -272,3 +277,16 @@ def test_where_the_grader_cannot_start_the_bundle_still_leaves_a_result(tmp_path
     assert (result["score"], result["max-score"]) == (0, 0)
     assert result["tests"][0]["message"].startswith("The grader could not start (")
     assert body.startswith("### MNIST course: —\n\nThe grader could not start (")
+
+
+def test_a_bundle_whose_settings_are_broken_still_leaves_a_result_that_says_so(tmp_path):
+    folder, _ = bundle(tmp_path)
+    (folder / "autograder.json").write_text('{"submission": "exercises"')
+    work = checkout(tmp_path, EXERCISES)
+    process = run_autograder(folder, work, {"MNIST_GRADER_PYTHON": str(tmp_path / "no-such-python")})
+    result, _body = written(work)
+    assert process.returncode == 0
+    assert invalid(result) is None
+    assert (result["score"], result["max-score"]) == (0, 0)
+    assert result["tests"][0]["message"].startswith("The autograder's autograder.json could not be read "
+                                                    "(JSONDecodeError: "), result

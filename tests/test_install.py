@@ -59,7 +59,9 @@ def test_the_wheel_carries_the_course_and_no_answers(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {"grader/course/steps.toml", "grader/course/zh.toml", "grader/checks/test_fit.py",
             "grader/instructor/template-slurm.sh", "grader/instructor/template-kubernetes.yaml",
-            "grader/instructor/template-parallel.sh"} <= set(names)  # A pip-installed grader has the templates.
+            "grader/instructor/template-parallel.sh", "grader/instructor/template-gradescope-setup.sh",
+            "grader/instructor/template-gradescope-run.sh",
+            "grader/instructor/classroom50_autograder.py"} <= set(names)  # A pip-installed grader has the templates.
     assert {f"grader/course/stubs/{step.file}" for step in FILE_STEPS} <= set(names)
     assert [name for name in names if name.startswith("solutions/") or name.startswith("exercises/")] == []
     stub = zipfile.ZipFile(wheel).read("grader/course/stubs/reshape.py").decode()

@@ -3,8 +3,7 @@ manifest that grades the class as N shards (`batch --shard I/N`, grader/instruct
 (`batch --merge`), filled in with these paths, N, the batch's options and what runs the grader: this interpreter
 (Slurm, GNU parallel) or a Python image that installs the grader's pinned versions (Kubernetes).
 
-The templates are files beside this module, template-KIND.*, with @@name placeholders (a shell's own $ stays as it
-is); they travel in the wheel, so a pip-installed grader has them.
+The templates are files beside this module, template-KIND.* (grader/instructor/templates.py).
 """
 
 import json
@@ -14,20 +13,15 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 from grader.course.i18n import _
+from grader.instructor.templates import fill
 
-HERE = Path(__file__).resolve().parent
-TEMPLATES = {"slurm": "template-slurm.sh", "kubernetes": "template-kubernetes.yaml", "parallel": "template-parallel.sh"}
+TEMPLATES = {"slurm": "slurm.sh", "kubernetes": "kubernetes.yaml", "parallel": "parallel.sh"}
 IMAGE = "python:3.11-slim"  # Kubernetes: the grader's Python; each pod installs the pinned grader into it.
 RETRIES = 2  # Kubernetes: the tries an index gets after its first (backoffLimitPerIndex).
 START_SECONDS = 600  # What a shard may spend besides grading (start, MNIST, warm server), in its time limit.
 NAME = "mnist-grade"
-
-
-class Filled(Template):
-    delimiter = "@@"
 
 
 @dataclass(frozen=True)
@@ -71,8 +65,7 @@ def render(cluster, env=None):
         values["resources"] = slurm_resources(cluster)
     elif cluster.kind == "kubernetes":
         values.update(kubernetes_values(cluster, mnist))
-    text = (HERE / TEMPLATES[cluster.kind]).read_text(encoding="utf-8")
-    return Filled(text).substitute(values)
+    return fill(TEMPLATES[cluster.kind], values)
 
 
 def slurm_resources(cluster):

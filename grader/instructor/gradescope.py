@@ -31,6 +31,7 @@ from grader.course.steps import FILE_STEPS
 from grader.data.files import write_whole
 from grader.engine import compiling, limits
 from grader.instructor.batch import BatchSettings, Entry, grade_one, holding_steps
+from grader.instructor.templates import fill
 from grader.results import render
 from grader.workers import bubblewrap
 from grader.workers.users import PACKAGE_ROOT, check_worker_user, worker_user
@@ -43,45 +44,6 @@ CONSTRAINTS_HEADER = """\
 # The versions Gradescope's bundle and the Classroom workflow install: the grader's dependencies and
 # theirs, as installed where they were last measured. Written by: python -m grader.instructor.gradescope constraints
 """
-
-SETUP = """\
-#!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder's image: Python 3.11, the
-# pinned packages in a venv, bubblewrap for the sandbox, and the user student code runs as.
-set -euo pipefail
-AUTOGRADER="${AUTOGRADER:-/autograder}"
-export DEBIAN_FRONTEND=noninteractive
-# Python 3.11 from the system, not one in /root: student code runs as another user.
-if ! /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null; then
-    apt-get update
-    apt-get install -y python3.11 python3.11-venv
-fi
-# bubblewrap, for --sandbox: run_autograder says in its output when the container cannot use it.
-if ! command -v bwrap >/dev/null; then
-    apt-get install -y bubblewrap || { apt-get update && apt-get install -y bubblewrap; } || true
-fi
-/usr/bin/python3.11 -m venv "$AUTOGRADER/venv"
-"$AUTOGRADER/venv/bin/pip" install --no-cache-dir -r "$AUTOGRADER/source/requirements.txt"
-id -u mnist-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mnist-student
-# With the sandbox, the model's compiled programs, made once here rather than once per submission.
-bash "$AUTOGRADER/source/run_autograder" fill
-"""
-
-RUN = """\
-#!/usr/bin/env bash
-# Gradescope runs this for every submission: grade AUTOGRADER/submission with the grader in
-# AUTOGRADER/source into AUTOGRADER/results/results.json. AUTOGRADER (default /autograder) and
-# MNIST_PYTHON (default the venv setup.sh made) let a test run it elsewhere; setup.sh runs it once with
-# `fill`.
-AUTOGRADER="${{AUTOGRADER:-/autograder}}"
-export PYTHONPATH="$AUTOGRADER/source" MNIST_DATA="$AUTOGRADER/source/data" MNIST_LANG="${{MNIST_LANG:-{lang}}}"
-export MNIST_WORKER_USER="${{MNIST_WORKER_USER-mnist-student}}" MNIST_CACHE="${{MNIST_CACHE:-$AUTOGRADER/cache}}"
-cd "$AUTOGRADER/source" || exit
-exec "${{MNIST_PYTHON:-$AUTOGRADER/venv/bin/python}}" -m grader.instructor.gradescope "${{1:-run}}" "$AUTOGRADER" \
-    --timeout {timeout} --sandbox {sandbox} {limits}
-"""
-
-
 CONSTRAINTS = GRADER_DIR / "constraints.txt"
 
 
@@ -117,8 +79,8 @@ def requirements():
 def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT, sandbox="auto", within=None):
     """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays. Each
     submission is graded with --sandbox `sandbox` and the limits `within` (Limits)."""
-    run_script = RUN.format(lang=lang, timeout=f"{timeout:g}", sandbox=sandbox,
-                            limits=" ".join((within or limits.Limits()).options()))
+    run_script = fill("gradescope-run.sh", {"lang": lang, "timeout": f"{timeout:g}", "sandbox": sandbox,
+                                            "limits": " ".join((within or limits.Limits()).options())})
     with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
         data = Path(scratch) / "mnist.npz"
         np.savez_compressed(data, **arrays)
@@ -129,7 +91,7 @@ def bundle(file, run_script, data):
     """Write the autograder's zip into the open `file`: its scripts, the pinned requirements, the grader's source
     and MNIST's arrays (the .npz file `data`)."""
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP), ("run_autograder", run_script)):
+        for name, text in (("setup.sh", fill("gradescope-setup.sh")), ("run_autograder", run_script)):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
             archive.writestr(info, text, zipfile.ZIP_DEFLATED)
