@@ -206,14 +206,12 @@ def in_the_locale_s_encoding(call):
 
 def test_the_grader_reads_and_writes_text_in_an_encoding_it_names():
     """Every read_text(), write_text(), open() and the like in grader/ names its encoding (UTF-8, or utf-8-sig for
-    a spreadsheet's CSV): none is left to the locale's, GBK on Chinese Windows."""
+    a spreadsheet's CSV): none is left to the locale's, GBK on Chinese Windows. Classroom 50's autograder.py is one
+    of them (it writes result.json itself when the grading fails)."""
     found = {(path.relative_to(ROOT).as_posix(), call) for path in sorted(GRADER.rglob("*.py"))
              for call in unspecified_encodings(path.read_text(encoding="utf-8"))}
     assert sorted(found) == []
-    # The program the grader writes for Classroom 50 too: it writes result.json itself when the grading fails.
-    from grader.instructor.classroom50 import AUTOGRADER
-
-    assert unspecified_encodings(AUTOGRADER.format(path="exercises", lang="zh", budget=720, install=420)) == []
+    assert (GRADER / "instructor" / "classroom50_autograder.py").exists()
 
 
 def test_the_encoding_finder_finds_text_in_the_locale_s_encoding():
@@ -232,3 +230,23 @@ subprocess.run(command, text=True, encoding="utf-8"); io.TextIOWrapper(raw, "utf
         'io.open(name, mode="a")', 'os.fdopen(1, "w")', 'path.open("w")', 'tempfile.NamedTemporaryFile("w")',
         "io.TextIOWrapper(raw)", "subprocess.run(command, text=True)",
         "subprocess.Popen(command, universal_newlines=True)"]
+
+
+def long_strings(source, most=20):
+    """The string literals of `source` longer than `most` lines, docstrings aside, by the line each starts on."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and node.value.count("\n") > most]
+
+
+def test_no_program_or_page_is_written_inside_a_string():
+    """Programs, scripts and pages the grader writes are files of their own (template-*, classroom50_autograder.py):
+    linted, read and diffed as what they are, not strings of a module."""
+    found = {path.relative_to(ROOT).as_posix(): lines for path in sorted(GRADER.rglob("*.py"))
+             if (lines := long_strings(path.read_text(encoding="utf-8")))}
+    assert found == {}
+    module = '"""A docstring\n' + "of many lines\n" * 30 + '"""\nPAGE = """' + "<p>\n" * 21 + '"""\n'
+    assert long_strings(module) == [33]
