@@ -13,12 +13,10 @@ import contextlib
 import multiprocessing
 import os
 import subprocess
-import sys
-import tempfile
 import time
-import traceback
 
 from grader.workers import processes
+from grader.workers.children import ProcessHandle, bootstrap, end
 from grader.workers.users import grader_command, grader_environment
 
 # What a grading prints is read back as UTF-8 (batch.run_limited()): its streams' encoding, whatever the locale's.
@@ -65,7 +63,7 @@ def _environment():
 
 
 class ForkedGrading:
-    """A grading forked by the server: the part of subprocess.Popen that run_limited() uses.
+    """A grading forked by the server: a ProcessHandle (grader/workers/children.py), as run_limited() uses it.
 
     The server reaps the grading and reports its exit code. If the server has died (student code can
     kill it), the grading goes on as an orphan of the batch process, a subreaper (prepare()), which
@@ -93,7 +91,7 @@ class ForkedGrading:
         return self.returncode
 
 
-def start(options, output, env):
+def start(options, output, env) -> ProcessHandle:
     """Start `python -m grader.engine OPTIONS` (a grading's options, as JSON in the file `options`) with `env`, what
     it prints going to the open file `output`, in UTF-8 whatever the locale's encoding (GBK on Chinese Windows).
 
@@ -115,30 +113,13 @@ def start(options, output, env):
 
 def grading(options, path, env):
     """In the forked child: what `python -m grader.engine OPTIONS` would do, printing into `path`. Never returns."""
-    code = 1
-    try:
-        os.setsid()
-        os.environ.clear()
-        os.environ.update(env)
-        tempfile.tempdir = None  # Read TMPDIR again: the grading's own.
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
-        for target in (1, 2):
-            os.dup2(descriptor, target)
-        os.close(descriptor)
-        os.environ.update(PRINTED_IN_UTF8)  # For the processes it starts; its own streams were made by the server.
-        for stream in (sys.stdout, sys.stderr):
-            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+    def run():
+        output = os.open(path, os.O_WRONLY | os.O_APPEND)
+        bootstrap(env={**env, **PRINTED_IN_UTF8}, stdio=(None, output, output))  # PRINTED_IN_UTF8: for what it starts.
+        os.close(output)
         from grader.engine.grading import run_file
 
-        code = run_file(options)
-    except SystemExit as exit:
-        code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code if isinstance(code, int) else 1)
+        return run_file(options)
+
+    end(run, failed=1)

@@ -29,6 +29,7 @@ import traceback
 
 from grader.backend import runtime
 from grader.workers import processes
+from grader.workers.children import Forked, bootstrap, end
 from grader.workers.users import as_user, grader_command
 
 HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
@@ -63,33 +64,15 @@ def preload():
     runner("build")  # Every runner's module.
 
 
-class ForkedWorker:
-    """A worker the host forked, now this process's child: the part of subprocess.Popen that a Worker uses."""
+class ForkedWorker(Forked):
+    """A worker a host forked, now this process's child: the part of subprocess.Popen that a Worker uses."""
 
     def __init__(self, pid, stdin, stdout, stderr):
-        self.pid, self.returncode = pid, None
+        super().__init__(pid)
         # Unbuffered, as a Worker's Popen pipes are: a line written is sent at once.
         self.stdin = os.fdopen(stdin, "wb", buffering=0)
         self.stdout = os.fdopen(stdout, "rb", buffering=0)
         self.stderr = os.fdopen(stderr, "rb", buffering=0)
-
-    def poll(self):
-        return self._reap(os.WNOHANG)
-
-    def wait(self):
-        while self._reap(0) is None:
-            time.sleep(0.01)
-        return self.returncode
-
-    def _reap(self, flags):
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, flags)
-            except ChildProcessError:  # Reaped already, by stop_descendants() at the end of grading.
-                pid, status = self.pid, 9  # As if killed: it was, or it had ended.
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
 
 
 class Hosted(ForkedWorker):
@@ -209,7 +192,7 @@ class Prestarted:
         self.ends = []
 
 
-def fork(specs, env, cwd, user=None, keras=True, prestarted=None):
+def fork(specs, env, cwd, user=None, keras=True, prestarted=None) -> list[ForkedWorker] | None:
     """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host;
     workers whose steps use `keras` from one that imported it.
 
@@ -251,7 +234,7 @@ def _close(ends):
         os.close(fd)
 
 
-def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False):
+def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False) -> tuple[Reports, list[Hosted]]:
     """Start a worker for each of `specs` in `sandbox` (bubblewrap.Sandbox): from a host that enters it, forked from
     this process when forks_here(), else from a new process with `env` (a sandboxed worker's variables) that
     imports Keras first (not to `probe`, which only checks that a host can enter it and import the worker).
@@ -275,7 +258,8 @@ def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False):
         reports.close()
         raise HostError(pids["error"] if isinstance(pids, dict) else "the host in the sandbox did not say what "
                         "it started")
-    return reports, [Hosted(pid, *trio, reports) for pid, trio in zip(pids, ends, strict=True)]
+    return reports, [Hosted(pid, stdin, stdout, stderr, reports)
+                     for pid, (stdin, stdout, stderr) in zip(pids, ends, strict=True)]
 
 
 def _start_sandbox_host(order, env, cwd, user):
@@ -299,38 +283,33 @@ def _start_sandbox_host(order, env, cwd, user):
 
 def sandbox_host(pid, specs, report, kept, probe=False):
     """In a fresh fork: enter the sandbox of process `pid`, fork the workers of `specs` there and stay their
-    parent, writing on `report` how each one ends. Only the descriptors in `kept` are kept. Never returns."""
-    code = 70
-    try:
-        os.setsid()
-        for fd in map(int, os.listdir("/proc/self/fd")):  # Read before entering: the sandbox's /proc has no self.
-            if fd > 2 and fd not in kept:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        null = os.open(os.devnull, os.O_RDWR)
-        for target in (0, 1, 2):  # Nothing of the grading process's own output.
-            os.dup2(null, target)
-        os.close(null)
-        from grader.workers.namespaces import join
+    parent, writing on `report` how each one ends (or what failed). Only the descriptors in `kept` are kept. Never
+    returns."""
 
-        join(pid)
-        if probe:
-            import grader.workers.worker  # noqa: F401  What a worker imports, read from the sandbox's files.
-        _say(report, {"joined": True})
-        pids = fork_here(specs)
-        _say(report, {"pids": pids})
-        left = set(pids)
-        while left:
-            ended, status = os.waitpid(-1, 0)
-            if ended in left:
-                left.discard(ended)
-                _say(report, {"ended": ended, "code": os.waitstatus_to_exitcode(status)})
-        code = 0
-    except BaseException:
-        with contextlib.suppress(BaseException):
-            _say(report, {"error": traceback.format_exc().strip().splitlines()[-1]})
-    finally:
-        os._exit(code)
+    def host():
+        try:
+            from grader.workers.namespaces import join
+
+            join(pid)
+            if probe:
+                import grader.workers.worker  # noqa: F401  What a worker imports, read from the sandbox's files.
+            _say(report, {"joined": True})
+            pids = fork_here(specs)
+            _say(report, {"pids": pids})
+            left = set(pids)
+            while left:
+                ended, status = os.waitpid(-1, 0)
+                if ended in left:
+                    left.discard(ended)
+                    _say(report, {"ended": ended, "code": os.waitstatus_to_exitcode(status)})
+            return 0
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                _say(report, {"error": traceback.format_exc().strip().splitlines()[-1]})
+            return 70
+
+    null = os.open(os.devnull, os.O_RDWR)  # Nothing of the grading process's own output; closed by bootstrap.
+    end(lambda: bootstrap(stdio=(null, null, null), keep=kept) or host())
 
 
 def _say(descriptor, report):
@@ -396,37 +375,22 @@ def become_worker(spec):
     """In a forked child: take the worker's pipes as stdin, stdout and stderr, and run its steps. Never returns.
 
     Every other file the host had open is closed, as a new process would not have it: other workers'
-    pipes, and in a grading process what it writes for the instructor.
+    pipes, and in a grading process what it writes for the instructor. What fails here is printed into what the
+    worker printed: a grader error, not the student's.
     """
-    try:
-        os.setsid()  # A session of its own, as start_new_session gives: killed as a group.
-        if spec.get("env") is not None:
-            os.environ.clear()
-            os.environ.update(spec["env"])
-        os.chdir(spec["workdir"])
-        for target, fd in enumerate(spec["fds"]):
-            os.dup2(fd, target)
-        for fd in map(int, os.listdir("/proc/self/fd")):
-            if fd > 2:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+
+    def worker():
+        bootstrap(env=spec.get("env"), cwd=spec["workdir"], stdio=spec["fds"], keep=())
         sys.path[:] = [path for path in sys.path if path not in ("", ".")]  # As python -P: not the work folder.
-        # Python's own streams on the pipes (a fork server's child has stdin on os.devnull).
-        # In UTF-8, as a new worker's are (worker_environment), whatever the locale: the grading reads them so.
-        sys.stdin, sys.stdout, sys.stderr = (
-            os.fdopen(fd, mode, buffering=1, closefd=False, encoding="utf-8", errors="backslashreplace")
-            for fd, mode in ((0, "r"), (1, "w"), (2, "w")))
         if hasattr(signal, "SIGALRM"):  # Not the grading process's time limit (pytest-timeout's), if forked from it.
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
         if spec["niceness"]:
             os.nice(spec["niceness"])
         from grader.workers.worker import main as worker_main
 
-        worker_main(spec["steps"], spec["folder"], spec["inputs"], spec["workdir"])
-    except BaseException:
-        traceback.print_exc()  # Into what the worker printed: a grader error, not the student's.
-    finally:
-        os._exit(70)
+        worker_main(spec["steps"], spec["folder"], spec["inputs"], spec["workdir"])  # Ends the process itself.
+
+    end(worker)
 
 
 if __name__ == "__main__":
