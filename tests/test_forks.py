@@ -98,3 +98,18 @@ def test_a_prestarted_host_that_died_forks_nothing_and_leaves_no_pipe_open(tmp_p
     assert prestarted.fork([{}, {}]) is None
     prestarted.close()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_how_workers_start_is_settled_once_with_the_options(monkeypatch):
+    """Launch is chosen when the options settle, and start() has a way for each: forked here (Linux, JAX), a new
+    process each with MNIST_PORTABLE=1 (as on other OSes), and forked in a sandbox with --sandbox on."""
+    from grader.engine.options import GradingOptions, settle
+    from grader.workers.handle import STARTS, Launch, launch
+
+    assert set(STARTS) == set(Launch)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert settle(GradingOptions(str(SOLUTIONS))).launch == Launch.FORK
+    assert json.loads(settle(GradingOptions(str(SOLUTIONS))).to_json())["launch"] == "fork"  # As it travels.
+    monkeypatch.setenv("MNIST_PORTABLE", "1")
+    assert settle(GradingOptions(str(SOLUTIONS))).launch == Launch.PROCESS
+    assert launch(sandboxed=True) == Launch.SANDBOX

@@ -84,12 +84,14 @@ def run(options):
 
 def prestart(options):
     """Start importing Keras for the steps to grade that use it, in a host of its own, while this process reads
-    MNIST and starts pytest (grader/workers/host.py); None where it cannot help (a sandbox's workers start
-    otherwise, and a process that imported Keras forks them itself)."""
-    if options.sandboxed:
-        return None
+    MNIST and starts pytest (grader/workers/host.py); None where it cannot help (workers that are not forked, a
+    sandbox's, or a process that imported Keras, which forks them itself)."""
     from grader.course.steps import STEPS
+    from grader.workers.handle import Launch
     from grader.workers.handle import prestart as prestart_host
+
+    if options.launch != Launch.FORK:
+        return None
 
     return prestart_host(options.wanted or set(STEPS), options.submission, options.device)
 

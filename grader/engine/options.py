@@ -35,6 +35,7 @@ class GradingOptions:
     step_timeout: float | None = None  # A time limit for every step, instead of each step's own.
     device: str | None = None  # "cpu" or "gpu"; None: MNIST_DEVICE, else the CPU.
     sandbox: str = "off"  # --sandbox: "on", "off" or "auto"; once checked, "on" or "off".
+    launch: str | None = None  # How its workers start (grader/workers/handle.py's Launch), settled with the sandbox.
     limits: Limits = field(default_factory=Limits)
     time_budget: float | None = None  # Seconds by which every step must have ended, so that grading ends with a grade.
     grade_file: str | None = None  # Where the Grade goes as JSON, saved after each check (batch, Gradescope).
@@ -91,10 +92,11 @@ def check(options, say=None):
 
 
 def settle(options, say=None):
-    """`options` with the device and the sandbox they resolve to here, once the worker user, the device and the
-    sandbox are known to work; OptionsError otherwise."""
+    """`options` with the device, the sandbox and how workers start (launch) as they resolve here, once the worker
+    user, the device and the sandbox are known to work; OptionsError otherwise."""
     from grader.backend import runtime
     from grader.workers import bubblewrap
+    from grader.workers.handle import launch
     from grader.workers.users import WorkerUserError, check_worker_user, worker_user
 
     try:
@@ -104,4 +106,4 @@ def settle(options, say=None):
         sandboxed = bubblewrap.resolve(options.sandbox, device, worker_user(), say=say)
     except (WorkerUserError, runtime.DeviceError, bubblewrap.SandboxError) as error:
         raise OptionsError(str(error)) from None
-    return replace(options, device=device, sandbox="on" if sandboxed else "off", settled=True)
+    return replace(options, device=device, sandbox="on" if sandboxed else "off", launch=launch(sandboxed), settled=True)

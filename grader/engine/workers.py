@@ -19,7 +19,7 @@ from grader.course.steps import SEED, STEPS, worker_groups
 from grader.engine import limits
 from grader.results import terminal
 from grader.workers import protocol
-from grader.workers.handle import Shared, Worker, shared_input, start, stop_escaped
+from grader.workers.handle import Shared, Worker, launch, shared_input, start, stop_escaped
 from grader.workers.processes import become_subreaper
 from grader.workers.runners import runner
 
@@ -61,7 +61,8 @@ class StepRuns:
             niceness = 0 if any(STEPS[step].trains for step in group) else 10
             worker = Worker(group, Path(tempfile.mkdtemp(dir=self.base)), self.shared, self.inputs.of(group), niceness)
             self.workers.update(dict.fromkeys(group, worker))
-        self.closing = start(list(dict.fromkeys(self.workers.values())), self.session.prestarted)
+        how = self.session.options.launch or launch(self.session.options.sandboxed)  # Settled options have it.
+        self.closing = start(list(dict.fromkeys(self.workers.values())), how, self.session.prestarted)
         return self
 
     def __exit__(self, *exc):

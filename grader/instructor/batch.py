@@ -382,9 +382,11 @@ def graded_entry(entry, scratch, settings, cores=None):
                                     reason=error) + "\n", None
     shown = entry.shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
     graded = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
+    from grader.workers.handle import launch
+
     options = GradingOptions(str(target), shown_path=shown, device=settings.device, limits=settings.limits,
-                             sandbox="on" if settings.sandboxed else "off", time_budget=time_budget(settings.timeout),
-                             grade_file=str(graded), settled=True)
+                             sandbox="on" if settings.sandboxed else "off", launch=launch(settings.sandboxed),
+                             time_budget=time_budget(settings.timeout), grade_file=str(graded), settled=True)
     temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
     temporary.mkdir(mode=0o711)
     # Feedback in the language asked for, even where this console shows English (grader/results/console.py).

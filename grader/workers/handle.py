@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -106,25 +107,53 @@ def prestart(steps, folder, device):
     return host.Prestarted(len(groups), worker_environment(None, device, None, False, None), tempfile.gettempdir())
 
 
-def start(workers, prestarted=None):
-    """Start `workers` together, in order: in one sandbox when they are sandboxed (start_sandboxed), else forked
-    where that works (grader/workers/host.py): those that need no Keras at once, those that do from `prestarted` as
-    soon as it has imported it (in a thread, while the others run) or from a host; else each as a new process.
+class Launch(StrEnum):
+    """How a grading starts its workers: chosen once, when its options settle (launch()), and the same for every
+    worker of the grading. Each is its own process whichever way it starts, with the same limits and verdicts."""
 
-    Returns what to close() once they are done (an ExitStack): their sandbox, when they have one.
-    """
+    PROCESS = "process"  # Each a new Python process: on every OS, and with MNIST_PORTABLE=1 or TensorFlow.
+    FORK = "fork"  # Forked from a host that imported what they use (Linux, JAX): a new process where that fails.
+    SANDBOX = "sandbox"  # Forked by a host in one bubblewrap sandbox of the grading's own (--sandbox).
+
+
+def launch(sandboxed):
+    """How a grading started here, sandboxed or not, starts its workers."""
     from grader.workers import host
 
-    if any(worker.sandboxed for worker in workers):
-        return start_sandboxed(workers)
+    if sandboxed:
+        return Launch.SANDBOX
+    return Launch.FORK if host.forking() else Launch.PROCESS
+
+
+def start(workers, how, prestarted=None):
+    """Start `workers` together, in order, as `how` (a Launch) says; the Keras workers of FORK from `prestarted`
+    (prestart()) when there is one. Returns what to close() once they are done (an ExitStack): their sandbox, when
+    they have one."""
+    return STARTS[Launch(how)](workers, prestarted)
+
+
+def start_processes(workers, prestarted=None):
+    """Start each of `workers` as a new process."""
+    for worker in workers:
+        worker.launch()
+    return contextlib.ExitStack()
+
+
+def start_forked(workers, prestarted=None):
+    """Fork `workers` where this process can (grader/workers/host.py): those that need no Keras at once, those that
+    do from `prestarted` as soon as it has imported it (in a thread, while the others run) or from a host; each as
+    a new process where forking failed."""
+    from grader.workers import host
+
+    if not host.can_fork_workers():  # Not a subreaper: what workers leave behind would not come back here.
+        return start_processes(workers)
     forked, later = {}, []
-    if workers and host.can_fork_workers():
-        for keras in (False, True):  # Those that need no Keras first, at once: they never wait for its import.
-            group = [worker for worker in workers if worker.keras == keras]
-            if group and keras and prestarted is not None:
-                later = group  # Forked as soon as the host has imported Keras, while the others run.
-            elif group:
-                forked.update(zip(group, _fork(group, keras) or [], strict=False))
+    for keras in (False, True):  # Those that need no Keras first, at once: they never wait for its import.
+        group = [worker for worker in workers if worker.keras == keras]
+        if group and keras and prestarted is not None:
+            later = group  # Forked as soon as the host has imported Keras, while the others run.
+        elif group:
+            forked.update(zip(group, _fork(group, keras) or [], strict=False))
     for worker in workers:  # Launched once all are forked: a host forks only while this process has one thread.
         if worker not in later:
             worker.launch(forked.get(worker))
@@ -159,7 +188,7 @@ def _fork_later(group, prestarted):
             worker.unstarted = str(error) or type(error).__name__
 
 
-def start_sandboxed(workers):
+def start_sandboxed(workers, prestarted=None):
     """Start `workers` in one sandbox of their own (grader/workers/bubblewrap.py), forked there from a host that
     imported Keras: this process, when it has (a batch's grading), else a new one. Each worker's scratch folder is a
     tmpfs of its own. Where the sandbox cannot be made, each of their steps says why, as the grader's error."""
@@ -188,6 +217,9 @@ def start_sandboxed(workers):
         worker.outputs = sandbox.scratch(worker.workdir)
         worker.launch(process)
     return closing
+
+
+STARTS = {Launch.PROCESS: start_processes, Launch.FORK: start_forked, Launch.SANDBOX: start_sandboxed}
 
 
 def shared_input(folder, name, array):
