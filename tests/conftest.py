@@ -72,19 +72,63 @@ def mnist_grade(*args, cwd=ROOT):
 
 
 def grade_steps(folder, *steps, timeout=None, cwd=ROOT, env=None, **settings):
-    """Grade only some steps of `folder` as mnist-grade does, with the GradingOptions `settings` besides (through
-    `pytest grader/checks --grading FILE`): a quick check of one mistake."""
-    from grader.engine.grading import pytest_arguments
+    """Grade only some steps of `folder` (and the steps they need) as mnist-grade does, with the GradingOptions
+    `settings` besides: a quick check of one mistake. Returns the finished process: what the grading printed, on
+    stdout, and its exit code.
+
+    Where a batch forks its gradings (Linux, JAX), this one is forked too, from a server this test process starts
+    once (warm_server()), which has imported pytest, the grader and Keras: the same grading and report, without
+    seconds of start-up each. Elsewhere, `python -m grader.engine OPTIONS` in a new process."""
     from grader.engine.options import GradingOptions
 
     given = Path(tempfile.mkdtemp(prefix="mnist-options-")) / "options.json"
-    given.write_text(GradingOptions(str(folder), step_timeout=timeout, **settings).to_json())
-    arguments = [*pytest_arguments(), f"--grading={given}", "-k", " or ".join(steps)]
+    given.write_text(GradingOptions(str(folder), steps=list(steps), step_timeout=timeout, **settings).to_json())
+    environment = {**os.environ, **(env or {})}
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=cwd, capture_output=True, text=True,
-                              timeout=900, env={**os.environ, **(env or {})})
+        if cwd == ROOT and warm_server():
+            return forked_grading(given, environment)
+        return subprocess.run([sys.executable, "-m", "grader.engine", str(given)], cwd=cwd, capture_output=True,
+                              text=True, timeout=900, env=environment)
     finally:
         shutil.rmtree(given.parent)
+
+
+WARM = {}  # Whether this process's grading server is started: {"ready": bool}.
+
+
+def warm_server():
+    """Start, once per test process, the server gradings are forked from (grader/instructor/gradings.py), with the
+    variables a batch gives it; whether there is one. This process's own variables stay as they were."""
+    if "ready" not in WARM:
+        from multiprocessing import forkserver
+
+        from grader.backend import runtime
+        from grader.backend.quiet import QUIET_ENV
+        from grader.instructor import gradings
+
+        WARM["ready"] = gradings.can_fork_gradings()
+        if WARM["ready"]:
+            saved = dict(os.environ)
+            try:
+                gradings.prepare({**QUIET_ENV, **runtime.environment("cpu")})
+                forkserver.ensure_running()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+    return WARM["ready"]
+
+
+def forked_grading(options, env):
+    """A grading of the options file `options` with the variables `env`, forked from the warm server: the finished
+    process as subprocess.run() returns it, with what it printed on stdout."""
+    from grader.instructor import gradings
+
+    with tempfile.NamedTemporaryFile() as printed:
+        process = gradings.start(str(options), printed, env)
+        code = process.wait()
+        printed.seek(0)
+        return subprocess.CompletedProcess(["forked", str(options)], code,
+                                           printed.read().decode("utf-8", errors="replace"), "")
 
 
 def arrays_done(folder):

@@ -30,10 +30,10 @@ def test_the_workflow_runs_the_readme_s_commands(workflow):
     assert blocks[0].strip().startswith("python3 -m venv .venv && .venv/bin/pip install -e .")
     contributors = readme[readme.index("## For contributors"):]
     assert re.findall(r"```sh\n\s*(.+?)\n\s*```", contributors)[:2] == [
-        '.venv/bin/python -m pytest -m "not slow"', ".venv/bin/python -m pytest --durations=20"]
+        '.venv/bin/python -m pytest -n auto -m "not slow"', ".venv/bin/python -m pytest -n auto --durations=20"]
     last = (ROOT / ".ci" / "run").read_text().rstrip().splitlines()[-1]
-    assert last.startswith(".venv/bin/python -m pytest --durations=20  #")  # And the 20 slowest tests.
+    assert last.startswith(".venv/bin/python -m pytest -n auto --durations=20  #")  # A worker per core; the 20 slowest.
     runs = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
     install = "-m pip install -e '.[plots,notebook,test,tensorflow]'"  # With the extras, as CI installs them.
     assert any("python -m venv .venv" in run and install in run for run in runs)
-    assert runs[-1] == '"$PY" -m pytest --durations=20'  # .venv's Python, wherever the system keeps it.
+    assert runs[-1] == '"$PY" -m pytest -n auto --durations=20'  # .venv's Python, wherever the system keeps it.
