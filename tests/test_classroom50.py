@@ -204,6 +204,7 @@ def test_the_bundle_carries_the_pinned_grader_within_the_runner_s_10_mib(tmp_pat
     assert json.loads((folder / "runtime.json").read_text()) == {"python": "3.11", "apt": ["bubblewrap"]}
     assert (folder / "source" / "requirements.txt").read_text() == (ROOT / "grader" / "constraints.txt").read_text()
     assert (folder / "source" / "grader" / "cli.py").read_bytes() == (ROOT / "grader" / "cli.py").read_bytes()
+    assert (folder / "source" / "grader" / "instructor" / "template-report.html").exists()
     assert os.access(folder / "autograder.py", os.X_OK)
     # The autograder is a module of the grader, linted with it, copied as it is; its settings are data beside it.
     shipped = ROOT / "grader" / "instructor" / "classroom50_autograder.py"

@@ -1,6 +1,7 @@
 """The grader's shape: no import cycles (function-level imports included), and a docstring for every module."""
 
 import ast
+import re
 
 from conftest import ROOT
 
@@ -250,3 +251,17 @@ def test_no_program_or_page_is_written_inside_a_string():
     assert found == {}
     module = '"""A docstring\n' + "of many lines\n" * 30 + '"""\nPAGE = """' + "<p>\n" * 21 + '"""\n'
     assert long_strings(module) == [33]
+
+
+def test_every_adapter_grades_through_one_isolated_grading():
+    """The batch, Gradescope and Classroom 50 each grade a submission with isolated.grade() and settle its options with
+    isolated.settled() (options.settle(), the one place the worker user, the device and the sandbox are checked);
+    none reads back a file the grading wrote."""
+    sources = {name: path.read_text(encoding="utf-8") for name, path in modules().items()}
+    adapters = ["grader.instructor.batch", "grader.instructor.gradescope", "grader.instructor.classroom50"]
+    assert [name for name in adapters if "isolated.grade(" not in sources[name]] == []
+    assert [name for name in adapters if "grade_one(" in sources[name] and name != "grader.instructor.batch"] == []
+    assert [name for name in adapters if '"feedback.txt").read_text' in sources[name]] == []
+    settles = sorted(name for name, text in sources.items()
+                     if re.search(r"bubblewrap\.resolve\(|(?<!def )\b(check_worker_user|check_device)\(", text))
+    assert settles == ["grader.engine.options"]

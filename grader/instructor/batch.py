@@ -20,8 +20,6 @@ import json
 import os
 import queue
 import stat
-import tempfile
-import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -30,27 +28,20 @@ from pathlib import Path
 from grader.backend import runtime
 from grader.backend.quiet import QUIET_ENV
 from grader.course.i18n import _
-from grader.course.steps import FILE_STEPS, STEPS
+from grader.course.steps import STEPS
 from grader.data.files import write_whole
 from grader.engine import compiling, limits
-from grader.engine.limits import Limits
-from grader.engine.options import GradingOptions
-from grader.instructor import gradings, report
+from grader.instructor import gradings, isolated, report
+from grader.instructor.isolated import Isolation
 from grader.instructor.statuses import BatchStatus
 from grader.results import render
-from grader.results.console import asked_language, files_language
-from grader.results.grade import Grade
-from grader.workers import bubblewrap
+from grader.results.console import files_language
 from grader.workers.processes import (
-    kill_tree,
-    pin,
     share_cores,
     thread_environment,
-    tree_memory_over,
     usable_cores,
 )
 
-POLL = 0.5  # Seconds between looks at a grading's time and memory.
 COLUMNS = ["student", *STEPS, "total", "max", "status"]
 CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
 # Canvas's gradebook import: a row is matched by one of the first three columns or by SIS Login ID, which is
@@ -160,14 +151,10 @@ def _feed(digest, file, name=None):
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """How a batch grades: its limits per submission (wall clock, memory, what a submission may hold), the device and
-    the sandbox (checked once, before any grading), how many at a time, and which entries."""
+    """How a batch grades: each submission as an isolated grading (an Isolation: its limits, and its GradingOptions
+    with the device and the sandbox settled once, before any grading), how many at a time, and which entries."""
 
-    timeout: float = 900  # Seconds per submission.
-    memory_mb: int = 4096
-    limits: Limits = field(default_factory=Limits)
-    device: str = "cpu"
-    sandboxed: bool = False
+    isolation: Isolation = field(default_factory=Isolation)
     jobs: int | None = None  # Submissions graded at once; None: one per core.
     force: bool = False  # Every entry again, not only those new or changed since they were graded.
     only: tuple | None = None  # Only these students, again.
@@ -203,7 +190,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
     if settings.shard is not None:
         found = {student: path for student, path in found.items() if settings.shard.holds(student)}
     out.mkdir(parents=True, exist_ok=True)
-    refused = {student: limits.refusal(path, settings.limits) for student, path in found.items()}  # Read once, here.
+    within = settings.isolation.limits
+    refused = {student: limits.refusal(path, within) for student, path in found.items()}  # Read once, here.
     entries = {student: Entry(student, path, fingerprint(path, refused[student])) for student, path in found.items()}
     todo = [entry for entry in entries.values() if settings.force and not settings.only or due(entry, out, settings)]
     if progress:
@@ -236,13 +224,13 @@ def warm_up(shares, settings, sandboxed_work, say=None):
     size of thread pool the gradings get (`sandboxed_work`: when a sandboxed grading will run)."""
     if gradings.can_fork_gradings():
         smallest = min(len(cores) for cores in shares)
-        gradings.prepare({**QUIET_ENV, **runtime.environment(settings.device),
+        gradings.prepare({**QUIET_ENV, **runtime.environment(settings.isolation.device),
                           **{name: value for name, value in thread_environment(smallest).items()
-                             if name.endswith("_NUM_THREADS")}}, clean=settings.sandboxed)
-    if settings.sandboxed and sandboxed_work:
+                             if name.endswith("_NUM_THREADS")}}, clean=settings.isolation.sandboxed)
+    if settings.isolation.sandboxed and sandboxed_work:
         # The compiled programs sandboxed workers read, made once by the grader's own code.
         for threads in sorted({len(cores) for cores in shares}):
-            compiling.fill({**os.environ, **thread_environment(threads)}, settings.device, say)
+            compiling.fill({**os.environ, **thread_environment(threads)}, settings.isolation.device, say)
 
 
 def grade_in_parallel(todo, out, settings, shares, progress=None):
@@ -342,16 +330,12 @@ def _stored(folder):
 
 
 def grade_one(entry, out, settings, cores=None):
-    """Grade one Entry into `out`: results.json, feedback.txt and the gradebook row with the checks and the grade
-    (row.json).
-
-    With `cores`, the grading runs on those alone. An entry past a limit of settings.limits is refused before
-    anything of it is copied or unpacked. Return (the row, the Grade or None when there is none: a bad zip, a
-    refusal, a stop, an error)."""
+    """Grade one Entry into `out` as an isolated grading (grader/instructor/isolated.py): results.json, feedback.txt
+    and the gradebook row with the checks and the grade (row.json). With `cores`, the grading runs on those alone.
+    Return (the row, the Grade or None when there is none: a bad zip, a refusal, a stop, an error)."""
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
-        os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
-        status, printed, grade = graded_entry(entry, Path(scratch), settings, cores)
+    outcome = isolated.grade(entry.path, settings.isolation, entry.shown, cores)
+    status, printed, grade = outcome.status, outcome.printed, outcome.grade
     # Each file whole, row.json last: the merge reads it, and one from an older grading, its fingerprint another's,
     # has the student graded again.
     write_whole(out / "feedback.txt", printed)
@@ -368,87 +352,3 @@ def grade_one(entry, out, settings, cores=None):
     return row, grade
 
 
-def graded_entry(entry, scratch, settings, cores=None):
-    """Grade `entry` in its own process, within the batch's limits, working in `scratch`: (status, what it printed,
-    the Grade or None)."""
-    path = Path(entry.path)
-    try:
-        limits.check(path, settings.limits)
-        target = unpacked(path, scratch / "unpacked", settings.limits) if path.suffix == ".zip" else path
-    except limits.TooLarge as error:
-        return BatchStatus.ERROR, f"{error}\n", None
-    except (zipfile.BadZipFile, OSError) as error:
-        return BatchStatus.ERROR, _("{path} is not a readable zip file ({reason}).", path=path.name,
-                                    reason=error) + "\n", None
-    shown = entry.shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
-    graded = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
-    from grader.workers.handle import launch
-
-    options = GradingOptions(str(target), shown_path=shown, device=settings.device, limits=settings.limits,
-                             sandbox="on" if settings.sandboxed else "off", launch=launch(settings.sandboxed),
-                             time_budget=time_budget(settings.timeout), grade_file=str(graded), settled=True)
-    temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
-    temporary.mkdir(mode=0o711)
-    # Feedback in the language asked for, even where this console shows English (grader/results/console.py).
-    env = {**os.environ, "MNIST_LANG": asked_language(), "TMPDIR": str(temporary),
-           **(thread_environment(len(cores)) if cores else {})}
-    status, printed = run_limited(options, settings, env=bubblewrap.grading_environment(env) if settings.sandboxed
-                                  else env, cores=cores)
-    grade = Grade.from_json(graded.read_text(encoding="utf-8")) if graded.exists() and status != BatchStatus.ERROR \
-        else None
-    if grade and status.stopped(settings):
-        grade.stop(_("stopped: {why}", why=status.stopped(settings)))
-    elif status == BatchStatus.GRADED and grade is None:
-        status = BatchStatus.ERROR
-    return status, printed, grade
-
-
-def time_budget(timeout):
-    """What a grading may take so that it ends by itself, with its grade, before the wall-clock stop."""
-    return timeout - max(10, timeout * 0.2)
-
-
-def unpacked(path, scratch, within):
-    """Extract a .zip into `scratch`, within limits; return the folder in it that holds the step files."""
-    scratch.mkdir(exist_ok=True)
-    limits.extract(path, scratch, within)  # Every member inside `scratch`.
-    return holding_steps(scratch) or scratch
-
-
-def holding_steps(folder):
-    """The shallowest folder in `folder` (itself included) that holds all the step files; None if there is none."""
-    folder = Path(folder)
-    for candidate in [folder, *sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: (len(p.parts), p))]:
-        if all((candidate / step.file).is_file() for step in FILE_STEPS):
-            return candidate
-    return None
-
-
-def run_limited(options, settings, env=None, cores=None):
-    """Grade `options` in a process of its own (grader/instructor/gradings.py); stop it when it passes the batch's
-    wall-clock or memory limit (settings). Return (status, what it printed)."""
-    started, timeout = time.monotonic(), settings.timeout
-    with (tempfile.NamedTemporaryFile() as printed,
-          tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as given):
-        given.write(options.to_json())
-        given.flush()
-        process = gradings.start(given.name, printed, env or dict(os.environ))
-        if cores:
-            pin(process.pid, cores)
-        status = None
-        while process.poll() is None:
-            if time.monotonic() - started > timeout:
-                status = BatchStatus.TIMEOUT
-            elif tree_memory_over(process.pid, settings.memory_mb * 1024):
-                status = BatchStatus.MEMORY
-            if status:
-                kill_tree(process)
-                break
-            time.sleep(POLL)
-        printed.seek(0)
-        text = printed.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
-    if status:
-        text += "\n" + _("Stopped: {why}.", why=status.stopped(settings)) + "\n"
-    else:
-        status = BatchStatus.GRADED if process.returncode in (0, 1) else BatchStatus.ERROR
-    return status, text

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from grader.course.code import points
 from grader.course.i18n import _
-from grader.course.steps import FILE_STEPS, STEPS
+from grader.course.steps import STEPS
 from grader.data.files import write_whole
 from grader.engine.limits import Limits
+from grader.engine.submission import has_step_files
 
 SCHEMA = "classroom50/result/v1"
 # The result's identity: each field and the variable the runner sets it from. REVIEW_URL falls back to COMMIT_URL,
@@ -104,29 +105,23 @@ def write(folder, result, body):
 
 def grade(path, settings):
     """Grade the submission folder `path` as a batch grades one student, in a process of its own, with `settings`
-    (Settings). Return (the Grade or None, what the grading printed, why there is no grade)."""
-    from grader.backend import runtime
-    from grader.engine import compiling
-    from grader.instructor.batch import BatchSettings, Entry, grade_one
-    from grader.workers import bubblewrap
-    from grader.workers.users import check_worker_user, with_absolute_folders, worker_user
+    (Settings), settled as every grading is. Return (the Grade or None, what the grading printed, why there is no
+    grade)."""
+    from grader.instructor import isolated
+    from grader.workers.users import with_absolute_folders
 
-    check_worker_user()
-    sandboxed = bubblewrap.resolve(settings.sandbox, runtime.device(), worker_user(), say=print)  # In the job's log.
-    if sandboxed:
-        compiling.fill(os.environ, runtime.device(), say=print)
-    batch = BatchSettings(settings.timeout, settings.memory_mb, settings.within, runtime.device(), sandboxed)
+    isolation = isolated.settled(settings.timeout, settings.memory_mb, settings.within, sandbox=settings.sandbox,
+                                 say=print)  # In the job's log.
+    isolated.prepare(isolation, say=print)
     os.environ.update(with_absolute_folders(os.environ))  # Folders named from the checkout, kept.
     submission = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch, contextlib.chdir(scratch):
         # Graded from a folder of its own: every process the grading starts (the batch's fork server is started
         # with `python -c`) has its working folder on sys.path, and the runner's is the student's checkout.
-        out = Path(scratch) / "graded"
-        _row, found = grade_one(Entry("submission", submission, shown=str(path)), out, batch)
-        printed = (out / "feedback.txt").read_text(encoding="utf-8")
-    reason = None if found else (next((line for line in printed.splitlines() if line.strip()), "") or _(
-        "the grading ended without a grade"))
-    return found, printed, reason
+        outcome = isolated.grade(submission, isolation, shown=str(path))
+    reason = None if outcome.grade else (next((line for line in outcome.printed.splitlines() if line.strip()), "")
+                                         or _("the grading ended without a grade"))
+    return outcome.grade, outcome.printed, reason
 
 
 def run(path, env, settings=None, folder="."):
@@ -143,7 +138,7 @@ def run(path, env, settings=None, folder="."):
         print(f"mnist-grade classroom50: {error}", file=sys.stderr)
         return 2
     title = _("MNIST course")
-    if not Path(path).is_dir() or not any((Path(path) / step.file).is_file() for step in FILE_STEPS):
+    if not has_step_files(path):
         reason = _("There are none of the six step files in {path}: commit your work in {path}, then push again.",
                    path=path)
         print(reason)
@@ -173,6 +168,7 @@ def write_bundle(folder, lang, path="exercises", budget=BUDGET_SECONDS, install=
     autograder.json; source/ (the grader and requirements.txt, the versions of grader/constraints.txt); and
     runtime.json, the runtime block to give the assignment."""
     from grader.instructor.gradescope import CONSTRAINTS, GRADER_DIR
+    from grader.instructor.templates import bundled
 
     folder = Path(folder)
     source = folder / "source"
@@ -180,7 +176,7 @@ def write_bundle(folder, lang, path="exercises", budget=BUDGET_SECONDS, install=
         shutil.rmtree(source)  # Only what this grader has: no module of an older one is left behind.
     (source / "grader").mkdir(parents=True)
     for file in sorted(GRADER_DIR.rglob("*")):
-        if file.suffix in (".py", ".toml", ".ini", ".txt") and "__pycache__" not in file.parts:
+        if file.is_file() and bundled(file.relative_to(GRADER_DIR)):
             target = source / "grader" / file.relative_to(GRADER_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)

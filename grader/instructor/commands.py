@@ -167,11 +167,12 @@ def counted(rows):
 
 
 def batch_settings(args):
-    """The BatchSettings of `mnist-grade batch`'s command line, the device and the sandbox settled; None after
-    saying why the batch cannot start."""
+    """The BatchSettings of `mnist-grade batch`'s command line, settled as every grading is (isolated.settled()); None
+    after saying why the batch cannot start."""
     from grader.engine.limits import from_args
-    from grader.engine.options import GradingOptions, OptionsError, settle
+    from grader.engine.options import OptionsError
     from grader.instructor.batch import BatchError, BatchSettings, checked_entries
+    from grader.instructor.isolated import settled
 
     def say(text):
         print("mnist-grade batch: " + text, file=sys.stderr)
@@ -181,13 +182,13 @@ def batch_settings(args):
         return None
     try:
         checked_entries(args.submissions, args.only)  # Before anything is graded.
-        settled = settle(GradingOptions(args.submissions, device=args.device, sandbox=args.sandbox),
-                         say=lambda text: say(_("Note: {note}", note=text)))
+        isolation = settled(args.timeout, args.memory, from_args(args), args.device, args.sandbox,
+                            say=lambda text: say(_("Note: {note}", note=text)))
     except (BatchError, OptionsError) as error:
         say(str(error))
         return None
-    return BatchSettings(args.timeout, args.memory, from_args(args), settled.device, settled.sandboxed, args.jobs,
-                         args.force, tuple(args.only) if args.only else None, args.assignment, args.shard)
+    return BatchSettings(isolation, args.jobs, args.force, tuple(args.only) if args.only else None, args.assignment,
+                         args.shard)
 
 
 @contextlib.contextmanager

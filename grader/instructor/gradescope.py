@@ -25,16 +25,16 @@ import numpy as np
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from grader.backend import runtime
 from grader.course.i18n import _
-from grader.course.steps import FILE_STEPS
 from grader.data.files import write_whole
-from grader.engine import compiling, limits
-from grader.instructor.batch import BatchSettings, Entry, grade_one, holding_steps
-from grader.instructor.templates import fill
+from grader.engine import limits
+from grader.engine.options import OptionsError
+from grader.engine.submission import find_work
+from grader.instructor import isolated
+from grader.instructor.templates import bundled, fill
 from grader.results import render
 from grader.workers import bubblewrap
-from grader.workers.users import PACKAGE_ROOT, check_worker_user, worker_user
+from grader.workers.users import PACKAGE_ROOT
 
 GRADER_DIR = PACKAGE_ROOT / "grader"
 # Gradescope stops an autograder at the assignment's timeout (10 minutes unless the instructor sets another):
@@ -97,7 +97,7 @@ def bundle(file, run_script, data):
             archive.writestr(info, text, zipfile.ZIP_DEFLATED)
         archive.writestr("requirements.txt", CONSTRAINTS.read_text(encoding="utf-8"))  # The same pins as Classroom's.
         for path in sorted(GRADER_DIR.rglob("*")):
-            if path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
+            if path.is_file() and bundled(path.relative_to(GRADER_DIR)):
                 archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
         archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
 
@@ -112,9 +112,8 @@ def run(autograder, timeout=GRADESCOPE_TIMEOUT - MARGIN, sandbox="auto", within=
     results = autograder / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        check_worker_user()  # Once for the grading, which takes the user and the sandbox as settled.
-        sandboxed = bubblewrap.resolve(sandbox, runtime.device(), worker_user(), say=print)  # Said to the instructor.
-        graded = graded_submission(autograder, timeout, memory_limit_mb(), sandboxed, within or limits.Limits())
+        isolation = isolated.settled(timeout, memory_limit_mb(), within, sandbox=sandbox, say=print)  # Said to the
+        graded = graded_submission(autograder, isolation)  # instructor, as what fails is.
     except Exception as error:
         traceback.print_exc(file=sys.stdout)  # The instructor's view of the run (results/stdout), not the student's.
         graded = {
@@ -139,12 +138,12 @@ def memory_limit_mb(margin_mb=128):
     return MEMORY_MB
 
 
-def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=None):
-    """The results.json of AUTOGRADER/submission, or one with score 0 saying why nothing was graded."""
-    within = within or limits.Limits()
+def graded_submission(autograder, isolation):
+    """The results.json of AUTOGRADER/submission graded within `isolation` (an Isolation), or one with score 0
+    saying why nothing was graded."""
     if not (autograder / "submission").is_dir():
         raise FileNotFoundError(f"{autograder / 'submission'} is not a folder")  # Gradescope gives one, always.
-    refused = limits.refusal(autograder / "submission", within)
+    refused = limits.refusal(autograder / "submission", isolation.limits)
     if refused:
         return {"score": 0, "output": refused, "tests": []}
     with tempfile.TemporaryDirectory(prefix="mnist-gradescope-") as scratch:
@@ -156,42 +155,13 @@ def graded_submission(autograder, timeout, memory_mb, sandboxed=False, within=No
         copy.mkdir(exist_ok=True)
         work, problem = find_work(copy)
         if work is None:
-            graded = {"score": 0, "output": problem, "tests": []}
-        else:
-            out = Path(scratch) / "graded"
-            shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
-            settings = BatchSettings(timeout, memory_mb, within, runtime.device(), sandboxed)
-            _row, grade = grade_one(Entry("submission", work, shown=shown), out, settings)
-            if grade is not None:
-                graded = render.gradescope(grade)
-            else:
-                feedback = (out / "feedback.txt").read_text(encoding="utf-8")
-                print(feedback)  # For the instructor too: why this submission has no grade.
-                graded = {"score": 0, "output": feedback.replace(str(copy) + os.sep, ""), "tests": []}
-    return graded
-
-
-def find_work(folder):
-    """(what to grade in a submission folder, None) or (None, why nothing can be graded)."""
-    found = holding_steps(folder)
-    if found:
-        return found, None
-    for pattern in ("*.ipynb", "*.zip"):
-        candidates = sorted(p for p in folder.rglob(pattern) if ".ipynb_checkpoints" not in p.parts)
-        if len(candidates) == 1:
-            return candidates[0], None
-        if candidates:
-            return None, _(
-                "Your submission has several {kind} files ({names}); submit only one.",
-                kind=pattern[1:],
-                names=", ".join(str(p.relative_to(folder)) for p in candidates),
-            )
-    files = ", ".join(step.file for step in FILE_STEPS)
-    return None, _(
-        "Your submission has none of the work to grade: the six files ({files}) in one folder, "
-        "a .zip of them, or a notebook. Submit them again.",
-        files=files,
-    )
+            return {"score": 0, "output": problem, "tests": []}
+        shown = work.relative_to(copy).as_posix() if work.suffix != ".zip" else None  # As they uploaded it.
+        outcome = isolated.grade(work, isolation, shown)
+        if outcome.grade is not None:
+            return render.gradescope(outcome.grade)
+        print(outcome.printed)  # For the instructor too: why this submission has no grade.
+        return {"score": 0, "output": outcome.printed.replace(str(copy) + os.sep, ""), "tests": []}
 
 
 def main(argv):
@@ -206,8 +176,10 @@ def main(argv):
         sys.stdout.write(CONSTRAINTS_HEADER + requirements())
         return 0
     if args.command == "fill":  # setup.sh: what sandboxed workers will read, compiled by the grader's own code.
-        if bubblewrap.resolve(args.sandbox, runtime.device(), worker_user(), say=print):
-            compiling.fill(os.environ, runtime.device(), say=print)
+        try:
+            isolated.prepare(isolated.settled(sandbox=args.sandbox, say=print), say=print)
+        except OptionsError as error:  # Each run says so again, in results.json: the image is built all the same.
+            print(error)
         return 0
     run(args.autograder, max(60.0, args.timeout - MARGIN), args.sandbox, limits.from_args(args))
     return 0

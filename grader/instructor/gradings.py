@@ -19,7 +19,7 @@ from grader.workers import processes
 from grader.workers.children import ProcessHandle, bootstrap, end
 from grader.workers.users import grader_command, grader_environment
 
-# What a grading prints is read back as UTF-8 (batch.run_limited()): its streams' encoding, whatever the locale's.
+# What a grading prints is read back as UTF-8 (isolated.run_limited()): its streams' encoding, whatever the locale's.
 PRINTED_IN_UTF8 = {"PYTHONIOENCODING": "utf-8:backslashreplace"}
 
 

@@ -17,3 +17,11 @@ def fill(name, values=None):
     """The template `name` (the file template-NAME here) with its placeholders filled from `values`; KeyError for
     a placeholder `values` lacks."""
     return Filled((HERE / f"template-{name}").read_text(encoding="utf-8")).substitute(values or {})
+
+
+def bundled(path):
+    """Whether a file of grader/ travels in the bundles that carry the grader's source (Gradescope's autograder.zip,
+    Classroom 50's source/): its modules and data, and these templates; no compiled file."""
+    path = Path(path)
+    return "__pycache__" not in path.parts and (path.suffix in (".py", ".toml", ".ini", ".txt")
+                                                 or path.name.startswith("template-"))

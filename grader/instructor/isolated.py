@@ -1,0 +1,158 @@
+"""One isolated grading: a submission (a folder, a .zip of one, or a notebook) graded in a process of its own,
+stopped at a wall-clock and a memory limit, with its points kept; an Outcome out: how it ended, what it printed and
+the Grade. The batch (and its shards), Gradescope and Classroom 50 call grade(); each renders the Outcome its own
+way and reads back nothing it wrote.
+
+An Isolation is the one settings object every such grading crosses its process boundary with: the limits, and the
+GradingOptions that each grading's are made from, settled once (settled(), through options.settle(): the worker
+user, the device, the sandbox and how workers start).
+"""
+
+import os
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from grader.course.i18n import _
+from grader.engine import compiling, limits
+from grader.engine.limits import Limits
+from grader.engine.options import GradingOptions, settle
+from grader.engine.submission import holding_steps
+from grader.instructor import gradings
+from grader.instructor.statuses import BatchStatus
+from grader.results.console import asked_language
+from grader.results.grade import Grade
+from grader.workers import bubblewrap
+from grader.workers.processes import kill_tree, pin, thread_environment, tree_memory_over
+
+POLL = 0.5  # Seconds between looks at a grading's time and memory.
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How each grading is isolated: stopped past `timeout` seconds or `memory_mb` of memory, and graded with
+    `options` (settled), of which each grading takes its own copy with its submission."""
+
+    timeout: float = 900
+    memory_mb: int = 4096
+    options: GradingOptions = field(default_factory=lambda: GradingOptions(settled=True))
+
+    @property
+    def sandboxed(self):
+        return self.options.sandboxed
+
+    @property
+    def device(self):
+        return self.options.device or "cpu"
+
+    @property
+    def limits(self):
+        return self.options.limits
+
+
+def settled(timeout=900, memory_mb=4096, within=None, device=None, sandbox="auto", say=None):
+    """The Isolation of gradings with these limits (`within`: Limits), `device` and `sandbox` ("on", "off",
+    "auto"), settled here as every grading is (options.settle()); OptionsError saying why they cannot run here.
+    say(text) is told a note: that --sandbox auto found no sandbox."""
+    options = settle(GradingOptions(device=device, sandbox=sandbox, limits=within or Limits()), say)
+    return Isolation(timeout, memory_mb, options)
+
+
+def prepare(isolation, say=None):
+    """Before a grading that is not a batch's (which prepares once for all): the sandbox's compiled programs, when it
+    is sandboxed."""
+    if isolation.sandboxed:
+        compiling.fill(os.environ, isolation.device, say)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one isolated grading ended (a BatchStatus), what it printed (feedback.txt: what the student sees) and
+    its Grade (None when there is none: an error, a refusal)."""
+
+    status: BatchStatus
+    printed: str
+    grade: Grade | None
+
+
+def grade(path, isolation, shown=None, cores=None):
+    """Grade the submission `path` in its own process, within `isolation`'s limits; messages name it `shown`
+    (by default its name or, in a zip, the folder of the step files in it). With `cores`, the grading runs on those
+    alone. One past a limit of isolation.limits is refused before anything of it is copied or unpacked. An Outcome."""
+    with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
+        os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
+        return graded(Path(path), Path(scratch), isolation, shown, cores)
+
+
+def graded(path, scratch, isolation, shown, cores):
+    """grade(), working in `scratch`."""
+    try:
+        limits.check(path, isolation.limits)
+        target = unpacked(path, scratch / "unpacked", isolation.limits) if path.suffix == ".zip" else path
+    except limits.TooLarge as error:
+        return Outcome(BatchStatus.ERROR, f"{error}\n", None)
+    except (zipfile.BadZipFile, OSError) as error:
+        return Outcome(BatchStatus.ERROR, _("{path} is not a readable zip file ({reason}).", path=path.name,
+                                            reason=error) + "\n", None)
+    shown = shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
+    saved = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
+    options = replace(isolation.options, submission=str(target), shown_path=shown, grade_file=str(saved),
+                      time_budget=time_budget(isolation.timeout))
+    temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
+    temporary.mkdir(mode=0o711)
+    # Feedback in the language asked for, even where this console shows English (grader/results/console.py).
+    env = {**os.environ, "MNIST_LANG": asked_language(), "TMPDIR": str(temporary),
+           **(thread_environment(len(cores)) if cores else {})}
+    status, printed = run_limited(options, isolation, env=bubblewrap.grading_environment(env)
+                                  if isolation.sandboxed else env, cores=cores)
+    found = Grade.from_json(saved.read_text(encoding="utf-8")) if saved.exists() and status != BatchStatus.ERROR \
+        else None
+    if found and status.stopped(isolation):
+        found.stop(_("stopped: {why}", why=status.stopped(isolation)))
+    elif status == BatchStatus.GRADED and found is None:
+        status = BatchStatus.ERROR
+    return Outcome(status, printed, found)
+
+
+def time_budget(timeout):
+    """What a grading may take so that it ends by itself, with its grade, before the wall-clock stop."""
+    return timeout - max(10, timeout * 0.2)
+
+
+def unpacked(path, scratch, within):
+    """Extract a .zip into `scratch`, within limits; return the folder in it that holds the step files."""
+    scratch.mkdir(exist_ok=True)
+    limits.extract(path, scratch, within)  # Every member inside `scratch`.
+    return holding_steps(scratch) or scratch
+
+
+def run_limited(options, isolation, env=None, cores=None):
+    """Grade `options` in a process of its own (grader/instructor/gradings.py); stop it when it passes the wall-clock
+    or memory limit of `isolation`. Return (status, what it printed)."""
+    started, timeout = time.monotonic(), isolation.timeout
+    with (tempfile.NamedTemporaryFile() as printed,
+          tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as given):
+        given.write(options.to_json())
+        given.flush()
+        process = gradings.start(given.name, printed, env or dict(os.environ))
+        if cores:
+            pin(process.pid, cores)
+        status = None
+        while process.poll() is None:
+            if time.monotonic() - started > timeout:
+                status = BatchStatus.TIMEOUT
+            elif tree_memory_over(process.pid, isolation.memory_mb * 1024):
+                status = BatchStatus.MEMORY
+            if status:
+                kill_tree(process)
+                break
+            time.sleep(POLL)
+        printed.seek(0)
+        text = printed.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
+    if status:
+        text += "\n" + _("Stopped: {why}.", why=status.stopped(isolation)) + "\n"
+    else:
+        status = BatchStatus.GRADED if process.returncode in (0, 1) else BatchStatus.ERROR
+    return status, text
