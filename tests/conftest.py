@@ -106,15 +106,15 @@ def warm_server():
         from grader.backend.quiet import QUIET_ENV
         from grader.instructor import gradings
 
-        WARM["ready"] = gradings.can_fork_gradings()
-        if WARM["ready"]:
-            saved = dict(os.environ)
-            try:
-                gradings.prepare({**QUIET_ENV, **runtime.environment("cpu")})
+        saved = dict(os.environ)
+        try:
+            gradings.prepare({**QUIET_ENV, **runtime.environment("cpu")})
+            WARM["ready"] = gradings.can_fork_gradings()
+            if WARM["ready"]:
                 forkserver.ensure_running()
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     return WARM["ready"]
 
 
@@ -227,3 +227,9 @@ def gbk_environment(tmp_path_factory):
                            capture_output=True, text=True, env=env, timeout=60).stdout.strip()
     assert found == "GBK", f"the zh_CN.GBK locale made with localedef in {folder} gives {found!r}, not GBK"
     return env
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: two test workers per core. Many tests spend much of their time waiting (a step's time limit, a
+    cluster's jobs, an install), so that a worker per core leaves a core idle about half the time."""
+    return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1)

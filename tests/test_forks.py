@@ -4,6 +4,7 @@ Workers are forked without the sandbox (--sandbox off); under it, each is a new 
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -113,3 +114,16 @@ def test_how_workers_start_is_settled_once_with_the_options(monkeypatch):
     monkeypatch.setenv("MNIST_PORTABLE", "1")
     assert settle(GradingOptions(str(SOLUTIONS))).launch == Launch.PROCESS
     assert launch(sandboxed=True) == Launch.SANDBOX
+
+
+def test_where_the_server_s_socket_would_not_fit_gradings_start_as_new_processes(tmp_path):
+    """TMPDIR deep enough (a test's, a cluster job's) that the server's Unix socket would pass 107 bytes: no server,
+    each grading a new process, instead of a batch that fails."""
+    check = ("from grader.instructor import gradings; gradings.prepare({}); "
+             "print(gradings.can_fork_gradings())")
+    found = {}
+    for name, folder in (("short", tmp_path / "t"), ("deep", tmp_path / ("d" * 100))):
+        folder.mkdir()
+        found[name] = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120,
+                                     env={**os.environ, "TMPDIR": str(folder)}).stdout.strip()
+    assert found == {"short": "True", "deep": "False"}

@@ -86,6 +86,18 @@ def test_hang_costs_only_its_limit_and_its_processes_are_stopped(hardening, subm
 
 
 @pytest.mark.slow
+def test_a_worker_slow_to_start_costs_its_step_no_time(submission, tmp_path):
+    """A worker that takes 3 s to start (a busy machine; here a sitecustomize that sleeps, in new processes only)
+    still gives its step the whole 2 s: a step's time counts from when its worker said it was ready."""
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text("import time\n\ntime.sleep(3)\n")
+    graded = grade_steps(submission(), "reshape", timeout=2, env={"MNIST_PORTABLE": "1", "PYTHONPATH": str(slow)})
+    assert graded.returncode == 0, graded.stdout
+    assert "✓ reshape    10/10" in graded.stdout
+
+
+@pytest.mark.slow
 def test_low_accuracy_fails_with_the_reference_quoted(submission):
     """The seed's network, compiled and fitted as the seed does, but with weights that start at zero: they never
     learn (every hidden unit stays 0), and only the accuracy check fails."""

@@ -24,10 +24,11 @@ PRINTED_IN_UTF8 = {"PYTHONIOENCODING": "utf-8:backslashreplace"}
 
 
 def can_fork_gradings():
-    """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py)."""
+    """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py), unless
+    the server could not start."""
     from grader.workers.host import forking
 
-    return forking()
+    return forking() and not UNAVAILABLE
 
 
 def prepare(env, clean=False):
@@ -40,9 +41,9 @@ def prepare(env, clean=False):
         os.environ.setdefault(key, value)
     multiprocessing.set_forkserver_preload(["grader.engine.warm"])
     processes.become_subreaper()  # A grading whose server died comes back to this process (ForkedGrading).
-    global CLEAN
-    CLEAN = clean
-    if clean:
+    global CLEAN, UNAVAILABLE
+    CLEAN, UNAVAILABLE = clean, not socket_fits()
+    if clean and not UNAVAILABLE:
         from multiprocessing import forkserver
 
         with _environment():
@@ -50,6 +51,15 @@ def prepare(env, clean=False):
 
 
 CLEAN = False  # Whether the server starts with a sandboxed grading's variables only (prepare()).
+UNAVAILABLE = False  # Whether the server cannot start here (socket_fits()): each grading is then a new process.
+
+
+def socket_fits():
+    """Whether the server's socket can be made: its path, in multiprocessing's folder in TMPDIR (which a test or a
+    cluster's job may make deep), must fit a Unix socket's 107 bytes."""
+    from multiprocessing import util
+
+    return len(os.path.join(util.get_temp_dir(), "listener-12345678").encode()) <= 107
 
 
 def _environment():

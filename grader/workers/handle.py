@@ -52,6 +52,7 @@ from grader.workers.users import (
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 POLL = 0.1  # Seconds between looks at a worker that neither reports nor ends: a report or its end wakes at once.
+START_LIMIT = 120  # Seconds a worker may take to start (Python, the grader, Keras) before its first step's own limit.
 STILL_RUNNING = 5  # Seconds after which a step that is still running is said to be (a correct quick one ends sooner).
 # How faulthandler starts a thread's stack (grader/workers/worker.py asks for it on SIGUSR1), and prints a frame.
 STACK_START = "(most recent call first):"
@@ -258,9 +259,9 @@ class Worker:
 
     Its own folder, `place`, holds its inputs (inputs/, written here, read there) and its scratch folder
     (scratch/, `workdir`): its working folder, home and TMPDIR, where it writes what it saves.
-    result(step) waits for that step's facts and returns its Run. Each step has its time limit,
-    counted from when it could start: when the worker started, or when the step before it ended, or
-    for a gated step (fit) when it was let go.
+    result(step) waits for that step's facts and returns its Run. Each step has its time limit, counted from when
+    it could start: when the worker said it was ready (protocol.READY, its imports done), or when the step before
+    it ended, or for a gated step (fit) when it was let go.
 
     The worker's stdout carries its reports and nothing else (the worker moves what student code
     prints to stderr before any of it runs); its stderr is what it printed. Two threads read them,
@@ -291,6 +292,7 @@ class Worker:
         self.process = None
         self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
         self.heard = threading.Event()  # Set when a report comes, or the reports' pipe ends.
+        self.ready = False  # Whether it said it is ready (protocol.READY): its imports done, no student code run.
         self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
 
     def _write_inputs(self, inputs):
@@ -361,7 +363,7 @@ class Worker:
             elif (code := self.process.poll()) is not None:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
                 facts = self.reported.get(step) or {"status": StepStatus.CRASHED, "ended": _ended(code)}
-            elif time.monotonic() - self.clock > limit:
+            elif time.monotonic() - self.clock > limit + (0 if self.ready else START_LIMIT):
                 facts = {"status": StepStatus.TIMEOUT, "limit": limit, "where": self._where_stuck()}
             else:
                 self.heard.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
@@ -455,7 +457,9 @@ class Worker:
             for line in lines:
                 try:
                     report = json.loads(line)
-                    if report["token"] == self.token:
+                    if report["token"] == self.token and report["step"] == protocol.READY and not self.ready:
+                        self.clock, self.ready = time.monotonic(), True  # Its first step could start now.
+                    elif report["token"] == self.token:
                         self.reported.setdefault(report["step"], report["facts"])  # A second report is ignored.
                         self.heard.set()
                 except (ValueError, KeyError, TypeError):

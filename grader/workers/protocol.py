@@ -43,6 +43,8 @@ PROBE_OUTPUTS = "probe_outputs"  # The built model's outputs on PROBE (.npy).
 PROBE_TRAINING = "probe_training"  # Its outputs on PROBE when training (training=True: Dropout shows).
 WEIGHTS = "weights"  # The weights of the model fit was given, after training (.npz).
 
+READY = "ready"  # A worker's first report, as its own imports (Keras's) are done and before any student code runs:
+# the first step's time counts from it, so that a worker slow to start on a busy machine costs the student nothing.
 GATED = {step.name for step in STEPS.values() if step.trains}  # Steps that wait for "go": a model trains only
 # once build and compile passed.
 GO = "go"

@@ -19,10 +19,11 @@ import traceback
 from pathlib import Path
 
 from grader.backend.quiet import quiet
+from grader.backend.runtime import import_keras
 from grader.workers import protocol
 from grader.workers.protocol import StepStatus
 from grader.workers.runners import runner
-from grader.workers.student_code import ChangedSetting, MissingFunction, Stopped, StudentError
+from grader.workers.student_code import ChangedSetting, MissingFunction, Stopped, StudentError, uses_keras
 
 
 def main(step_names, folder, inputs, workdir):
@@ -38,6 +39,10 @@ def main(step_names, folder, inputs, workdir):
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.course.steps import STEPS
 
+    if uses_keras(step_names.split(","), Path(folder)):  # Imported now, the grader's time, not a step's.
+        import_keras()
+    report.write(json.dumps(protocol.Report(token=token, step=protocol.READY, facts={})) + "\n")
+    report.flush()
     workdir, state = Path(workdir), {"inputs": Path(inputs)}
     for name in step_names.split(","):
         try:
