@@ -12,13 +12,15 @@ import tomllib
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
-SPOKEN = contextvars.ContextVar("SPOKEN", default=None)  # speaking()'s language, in this thread and context only.
+# speaking()'s language, in this thread and context only.
+SPOKEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("SPOKEN", default=None)
 
 
-def lang():
+def lang() -> str:
     """"zh" or "en": speaking()'s within it; else MNIST_LANG (which --lang sets) when set, otherwise the locale."""
-    if SPOKEN.get() is not None:
-        return SPOKEN.get()
+    spoken = SPOKEN.get()
+    if spoken is not None:
+        return spoken
     chosen = os.environ.get("MNIST_LANG")
     if chosen in LANGUAGES:
         return chosen
@@ -30,7 +32,7 @@ def lang():
 
 
 @functools.cache
-def chinese():
+def chinese() -> dict[str, str]:
     with open(Path(__file__).with_name("zh.toml"), "rb") as file:
         return tomllib.load(file)
 

@@ -5,27 +5,33 @@ does around it (check the options, read a notebook, get MNIST, compile the sandb
 cells, a batch's gradings and the sandbox's compiled programs start.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from grader.course.i18n import _
 from grader.engine.options import GradingOptions, OptionsError, check
 
+if TYPE_CHECKING:
+    from grader.results.grade import Grade
+
 CHECKS = Path(__file__).resolve().parent.parent / "checks"
 
 
-def pytest_arguments():
+def pytest_arguments() -> list[str]:
     """pytest's command line for a grading: the checks, with the grader's own settings and nothing of the folder
     it runs in. The grading's options are not on it: grade() hands them over, `--grading FILE` reads them."""
     return [str(CHECKS), "-c", str(CHECKS / "pytest.ini"), f"--rootdir={CHECKS}", "-p", "no:cacheprovider",
             "-p", "no:terminal"]
 
 
-def grade(options, arrays=None, prestarted=None):
+def grade(options: GradingOptions, arrays=None, prestarted=None) -> tuple[int, Grade]:
     """Grade with checked `options` (GradingOptions) and MNIST's `arrays` when they are loaded already; the workers
     that use Keras come from `prestarted` when there is one (prestart()).
 
@@ -54,7 +60,7 @@ def only_our_plugins():
         yield
 
 
-def run(options):
+def run(options: GradingOptions) -> tuple[int, Grade | None]:
     """Grade `options` as mnist-grade does: a notebook is read into a folder first; the options are checked, MNIST
     fetched and checked, the sandbox's compiled programs made; what fails is said on stderr. Returns grade()'s
     (exit code, Grade), with no Grade when grading could not start."""
@@ -118,7 +124,7 @@ def say(text):
     print(f"mnist-grade: {text}", file=sys.stderr)
 
 
-def fetch_data(fetch):
+def fetch_data(fetch: Callable[..., Any]) -> tuple[int, Any]:
     """Return (0, fetch(progress_bar)); or (2, None) after saying why MNIST is unavailable; (130, None) on Ctrl-C."""
     from grader.data import DataError
     from grader.data.progress import Bar
@@ -134,6 +140,6 @@ def fetch_data(fetch):
         return 130, None
 
 
-def run_file(path):
+def run_file(path: str) -> int:
     """run() with the options in the JSON file `path`; its exit code."""
     return run(GradingOptions.from_json(Path(path).read_text(encoding="utf-8")))[0]

@@ -98,7 +98,7 @@ def scratch_size(text):
     return value
 
 
-def refusal(path, limits):
+def refusal(path: str | Path, limits: Limits) -> str | None:
     """Why the submission at `path` (a folder, a .zip, a notebook) is refused, or None when it is within limits."""
     try:
         check(path, limits)
@@ -109,7 +109,7 @@ def refusal(path, limits):
     return None
 
 
-def check(path, limits):
+def check(path: str | Path, limits: Limits) -> None:
     """Raise TooLarge when the submission at `path` passes a limit; read only its directory entries."""
     path = Path(path)
     if path.is_dir():
@@ -169,7 +169,7 @@ def members(archive, name, limits):
     return taken
 
 
-def extract(path, folder, limits):
+def extract(path: str | Path, folder: Path, limits: Limits) -> None:
     """Unpack the zip at `path` into `folder` once its directory is within limits, counting every byte written:
     a directory can lie. Raises TooLarge, zipfile.BadZipFile or OSError; then delete `folder`."""
     path, written = Path(path), 0
@@ -194,7 +194,7 @@ def modules(folder, limits):
     return found
 
 
-def copy_modules(folder, copy, limits):
+def copy_modules(folder: str | Path, copy: Path, limits: Limits) -> None:
     """Copy the Python files of `folder` into `copy`: the step files and the modules they may import, read-only,
     links as links (the grader never follows one for student code). Raises TooLarge past a limit."""
     Path(copy).mkdir(parents=True, exist_ok=True)

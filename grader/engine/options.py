@@ -6,9 +6,12 @@ what grading needs of the machine (the worker user, the device, the sandbox). An
 JSON file (to_json, from_json), settled: it parses no flags and settles nothing again.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from grader.course.i18n import _
 from grader.course.steps import STEPS, prerequisites
@@ -60,16 +63,16 @@ class GradingOptions:
         """The submission folder as messages name it."""
         return Path(self.shown_path or self.submission)
 
-    def to_json(self):
+    def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: str) -> "GradingOptions":
         found = json.loads(text)
         return cls(**{**found, "limits": Limits(**found["limits"])})
 
 
-def check(options, say=None):
+def check(options: GradingOptions, say: Callable[[str], object] | None = None) -> GradingOptions:
     """`options` validated: the step exists, the submission is a folder of step files (or a notebook) within its
     limits, and, unless settled already, the worker user can run the grader, the device works and the sandbox is
     "on" or "off". OptionsError, saying why, when they cannot be graded with; say(text) is told a note: that
@@ -91,7 +94,7 @@ def check(options, say=None):
     return options if options.settled else settle(options, say)
 
 
-def settle(options, say=None):
+def settle(options: GradingOptions, say: Callable[[str], object] | None = None) -> GradingOptions:
     """`options` with the device, the sandbox and how workers start (launch) as they resolve here, once the worker
     user, the device and the sandbox are known to work; OptionsError otherwise."""
     from grader.backend import runtime

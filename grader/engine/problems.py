@@ -2,8 +2,11 @@
 settings, an error, a hang or a crash. Each StepStatus of a Run (grader/workers/protocol.py) has its one function here,
 which makes its Failure (grader/results/grade.py): the problem, and one help line."""
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.backend import config
 from grader.course.i18n import _
@@ -11,8 +14,11 @@ from grader.course.steps import STEPS
 from grader.results.grade import Failure
 from grader.workers.protocol import StepStatus
 
+if TYPE_CHECKING:
+    from grader.workers.handle import Run
 
-def failure_of(run):
+
+def failure_of(run: Run) -> Failure | None:
     """The Failure of a Run (grader/workers/handle.py) whose status is not OK; None when it is."""
     if run.status == StepStatus.OK:
         return None
@@ -60,7 +66,7 @@ def changed(run, step, path, function):
                                            calls=config.SETTINGS.get(run.facts["setting"], "")))
 
 
-def written(value):
+def written(value: object) -> str:
     """A setting's value as a student writes it: 0.001, 0.9, True, None, "sum"."""
     if isinstance(value, float):
         return f"{value:g}"
@@ -114,7 +120,7 @@ PROBLEMS = {StepStatus.NOT_ATTEMPTED: not_attempted, StepStatus.MISSING: missing
             StepStatus.CRASHED: crashed, StepStatus.SCRATCH_FULL: scratch_full}
 
 
-def given_text(size, count, step):
+def given_text(size: str, count: int, step: str) -> str:
     """One of the program's inputs (grader/workers/protocol.py's SIZES) as a message names it: "the 60,000 training
     images"."""
     labels = STEPS[step].input == "labels"
@@ -188,7 +194,7 @@ def _tail(run, lines=8):
 CELLS = ".cells.json"  # Beside the step files: which cell and line each line of them came from.
 
 
-def cells_of(folder):
+def cells_of(folder: str | Path) -> list | None:
     """For each line of the step files in `folder`, [label, line] of the cell it came from (None between
     pieces); None when that is not known."""
     try:

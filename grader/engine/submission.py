@@ -12,7 +12,7 @@ class SubmissionError(Exception):
     """The folder is not a submission; the message says what is missing and what to do."""
 
 
-def check_folder(path, shown=None):
+def check_folder(path: str | Path, shown: str | None = None) -> Path:
     """Return the submission folder as a Path, or raise SubmissionError saying what is wrong (naming the
     folder `shown`, when given, as the student knows it)."""
     folder, path = Path(path), shown or path
@@ -31,7 +31,7 @@ def check_folder(path, shown=None):
     return folder
 
 
-def holding_steps(folder):
+def holding_steps(folder: str | Path) -> Path | None:
     """The shallowest folder in `folder` (itself included) that holds all the step files; None if there is none."""
     folder = Path(folder)
     for candidate in [folder, *sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: (len(p.parts), p))]:
@@ -40,12 +40,12 @@ def holding_steps(folder):
     return None
 
 
-def has_step_files(folder):
+def has_step_files(folder: str | Path) -> bool:
     """Whether `folder` holds any of the step files: a student's work begun, to grade even when some are missing."""
     return Path(folder).is_dir() and any((Path(folder) / step.file).is_file() for step in FILE_STEPS)
 
 
-def find_work(folder):
+def find_work(folder: Path) -> tuple[Path, None] | tuple[None, str]:
     """(what to grade in an uploaded submission `folder`: the folder of the six files, or its one zip or notebook,
     None) or (None, why nothing can be graded)."""
     found = holding_steps(folder)

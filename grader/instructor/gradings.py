@@ -9,11 +9,14 @@ options file, limits, files and exit code. Elsewhere, or when the server cannot 
 grading is a new process.
 """
 
+from __future__ import annotations
+
 import contextlib
 import multiprocessing
 import os
 import subprocess
 import time
+from typing import IO
 
 from grader.workers import processes
 from grader.workers.children import ProcessHandle, bootstrap, end
@@ -23,7 +26,7 @@ from grader.workers.users import grader_command, grader_environment
 PRINTED_IN_UTF8 = {"PYTHONIOENCODING": "utf-8:backslashreplace"}
 
 
-def can_fork_gradings():
+def can_fork_gradings() -> bool:
     """Whether gradings can be forked from a server here: where workers are forked (grader/workers/host.py), unless
     the server could not start."""
     from grader.workers.host import forking
@@ -31,7 +34,7 @@ def can_fork_gradings():
     return forking() and not UNAVAILABLE
 
 
-def prepare(env, clean=False):
+def prepare(env: dict[str, str], clean: bool = False) -> None:
     """Set what the server's imports read once (backend, device, JAX's cache, thread pools); call before start().
 
     A `clean` server (for sandboxed gradings, whose workers start from their memory) starts now, with only the
@@ -54,7 +57,7 @@ CLEAN = False  # Whether the server starts with a sandboxed grading's variables 
 UNAVAILABLE = False  # Whether the server cannot start here (socket_fits()): each grading is then a new process.
 
 
-def socket_fits():
+def socket_fits() -> bool:
     """Whether the server's socket can be made: its path, in multiprocessing's folder in TMPDIR (which a test or a
     cluster's job may make deep), must fit a Unix socket's 107 bytes."""
     from multiprocessing import util
@@ -101,7 +104,7 @@ class ForkedGrading:
         return self.returncode
 
 
-def start(options, output, env) -> ProcessHandle:
+def start(options: str, output: IO[bytes], env: dict[str, str]) -> ProcessHandle:
     """Start `python -m grader.engine OPTIONS` (a grading's options, as JSON in the file `options`) with `env`, what
     it prints going to the open file `output`, in UTF-8 whatever the locale's encoding (GBK on Chinese Windows).
 

@@ -8,12 +8,15 @@ GradingOptions that each grading's are made from, settled once (settled(), throu
 user, the device, the sandbox and how workers start).
 """
 
+from __future__ import annotations
+
 import os
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from grader.course.i18n import _
 from grader.engine import compiling, limits
@@ -52,7 +55,8 @@ class Isolation:
         return self.options.limits
 
 
-def settled(timeout=900, memory_mb=4096, within=None, device=None, sandbox="auto", say=None):
+def settled(timeout: float = 900, memory_mb: int = 4096, within: Limits | None = None, device: str | None = None,
+            sandbox: str = "auto", say: Callable[[str], object] | None = None) -> Isolation:
     """The Isolation of gradings with these limits (`within`: Limits), `device` and `sandbox` ("on", "off",
     "auto"), settled here as every grading is (options.settle()); OptionsError saying why they cannot run here.
     say(text) is told a note: that --sandbox auto found no sandbox."""
@@ -60,7 +64,7 @@ def settled(timeout=900, memory_mb=4096, within=None, device=None, sandbox="auto
     return Isolation(timeout, memory_mb, options)
 
 
-def prepare(isolation, say=None):
+def prepare(isolation: Isolation, say: Callable[[str], object] | None = None) -> None:
     """Before a grading that is not a batch's (which prepares once for all): the sandbox's compiled programs, when it
     is sandboxed."""
     if isolation.sandboxed:
@@ -77,7 +81,8 @@ class Outcome:
     grade: Grade | None
 
 
-def grade(path, isolation, shown=None, cores=None):
+def grade(path: str | Path, isolation: Isolation, shown: str | None = None, cores: list[int] | None = None
+          ) -> Outcome:
     """Grade the submission `path` in its own process, within `isolation`'s limits; messages name it `shown`
     (by default its name or, in a zip, the folder of the step files in it). With `cores`, the grading runs on those
     alone. One past a limit of isolation.limits is refused before anything of it is copied or unpacked. An Outcome."""
@@ -116,7 +121,7 @@ def graded(path, scratch, isolation, shown, cores):
     return Outcome(status, printed, found)
 
 
-def time_budget(timeout):
+def time_budget(timeout: float) -> float:
     """What a grading may take so that it ends by itself, with its grade, before the wall-clock stop."""
     return timeout - max(10, timeout * 0.2)
 

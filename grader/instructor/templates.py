@@ -13,13 +13,13 @@ class Filled(Template):
     delimiter = "@@"
 
 
-def fill(name, values=None):
+def fill(name: str, values: dict | None = None) -> str:
     """The template `name` (the file template-NAME here) with its placeholders filled from `values`; KeyError for
     a placeholder `values` lacks."""
     return Filled((HERE / f"template-{name}").read_text(encoding="utf-8")).substitute(values or {})
 
 
-def bundled(path):
+def bundled(path: str | Path) -> bool:
     """Whether a file of grader/ travels in the bundles that carry the grader's source (Gradescope's autograder.zip,
     Classroom 50's source/): its modules and data, and these templates; no compiled file."""
     path = Path(path)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from grader.course.i18n import _
 from grader.course.steps import STEPS
-from grader.results.grade import Outcome
+from grader.results.grade import CheckResult, Grade, Outcome
 
 MARKS = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.SKIPPED: "–", Outcome.STOPPED: "–"}
 
 
-def message(check):
+def message(check: CheckResult) -> str:
     """What the student reads for one check: why it failed, why it was skipped, or its note."""
     if check.outcome == Outcome.SKIPPED and check.blocked_by:
         return _("fix {step} first", step=check.blocked_by)
@@ -22,7 +22,7 @@ def message(check):
     return check.note
 
 
-def step_block(grade, step):
+def step_block(grade: Grade, step: str) -> str:
     """One step's lines: its mark, name and points, then what failed, as the student reads it."""
     checks = grade.steps()[step]
     outcome = grade.step_outcome(step)
@@ -44,7 +44,7 @@ def step_block(grade, step):
     return "\n".join(lines)
 
 
-def total(grade, watching=False):
+def total(grade: Grade, watching: bool = False) -> str:
     """The score, and what to do next (while watching, saving grades again)."""
     graded, done = grade.steps(), grade.done()
     counts = dict(score=f"{grade.score:g}", points=f"{grade.max_score:g}", done=len(done), steps=len(graded))
@@ -61,24 +61,24 @@ def total(grade, watching=False):
                           else _("Next: fix {step}, then grade again.", step=first))
 
 
-def report(grade):
+def report(grade: Grade) -> str:
     """The whole report: every step, then the total."""
     return "\n".join([*(step_block(grade, step) for step in grade.steps()), "", total(grade)])
 
 
-def compact(grade):
+def compact(grade: Grade) -> str:
     """What watch mode shows: the steps done, the first failing step in full, and what to do next."""
     graded, done = grade.steps(), grade.done()
     counts = dict(done=len(done), steps=len(graded))
     lines = [(_("{done}/{steps} step done", **counts) if len(graded) == 1 else _("{done}/{steps} steps done", **counts))
-             + ("  " + " ".join(f"{MARKS['passed']} {step}" for step in done) if done else "")]
+             + ("  " + " ".join(f"{MARKS[Outcome.PASSED]} {step}" for step in done) if done else "")]
     first = grade.first_failed()
     if first:
         lines.append(step_block(grade, first))
     return "\n".join([*lines, "", total(grade, watching=True)])
 
 
-def gradescope(grade):
+def gradescope(grade: Grade) -> dict:
     """Gradescope's results.json: the score, the report (Markdown: a code block keeps its columns), one test per
     check, named by its label and tagged with its step, the grading's time and the test accuracy for the
     leaderboard."""
@@ -107,12 +107,12 @@ def gradescope(grade):
     return results
 
 
-def check_output(check):
+def check_output(check: CheckResult) -> str:
     """What one check's entry in results.json and in Classroom 50's result.json says."""
     return _("skipped: {reason}", reason=message(check)) if check.outcome == Outcome.SKIPPED else message(check)
 
 
-def markdown(grade, title):
+def markdown(grade: Grade, title: str) -> str:
     """The report as Markdown, for a page students open (Classroom 50's release, a GitHub Actions job summary):
     `title` and the score, one table row per step, what to fix, then the whole report as the terminal shows it."""
     lines = [f"### {title}: {grade.score:g}/{grade.max_score:g}", "",
@@ -129,7 +129,7 @@ def markdown(grade, title):
     return "\n".join(lines) + "\n"
 
 
-def no_grade(title, reason):
+def no_grade(title: str, reason: str) -> str:
     """The Markdown page of a grading that made no grade: `title`, no score, and why."""
     return f"### {title}: —\n\n{reason}\n"
 
@@ -139,7 +139,7 @@ def _cell(text):
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def classroom50_tests(grade):
+def classroom50_tests(grade: Grade) -> list[dict]:
     """Classroom 50's result.json rows: one per check, named after its step, with whole points (the runner takes
     integers only; every check's points are whole), adding up to the grade's score."""
     return [{"test-name": f"{check.step}: {_(check.label)}", "passed": check.outcome == Outcome.PASSED,
@@ -147,7 +147,7 @@ def classroom50_tests(grade):
             for check in grade.checks]
 
 
-def annotations(grade):
+def annotations(grade: Grade) -> list[str]:
     """GitHub Actions workflow commands, one per step that did not pass: an error on the step's file (a warning for
     a skipped step), titled with the step and its points, saying why; then a notice with the score."""
     commands = []
@@ -175,7 +175,7 @@ def _property(text):
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def gradebook_row(grade, student, status="graded"):
+def gradebook_row(grade: Grade | None, student: str, status: str = "graded") -> dict:
     """A row of grades.csv: the points of each step, the total and the maximum; without a grade (an error),
     empty points, which a gradebook cannot take for a real zero."""
     if grade is None:
@@ -186,7 +186,7 @@ def gradebook_row(grade, student, status="graded"):
     return row
 
 
-def check_rows(grade, student):
+def check_rows(grade: Grade | None, student: str) -> list[dict]:
     """The rows of checks.csv: one per check, with its step, label, points, score and outcome."""
     return [{"student": student, "step": c.step, "check": c.label, "points": c.points, "score": c.score,
              "outcome": c.outcome} for c in (grade.checks if grade else [])]

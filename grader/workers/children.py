@@ -9,13 +9,18 @@ the parent writes for the instructor), and never returns into the parent's code:
 atexit hook or thread of the parent's, nor of student code, can hang it.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 import tempfile
 import time
 import traceback
-from typing import Protocol
+from typing import TYPE_CHECKING, Callable, Collection, NoReturn, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ProcessHandle(Protocol):
@@ -59,7 +64,8 @@ class Forked:
         return self.returncode
 
 
-def bootstrap(env=None, cwd=None, stdio=(None, None, None), keep=None):
+def bootstrap(env: dict | None = None, cwd: str | Path | None = None,
+              stdio: tuple[int | None, ...] = (None, None, None), keep: Collection[int] | None = None) -> None:
     """In a fresh fork: become a process of its own as a new one would start. A session of its own (killed as a
     group); `env`, when given, as its whole environment (and TMPDIR read again); `cwd`; the descriptors `stdio` as
     its stdin, stdout and stderr (None: that one kept); and, when `keep` is given, every other descriptor closed but
@@ -89,11 +95,11 @@ def bootstrap(env=None, cwd=None, stdio=(None, None, None), keep=None):
     sys.stdin, sys.stdout, sys.stderr = streams
 
 
-def end(main, failed=70):
+def end(main: Callable[[], object], failed: int = 70) -> NoReturn:
     """Run main() in a child and end the process with the exit code it returns, never returning: what it raises is
     printed on stderr (the grader's error, not the student's) and ends it with `failed`; SystemExit with its
     code."""
-    code = failed
+    code: object = failed
     try:
         code = main()
     except SystemExit as exit:

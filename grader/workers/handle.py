@@ -16,6 +16,8 @@ imported Keras (grader/workers/host.py):
 no network, nothing of the machine to see, a scratch folder of limited size each.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -28,9 +30,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,6 +53,9 @@ from grader.workers.users import (
     with_absolute_folders,
     worker_user,
 )
+
+if TYPE_CHECKING:
+    from grader.workers import host
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 POLL = 0.1  # Seconds between looks at a worker that neither reports nor ends: a report or its end wakes at once.
@@ -96,7 +103,7 @@ class Run:
                 return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
-def prestart(steps, folder, device):
+def prestart(steps: Collection[str], folder: str | Path, device: str | None) -> host.Prestarted | None:
     """A host that starts importing Keras now for the workers of `steps` of the submission `folder` that use it
     (host.Prestarted), where workers are forked from a new host; None elsewhere, or when none of them uses Keras."""
     from grader.workers import host
@@ -117,7 +124,7 @@ class Launch(StrEnum):
     SANDBOX = "sandbox"  # Forked by a host in one bubblewrap sandbox of the grading's own (--sandbox).
 
 
-def launch(sandboxed):
+def launch(sandboxed: bool) -> Launch:
     """How a grading started here, sandboxed or not, starts its workers."""
     from grader.workers import host
 
@@ -126,7 +133,8 @@ def launch(sandboxed):
     return Launch.FORK if host.forking() else Launch.PROCESS
 
 
-def start(workers, how, prestarted=None):
+def start(workers: list[Worker], how: str, prestarted: host.Prestarted | None = None
+          ) -> contextlib.ExitStack:
     """Start `workers` together, in order, as `how` (a Launch) says; the Keras workers of FORK from `prestarted`
     (prestart()) when there is one. Returns what to close() once they are done (an ExitStack): their sandbox, when
     they have one."""
@@ -223,7 +231,7 @@ def start_sandboxed(workers, prestarted=None):
 STARTS = {Launch.PROCESS: start_processes, Launch.FORK: start_forked, Launch.SANDBOX: start_sandboxed}
 
 
-def shared_input(folder, name, array):
+def shared_input(folder: Path, name: str, array: np.ndarray) -> Path:
     """Write `array` once as folder/name.npy, for several workers' inputs: pass the path to Worker in `inputs`."""
     path = Path(folder) / f"{name}.npy"
     np.save(path, array)
@@ -560,7 +568,7 @@ def opened(path, folder=None):
     return os.fdopen(descriptor, "rb")
 
 
-def stop_escaped():
+def stop_escaped() -> None:
     """Stop the processes student code left behind: every descendant of the grading process.
 
     A worker's tree is killed when its steps end, but student code can start a process in a session

@@ -41,12 +41,12 @@ class HostError(Exception):
     """A host could not enter the sandbox or start its workers there; the message says why."""
 
 
-def forking():
+def forking() -> bool:
     """Whether workers and gradings are forked here at all: Linux, hardened, JAX (grader/instructor/gradings.py too)."""
     return processes.hardened() and sys.platform.startswith("linux") and runtime.backend() == "jax"
 
 
-def can_fork_workers():
+def can_fork_workers() -> bool:
     """Whether this grading process can fork its workers from a host."""
     return forking() and processes.is_subreaper()
 
@@ -322,7 +322,7 @@ def probe(sandbox, env, user=None):
     reports.close()
 
 
-def forks_here(keras=True):
+def forks_here(keras: bool = True) -> bool:
     """Whether this process can fork workers itself: Keras is imported, or they need none (`keras` False), and no
     other thread runs."""
     return ((not keras or "keras" in sys.modules) and threading.active_count() == 1

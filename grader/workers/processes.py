@@ -11,11 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+from typing import IO, TYPE_CHECKING
 
 import psutil
 
+if TYPE_CHECKING:
+    from grader.workers.children import ProcessHandle
 
-def read_chunk(pipe):
+
+def read_chunk(pipe: IO[bytes]) -> bytes:
     """A chunk from a pipe (a file object): b"" at its end, or when it was closed."""
     try:
         return os.read(pipe.fileno(), 1 << 16)
@@ -23,21 +27,21 @@ def read_chunk(pipe):
         return b""
 
 
-def hardened():
+def hardened() -> bool:
     """Whether the POSIX-only hardening is used: sessions, process groups and (Linux) the subreaper."""
     return os.name == "posix" and os.environ.get("MNIST_PORTABLE") != "1"
 
 
-def popen_options():
+def popen_options() -> dict:
     """The keyword arguments of subprocess.Popen that put a worker apart from the grading process."""
     if hardened():
         return {"start_new_session": True}
     if os.name == "nt":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}  # Windows has it.
     return {}
 
 
-def become_subreaper():
+def become_subreaper() -> None:
     """Make processes orphaned under this one its children again, so stop_descendants() finds them (Linux)."""
     if not (hardened() and sys.platform.startswith("linux")):
         return
@@ -49,7 +53,7 @@ def become_subreaper():
         pass
 
 
-def is_subreaper():
+def is_subreaper() -> bool:
     """Whether orphans of this process's descendants come back to it (become_subreaper() worked; Linux only)."""
     if not sys.platform.startswith("linux"):
         return False
@@ -113,13 +117,13 @@ def kill(processes):
             pass
 
 
-def kill_tree(process):
+def kill_tree(process: ProcessHandle) -> None:
     """Stop a subprocess.Popen and everything under it, and reap it."""
     kill(tree(process.pid))
     process.wait()
 
 
-def stop_descendants(rounds=10):
+def stop_descendants(rounds: int = 10) -> None:
     """Stop every descendant of this process: what student code left running. Again until none is left."""
     for _round in range(rounds):
         left = tree(os.getpid())[1:]
@@ -129,7 +133,7 @@ def stop_descendants(rounds=10):
         psutil.wait_procs(left, timeout=1)  # Reaps those that are this process's children.
 
 
-def lower_priority(pid, niceness):
+def lower_priority(pid: int, niceness: int) -> None:
     """Give a process a lower CPU priority (a higher nice value; below normal on Windows)."""
     if not niceness:
         return
@@ -139,7 +143,7 @@ def lower_priority(pid, niceness):
         pass
 
 
-def usable_cores():
+def usable_cores() -> list[int]:
     """The cores this process may run on (its affinity where the OS has one), in order."""
     try:
         return sorted(psutil.Process().cpu_affinity())
@@ -147,7 +151,7 @@ def usable_cores():
         return list(range(os.cpu_count() or 1))
 
 
-def share_cores(jobs, cores=None):
+def share_cores(jobs: int, cores: list[int] | None = None) -> list[list[int]]:
     """The cores of each of `jobs` slots: disjoint, as even as can be, every core used; one core each when
     there are more jobs than cores (then slots share them round the table)."""
     cores = usable_cores() if cores is None else list(cores)
@@ -162,7 +166,7 @@ def share_cores(jobs, cores=None):
     return slots
 
 
-def thread_environment(threads):
+def thread_environment(threads: int) -> dict[str, str]:
     """Variables that size a grading's thread pools to `threads`: OpenMP and the BLAS libraries, TensorFlow's
     intra- and inter-op pools, and XLA's CPU runtime (single-threaded Eigen when there is one thread)."""
     env = {name: str(threads) for name in (
@@ -174,7 +178,7 @@ def thread_environment(threads):
     return env
 
 
-def pin(pid, cores):
+def pin(pid: int, cores: list[int]) -> None:
     """Keep a process (and what it starts from now on) to `cores`, where the OS allows it."""
     try:
         psutil.Process(pid).cpu_affinity(cores)
@@ -182,7 +186,7 @@ def pin(pid, cores):
         pass
 
 
-def tree_memory_kb(pid):
+def tree_memory_kb(pid: int) -> int:
     """The memory of a process and all its descendants, in kB: PSS where the OS has it, else USS."""
     total = 0
     for process in tree(pid):
@@ -194,7 +198,7 @@ def tree_memory_kb(pid):
     return total // 1024
 
 
-def tree_memory_over(pid, limit_kb):
+def tree_memory_over(pid: int, limit_kb: int) -> bool:
     """Whether a process tree uses more than `limit_kb` of memory, as tree_memory_kb() counts it.
 
     The resident sizes come first: they cost little to read and their sum is never below PSS or USS
@@ -209,7 +213,7 @@ def tree_memory_over(pid, limit_kb):
     return resident > limit_kb * 1024 and tree_memory_kb(pid) > limit_kb
 
 
-def running(pid):
+def running(pid: int) -> bool:
     """Whether a process is alive: not gone, and not a zombie that has ended and awaits its parent."""
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
@@ -217,7 +221,7 @@ def running(pid):
         return False
 
 
-def command_line(pid):
+def command_line(pid: int) -> list[str]:
     """A process's command line as a list, or [] when it is gone."""
     try:
         return psutil.Process(pid).cmdline()

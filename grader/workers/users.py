@@ -1,17 +1,24 @@
 """The user student code runs as: MNIST_WORKER_USER (when the grader runs as root, as on Gradescope), else the
 grading process's own. Every process that runs student code, or holds its sandbox, is started as that user."""
 
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.i18n import _
+
+if TYPE_CHECKING:
+    import pwd
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # What holds the grader's package.
 
 
-def grader_command(module, *args):
+def grader_command(module: str, *args: object) -> list[str]:
     """`python -P -m MODULE ARGS` with this Python: a module of the grader, never one of the folder it runs in (-P
     keeps the working folder off sys.path: a student's checkout may hold a grader/ of its own)."""
     return [sys.executable, "-P", "-m", module, *map(str, args)]
@@ -27,7 +34,7 @@ def with_absolute_folders(env):
     return env
 
 
-def grader_environment(env=None):
+def grader_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """`env` (default os.environ) with this grader's folder first on PYTHONPATH: a process of grader_command()
     imports the grader that started it."""
     env = dict(os.environ if env is None else env)
@@ -35,7 +42,7 @@ def grader_environment(env=None):
     return env
 
 
-def worker_user():
+def worker_user() -> pwd.struct_passwd | None:
     """The user workers run as (MNIST_WORKER_USER), or None: then they run as the grading process does."""
     name = os.environ.get("MNIST_WORKER_USER")
     if not name:
@@ -55,7 +62,7 @@ def worker_user():
     return user
 
 
-def check_worker_user():
+def check_worker_user() -> None:
     """Raise WorkerUserError unless MNIST_WORKER_USER is unset or can run this Python with the grader."""
     user = worker_user()
     if user is None:
