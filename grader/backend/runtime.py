@@ -15,7 +15,7 @@ from grader.course.i18n import _
 from grader.data import cache_file
 
 
-def backend():
+def backend() -> str:
     """The Keras backend the grader uses: KERAS_BACKEND when set, otherwise jax when installed, else tensorflow."""
     chosen = os.environ.get("KERAS_BACKEND")
     if chosen:
@@ -26,7 +26,7 @@ def backend():
 DEVICES = ("cpu", "gpu")
 
 
-def device(chosen=None):
+def device(chosen: str | None = None) -> str:
     """The device the grader trains on: `chosen` (--device), else MNIST_DEVICE, else the CPU."""
     chosen = chosen or os.environ.get("MNIST_DEVICE") or "cpu"
     if chosen not in DEVICES:
@@ -34,7 +34,7 @@ def device(chosen=None):
     return chosen
 
 
-def environment(device="cpu", backend_name=None):
+def environment(device: str = "cpu", backend_name: str | None = None) -> dict[str, str]:
     """Variables for a process that runs Keras for the grader, on `device` ("cpu" or "gpu").
 
     On the CPU, no framework sees a GPU (CUDA_VISIBLE_DEVICES hides NVIDIA's from JAX, TensorFlow
@@ -105,7 +105,7 @@ sys.exit(0 if found else 1)
 """  # Exits 0 when the backend finds a GPU; run with the environment a worker gets.
 
 
-def check_device(chosen):
+def check_device(chosen: str) -> None:
     """Raise DeviceError unless the backend can train on `chosen`; the CPU always can. Asked once per process: the
     processes a grading starts are told what it settled (GradingOptions)."""
     name = backend()

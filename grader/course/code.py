@@ -59,11 +59,13 @@ def _solution_source(step):
     return (SOLUTIONS / step.file).read_text(encoding="utf-8")
 
 
-def points(step_name):
+def points(step_name: str) -> int | float:
     """What a step is worth: the sum of the points markers, @pytest.mark.points(N), in grader/checks/test_STEP.py."""
     tree = ast.parse((CHECKS / f"test_{step_name}.py").read_text(encoding="utf-8"))
-    total = 0
+    total: int | float = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and re.fullmatch(r"(pytest\.)?mark\.points", ast.unparse(node.func)):
-            total += node.args[0].value
+            marked = node.args[0]
+            if isinstance(marked, ast.Constant) and isinstance(marked.value, int | float):
+                total += marked.value
     return total

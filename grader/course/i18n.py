@@ -60,7 +60,7 @@ def speaking(language):
         SPOKEN.reset(token)
 
 
-def again(command, lang=None):
+def again(command: str, lang: str | None = None) -> str:
     """A command the student is told to run next, with `lang`, the --lang the command that says it was given."""
     return f"{command} --lang {lang}" if lang else command
 
@@ -70,7 +70,7 @@ def N_(text):
     return text
 
 
-def pick(texts):
+def pick(texts: dict[str, str]) -> str:
     """The student's language's entry of a {"en": ..., "zh": ...} table from steps.toml."""
     if not isinstance(texts, dict):
         return texts

@@ -57,17 +57,17 @@ COMMENTS_ZH: dict[str, str] = _META["comments_zh"]  # The step files' comment bl
 FILE_STEPS = [step for step in STEPS.values() if step.file]
 
 
-def worker_groups():
+def worker_groups() -> list[tuple[str, ...]]:
     """The steps each worker process runs, as tuples in course order: those of one `worker` together. A worker
     whose steps train comes first: it is the longest, so it starts first."""
-    groups = {}
+    groups: dict[str, list[str]] = {}
     for step in FILE_STEPS:
         groups.setdefault(step.worker or step.name, []).append(step.name)
     return sorted((tuple(names) for names in groups.values()), key=lambda names: not any(
         STEPS[name].trains for name in names))
 
 
-def prerequisites(name):
+def prerequisites(name: str) -> list[str]:
     """The steps `name` needs, directly or through others, in course order."""
     needs, todo = set(), list(STEPS[name].needs)
     while todo:

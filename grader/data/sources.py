@@ -66,7 +66,7 @@ class Source:
         )
 
 
-def cache_file():
+def cache_file() -> Path:
     """The project's cache: $MNIST_CACHE/mnist.npz, by default in the user's cache folder."""
     return user_folder("MNIST_CACHE", "cache") / "mnist.npz"
 

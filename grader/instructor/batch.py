@@ -21,6 +21,7 @@ import os
 import queue
 import stat
 import zipfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,12 +81,13 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
-def entries(folder):
+def entries(folder: str | Path) -> dict[str, Path]:
     """The submissions in `folder`, by student id: sub-folders, .zip files and notebooks, in name order.
 
     Raises BatchError when two entries would be the same student (bob/ and bob.zip): neither is dropped.
     """
-    found, clashes = {}, {}
+    found: dict[str, Path] = {}
+    clashes: dict[str, list[str]] = {}
     for path in sorted(Path(folder).iterdir()):
         if path.name.startswith("."):
             continue
@@ -100,7 +102,7 @@ def entries(folder):
     return found
 
 
-def checked_entries(folder, only=None):
+def checked_entries(folder: str | Path, only: Iterable[str] | None = None) -> dict[str, Path]:
     """entries(folder), once every student in `only` is one of them; else BatchError."""
     found = entries(folder)
     unknown = sorted(set(only or ()) - set(found))

@@ -79,7 +79,7 @@ def reason(status, feedback):
     return lines[-1] if status in (BatchStatus.TIMEOUT, BatchStatus.MEMORY) else lines[0]
 
 
-def write_report(path, students, assignment="MNIST"):
+def write_report(path: str | Path, students: list[Student], assignment: str = "MNIST") -> None:
     """Write the class report of `students` (Student) to `path`, as UTF-8."""
     Path(path).write_text(html(students, assignment), encoding="utf-8")
 
@@ -175,7 +175,7 @@ def failure_groups(students):
                   key=lambda item: (-len(item[1]), list(STEPS).index(item[0][0]), item[0][1]))
 
 
-def failure_rows(students):
+def failure_rows(students: list[Student]) -> list[dict]:
     """failures.csv's rows (FAILURE_COLUMNS): every failure message and every student who got it."""
     return [{"step": step, "message": message, "count": len(names), "student": name}
             for (step, message), names in failure_groups(students) for name in names]

@@ -28,7 +28,7 @@ STREAMS = ("stdout", "stderr")
 ASKED = None  # The language asked for, where fit_language() has switched this process's messages to English.
 
 
-def fit():
+def fit() -> None:
     """Fit sys.stdout and sys.stderr to what they can encode, and the language to them (see above). Returns the
     note it printed, or None. Calling it again changes nothing."""
     codecs.register_error(HANDLER, _look_alike)
@@ -63,7 +63,7 @@ def fit_language():
     return note
 
 
-def asked_language():
+def asked_language() -> str:
     """The language asked for, even where the console shows English: what files are written in (a batch's)."""
     return ASKED or lang()
 

@@ -50,7 +50,7 @@ def epochs(printed):
     return started - 1, total
 
 
-def live():
+def live() -> bool:
     """Whether the grading is watched as it runs, on a terminal: then notices that only matter meanwhile are shown."""
     return _console().is_terminal
 

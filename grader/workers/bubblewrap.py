@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from grader.course.i18n import _
@@ -241,7 +242,7 @@ def python_folders(system=()):
             if os.path.isdir(folder) and not any(Path(folder).is_relative_to(path) for path in system)}
 
 
-def environment(env):
+def environment(env: Mapping[str, str]) -> dict[str, str]:
     """A sandboxed worker's variables: those it needs from `env`, nothing else. Secrets the grading machine
     keeps in variables (tokens, keys) stay out."""
     kept = {name: value for name, value in env.items() if name.startswith(KEPT) or name in KEPT_NAMES
@@ -249,7 +250,7 @@ def environment(env):
     return {**kept, "PATH": "/usr/bin:/bin"}
 
 
-def grading_environment(env):
+def grading_environment(env: Mapping[str, str]) -> dict[str, str]:
     """What a batch's sandboxed grading keeps of `env`: a worker's variables, and where programs and caches are.
 
     Its workers start as forks of it, with its memory: no secret of the batch's may be there.

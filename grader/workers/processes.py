@@ -7,6 +7,8 @@ the other code path on Linux), only what every OS has is used: a process and its
 psutil finds them. Verdicts are the same either way; only what is left running can differ.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import subprocess

@@ -22,7 +22,7 @@ INPUT_OF = {step.name: step.input for step in STEPS.values() if step.input}  # W
 SIZES = ("train", "test", "one")
 
 
-def sized(name, size):
+def sized(name: str, size: str) -> str:
     """The name of the input `name` (IMAGES or LABELS) of size `size`, and of what the step returned for it."""
     return f"{name}_{size}"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ def grader_command(module: str, *args: object) -> list[str]:
     return [sys.executable, "-P", "-m", module, *map(str, args)]
 
 
-def with_absolute_folders(env):
+def with_absolute_folders(env: Mapping[str, str]) -> dict[str, str]:
     """A copy of `env` whose folders for MNIST, its cache and Keras's home are absolute: what a process that works
     in another folder needs to find them."""
     env = dict(env)
@@ -88,12 +88,12 @@ class WorkerUserError(Exception):
     """MNIST_WORKER_USER cannot be used."""
 
 
-def as_user(user):
+def as_user(user: pwd.struct_passwd | None) -> dict:
     """The keyword arguments of subprocess.Popen that start a process as `user` (worker_user()), or {} for None."""
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
 
 
-def hand_over(paths, user):
+def hand_over(paths: Iterable[Path], user: pwd.struct_passwd | None) -> None:
     """Give each of `paths` to `user`, when there is one, so that its processes can write there."""
     if user is None:
         return
