@@ -233,3 +233,9 @@ def pytest_xdist_auto_num_workers(config):
     """`-n auto`: two test workers per core. Many tests spend much of their time waiting (a step's time limit, a
     cluster's jobs, an install), so that a worker per core leaves a core idle about half the time."""
     return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first (@pytest.mark.long), in their order: each starts while the others still have work to
+    share, instead of one running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

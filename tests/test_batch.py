@@ -19,6 +19,7 @@ from grader.course.steps import FILE_STEPS
 from grader.workers.processes import kill_tree, share_cores, thread_environment, tree_memory_kb, tree_memory_over
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_a_class_of_folders_zips_and_notebooks(tmp_path):
     """Each kind of entry is graded; a broken one gets status error and stops nothing; re-running skips."""

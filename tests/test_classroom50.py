@@ -238,6 +238,7 @@ def test_the_bundle_grades_a_correct_submission_to_full_marks(tmp_path):
     assert body.startswith("### MNIST course: 100/100\n")
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_the_bundle_installs_its_pinned_grader_in_a_fresh_environment(tmp_path):
     """What the runner's fresh machine does: a virtual environment with grader/constraints.txt's versions, then the

@@ -187,6 +187,7 @@ def cluster():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.needs("slurm")
 def test_the_slurm_script_grades_as_one_machine_and_a_cancelled_shard_is_named_then_recovered(tmp_path, cluster):

@@ -222,6 +222,7 @@ if os.fork() == 0:
 """
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.needs("root")
 def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grader(autograder_zip):

@@ -27,7 +27,12 @@ def pip(venv, *args, cache):
 
 @pytest.fixture(scope="session")
 def pip_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("pip-cache")
+    """The session's pip cache: one for all its test workers (pytest-xdist's share a parent folder), so that what one
+    downloaded another need not; pip writes its cache entries whole."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pip-cache"
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +73,7 @@ def test_the_wheel_carries_the_course_and_no_answers(wheel):
     assert stub == (ROOT / "exercises" / "reshape.py").read_text()
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_a_fresh_venv_with_only_the_wheel_inits_and_grades(wheel, pip_cache, tmp_path):
     """No checkout on sys.path: init writes the course, the stubs grade 0/100, the answers 100/100."""
@@ -177,6 +183,7 @@ def test_the_solutions_notebook_needs_a_checkout(monkeypatch, capsys):
         "of the course, where solutions/ holds them.\n")
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_a_kernel_without_the_grader_installs_it_from_the_first_cell(wheel, pip_cache, tmp_path, monkeypatch):

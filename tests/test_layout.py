@@ -306,3 +306,15 @@ def test_the_functions_modules_call_across_say_their_types():
     untyped = sorted(f"{module}.{name}" for (module, name), node in found.items() if not annotated(node))
     assert [name for name in untyped if name.rpartition(".")[0] in TYPED] == []
     assert len(untyped) <= UNTYPED_AT_MOST, f"{len(untyped)} of {len(found)}"
+
+
+def test_the_longest_tests_are_run_first():
+    """pytest_collection_modifyitems (tests/conftest.py) puts the tests marked long first, each kind in its order."""
+    from types import SimpleNamespace
+
+    from conftest import pytest_collection_modifyitems
+
+    items = [SimpleNamespace(name=name, get_closest_marker=lambda mark, name=name: name if "long" in name else None)
+             for name in ("a", "long-b", "c", "long-d")]
+    pytest_collection_modifyitems(None, items)
+    assert [item.name for item in items] == ["long-b", "long-d", "a", "c"]

@@ -163,6 +163,7 @@ def sentinel():
     process.wait()
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @needs_bubblewrap
 def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path, server, sentinel):
