@@ -9,6 +9,7 @@ of a second.
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,12 +78,12 @@ def keras_cache():
     return Path(home) / "datasets" / "mnist.npz"
 
 
-def load_data(progress=None):
+def load_data(progress: Callable | None = None) -> tuple:
     """Return ((x_train, y_train), (x_test, y_test)), like keras.datasets.mnist.load_data()."""
     return load_split("train", progress), load_split("test", progress)
 
 
-def load_split(split, progress=None):
+def load_split(split: str, progress: Callable | None = None) -> tuple:
     """(images, labels) of one split, "train" or "test", from the first source that has it."""
     keys = SPLITS[split]
     arrays = ensure(keys, progress)[1]
@@ -93,7 +94,8 @@ def load_split(split, progress=None):
 KEPT: dict[tuple, tuple] = {}
 
 
-def ensure(keys=tuple(ARRAYS), progress=None, keep=False, offline=False):
+def ensure(keys: tuple[str, ...] = tuple(ARRAYS), progress: Callable | None = None, keep: bool = False,
+           offline: bool = False) -> tuple[str, dict]:
     """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays).
 
     With keep, the answer is kept in this process, and a later call that would look in the same places
@@ -152,7 +154,7 @@ def locate(progress=None, offline=False):
     return Source(cache, _("the cache"), _("downloaded from {mirrors}", mirrors=_(" and ").join(used)))
 
 
-def import_from(path):
+def import_from(path: str | Path) -> Source:
     """Check a local copy (npz file, or folder with mnist.npz or the IDX files) and keep it in the cache."""
     path = Path(path)
     if not path.exists():

@@ -25,6 +25,7 @@ import re
 import shutil
 import stat
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -124,7 +125,7 @@ def check(path: str | Path, limits: Limits) -> None:
                          name=path.name, size=_mb(path.stat().st_size), limit=f"{limits.size_mb:g}"))
 
 
-def walk(folder):
+def walk(folder: str | Path) -> Iterator[tuple[Path, os.stat_result]]:
     """The files of `folder` a copy takes, as (relative path, os.lstat result): regular files and links (never
     followed), outside NOT_COPIED, in name order."""
     for root, folders, files in os.walk(folder):
@@ -187,7 +188,7 @@ def extract(path: str | Path, folder: Path, limits: Limits) -> None:
                     out.write(chunk)
 
 
-def modules(folder, limits):
+def modules(folder: str | Path, limits: Limits) -> list[tuple[Path, os.stat_result]]:
     """The Python files of `folder` (walk()), once they are within limits; else TooLarge."""
     found = list(islice(((path, info) for path, info in walk(folder) if path.suffix == ".py"), limits.files + 1))
     _check_total(Path(folder).name, len(found), _size(found), limits)

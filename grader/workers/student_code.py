@@ -3,14 +3,21 @@ and every exception it raises tagged with the step and when (StudentError); a ga
 Keras's global settings are the same after student code as before it, or it fails (ChangedSetting), and they are
 put back (grader/backend/config.py): in the program, every later step would run with them."""
 
+from __future__ import annotations
+
 import contextlib
 import importlib.util
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.backend import config
 from grader.backend.quiet import silenced_stderr
 from grader.workers import protocol
+
+if TYPE_CHECKING:
+    from grader.course.steps import Step
 
 
 class MissingFunction(Exception):
@@ -42,12 +49,12 @@ class StudentError(Exception):
         self.given = None  # The program's input it failed on (protocol.SIZES) and its length, when not the sample.
 
 
-def call(folder, step, *args):
+def call(folder: Path, step: Step, *args: object) -> object:
     """Load the step's function from the student's file and call it; tag any failure with the step."""
     return calling(load(folder, step), step, *args)
 
 
-def load(folder, step):
+def load(folder: Path, step: Step) -> Callable:
     """The step's function, from the student's file, imported once; an error tagged with the step."""
     try:
         # A student file that imports keras would start TensorFlow's log lines; its top level may set Keras's settings.
@@ -99,7 +106,7 @@ KERAS_MODULES = ("keras", "tensorflow", "tf_keras")
 KERAS_SCAN_LIMIT = 1 << 20  # Bytes: a step file is a few hundred; a larger one is taken to use Keras.
 
 
-def uses_keras(steps, folder):
+def uses_keras(steps: Iterable[str], folder: str | Path) -> bool:
     """Whether a worker running `steps` (names) of the submission `folder` uses Keras: a step's runner does
     (steps.toml), or a step's file imports it (one_hot's to_categorical), at its top or in a function. A file
     that cannot be read imports nothing; one that cannot be parsed (a syntax error, or nested past Python's
@@ -132,6 +139,6 @@ def uses_keras(steps, folder):
     return False
 
 
-def type_name(value):
+def type_name(value: object) -> str:
     """What a function returned, as a student reads it: None, ndarray, list, Sequential…"""
     return "None" if value is None else type(value).__name__
