@@ -65,7 +65,7 @@ def grading_options(args):
                           sandbox=args.sandbox, limits=Limits(scratch_mb=args.max_scratch), json_file=args.json)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv, chosen = choose_language(sys.argv[1:] if argv is None else argv)
     fit_streams()  # Before anything is printed: a console in GBK, cp1252 or ASCII shows what it can.
     if argv[:1] and argv[0] in COMMANDS:

@@ -10,7 +10,7 @@ QUIET_ENV = {
 }
 
 
-def quiet():
+def quiet() -> None:
     """Silence TensorFlow and Keras; call before keras or tensorflow is imported."""
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)

@@ -64,7 +64,7 @@ def environment(device: str = "cpu", backend_name: str | None = None) -> dict[st
     return env
 
 
-def set_environment(chosen=None):
+def set_environment(chosen: str | None = None) -> None:
     """Set the grader's environment in this process; call before keras is imported.
 
     A worker gets it from the grading process already; `python -m exercises` gets it here.
@@ -129,7 +129,7 @@ def finds_a_gpu(name):
         return False
 
 
-def import_keras():
+def import_keras() -> None:
     """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
     quiet()
     set_environment()

@@ -5,13 +5,19 @@ exercise stubs alone, as the package grader.course.stubs (exercises/, mapped in 
 wheel holds no answers. What each step is worth is read from its checks' points markers, without running them.
 """
 
+from __future__ import annotations
+
 import ast
 import re
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.assign import BEGIN, END, exercise, solution
 from grader.course.i18n import _
+
+if TYPE_CHECKING:
+    from grader.course.steps import Step
 
 CHECKOUT = Path(__file__).resolve().parent.parent.parent  # The course's checkout, when the grader runs from one.
 SOLUTIONS = CHECKOUT / "solutions"
@@ -27,19 +33,20 @@ def has_solutions():
     return (SOLUTIONS / "reshape.py").is_file() and (CHECKOUT / "pyproject.toml").is_file()
 
 
-def stub(step):
-    """The exercise of `step` (a Step of grader/course/steps.py): what a student starts from."""
+def stub(step: Step) -> str:
+    """The exercise of `step` (a Step of grader/course/steps.py, one with a file): what a student starts from."""
+    assert step.file is not None, step.name  # Only the steps students write have a file; accuracy has none.
     if has_solutions():
         return exercise((SOLUTIONS / step.file).read_text(encoding="utf-8"), f"solutions/{step.file}")
     return (files("grader.course.stubs") / step.file).read_text(encoding="utf-8")
 
 
-def answer(step):
+def answer(step: Step) -> str:
     """The reference answer of `step`, markers left out; CourseError where the grader has no solutions."""
     return solution(_solution_source(step))
 
 
-def nbgrader_answer(step):
+def nbgrader_answer(step: Step) -> str:
     """The answer as nbgrader's source notebook holds it: each region inside a function between BEGIN SOLUTION and
     END SOLUTION, which nbgrader replaces with its stub; a region at the top of the file (a constant the answer
     defines) without its markers, since a stub there would raise before the function is defined."""

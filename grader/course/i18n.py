@@ -37,12 +37,12 @@ def chinese() -> dict[str, str]:
         return tomllib.load(file)
 
 
-def _(text, **params):
+def _(text: str, **params: object) -> str:
     """`text` in the student's language, with its {placeholders} filled from `params`."""
     return in_language(lang(), text, **params)
 
 
-def in_language(language, text, **params):
+def in_language(language: str, text: str, **params: object) -> str:
     """`text` in `language` ("en" or "zh"), whatever the student's: for what is written for others (a notebook in
     the language it is made for). Mark `text` with N_() where it is written, so that it is translated."""
     if language == "zh":
@@ -65,7 +65,7 @@ def again(command: str, lang: str | None = None) -> str:
     return f"{command} --lang {lang}" if lang else command
 
 
-def N_(text):
+def N_(text: str) -> str:
     """Mark `text` as a message to translate where it is used, with _(); return it unchanged."""
     return text
 

@@ -3,10 +3,12 @@ Gradescope bundle. Whoever reads one (a student, Gradescope, a batch after a sto
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 
-def write_whole(path, content, mode=0o644):
+def write_whole(path: str | Path, content: str | bytes | Callable[[IO[bytes]], object], mode: int = 0o644) -> None:
     """Write `content` to `path`: text, bytes, or a function that writes into the open binary file it is given.
 
     It goes to a temporary file beside `path`, synced, then renamed over it; on any error the temporary file is

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 
-def user_folder(variable, kind):
+def user_folder(variable: str, kind: str) -> Path:
     """The folder in environment variable `variable`, by default this user's `kind` ("cache", "state") folder."""
     folder = os.environ.get(variable)
     if not folder:

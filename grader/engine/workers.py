@@ -17,6 +17,7 @@ import numpy as np
 from grader.course.i18n import _
 from grader.course.steps import SEED, STEPS, worker_groups
 from grader.engine import limits
+from grader.engine.options import GradingOptions
 from grader.results import terminal
 from grader.workers import protocol
 from grader.workers.handle import Shared, Worker, launch, shared_input, start, stop_escaped
@@ -26,7 +27,7 @@ from grader.workers.runners import runner
 PROBE_SIZE = 32
 
 
-def grading_folder(options):
+def grading_folder(options: GradingOptions) -> Path:
     """A new grading's folder, with the submission's Python files copied into submission/; limits.TooLarge past a
     limit (nothing is left then)."""
     base = Path(tempfile.mkdtemp(prefix="mnist-grading-"))

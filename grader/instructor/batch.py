@@ -21,7 +21,7 @@ import os
 import queue
 import stat
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +206,8 @@ def grade_all(folder, out, settings, progress=None, say=None):
     return [stored["row"] for student in found if (stored := _stored(out / student))]
 
 
-def merge(folder, out, assignment="MNIST", progress=None):
+def merge(folder: str | Path, out: str | Path, assignment: str = "MNIST", progress: Callable | None = None
+          ) -> tuple[list[dict], list[str]]:
     """Write the class-wide files of `folder`'s students into `out` from the results the shards stored there, grading
     nobody. Returns (the gradebook's rows, the students with no stored result: status "missing")."""
     found = checked_entries(folder)

@@ -51,7 +51,7 @@ def can_fork_workers() -> bool:
     return forking() and processes.is_subreaper()
 
 
-def preload():
+def preload() -> None:
     """Import what workers use, Keras included, in a process they are forked from (a host, a batch's server).
     Keras first: it takes the longest, and a prestarted host is waited for until it has it."""
     runtime.import_keras()

@@ -42,7 +42,7 @@ def _check(result, what):
         raise JoinError(f"{what}: {os.strerror(ctypes.get_errno())}")
 
 
-def join(pid):
+def join(pid: int) -> None:
     """Enter the namespaces of process `pid` that this process does not share already, then drop every capability.
 
     This process must run one thread only (a fresh fork does): the kernel lets no other enter a user namespace.

@@ -35,7 +35,7 @@ class ChangedSetting(Exception):
         super().__init__(change["setting"])
         self.change = change
 
-def wait_for_go():
+def wait_for_go() -> None:
     """Block until the grading process writes a line: the steps before this one passed their checks."""
     if sys.stdin.readline().strip() != protocol.GO:
         raise Stopped()

@@ -33,7 +33,7 @@ def runs(*steps, inputs=()):
     return register
 
 
-def runner(step):
+def runner(step: str) -> Runner:
     """The Runner of `step`; every module of this package registers its own when first asked."""
     if not RUNNERS:
         for module in pkgutil.iter_modules(__path__):
