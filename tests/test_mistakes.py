@@ -145,6 +145,7 @@ def test_every_status_of_a_step_has_its_one_message(tmp_path):
 
     assert set(FACTS) == set(StepStatus) - {StepStatus.OK}
     assert failure_of(Run("build", tmp_path, tmp_path, facts={"status": "ok"})) is None
+    assert Run("build", tmp_path, tmp_path, facts={"status": "forged"}).status == StepStatus.CRASHED
     texts = {status: failure_of(Run("build", tmp_path, tmp_path, facts={"status": status, "step": "build", **facts}))
              .text() for status, facts in FACTS.items()}
     assert texts["stopped"] == texts["grader_error"].replace("E", "None") != texts["crashed"]
@@ -153,6 +154,25 @@ def test_every_status_of_a_step_has_its_one_message(tmp_path):
         'build_model() changed a global setting of Keras: keras.config.floatx() is now "float16", not "float32"\n'
         "Help: a step may change only what it returns: every later step would run with this setting. Remove the "
         "call that sets it (keras.config.set_floatx, keras.backend.set_floatx)."), texts["changed"]
+
+
+def test_a_worker_s_start_up_allowance_ends_at_the_grading_s_deadline(tmp_path):
+    """Before a worker says it is ready, its first step has START_LIMIT more than its own limit, but never past the
+    grading's deadline (its time budget: it must end with a grade); once ready, its own limit alone."""
+    import time
+
+    from grader.workers.handle import START_LIMIT, Shared, Worker
+
+    worker = Worker.__new__(Worker)  # Only what _overdue() reads: no process, no folders.
+    worker.ready, worker.clock = False, time.monotonic() - 30
+    worker.shared = Shared(tmp_path, tmp_path)
+    assert START_LIMIT > 10 and not worker._overdue(20)  # 30 s of start-up: within 20 + START_LIMIT.
+    worker.shared = Shared(tmp_path, tmp_path, deadline=time.monotonic() + 5)
+    assert not worker._overdue(20)  # 5 s left before the deadline.
+    worker.shared = Shared(tmp_path, tmp_path, deadline=time.monotonic() - 1)
+    assert worker._overdue(20)  # The deadline has passed: stopped, whatever the allowance.
+    worker.ready, worker.shared = True, Shared(tmp_path, tmp_path)
+    assert worker._overdue(20)
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import functools
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 from grader.backend.quiet import QUIET_ENV, quiet, silenced_stderr
 from grader.course.i18n import _
@@ -129,7 +130,7 @@ def finds_a_gpu(name):
         return False
 
 
-def import_keras() -> None:
+def import_keras() -> Any:
     """Import and return keras, on the grader's backend, without TensorFlow's start-up log lines."""
     quiet()
     set_environment()

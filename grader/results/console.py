@@ -28,7 +28,7 @@ STREAMS = ("stdout", "stderr")
 ASKED = None  # The language asked for, where fit_language() has switched this process's messages to English.
 
 
-def fit() -> None:
+def fit() -> str | None:
     """Fit sys.stdout and sys.stderr to what they can encode, and the language to them (see above). Returns the
     note it printed, or None. Calling it again changes nothing."""
     codecs.register_error(HANDLER, _look_alike)

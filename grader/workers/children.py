@@ -111,4 +111,4 @@ def end(main: Callable[[], object], failed: int = 70) -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(BaseException):
                 stream.flush()
-        os._exit(code if isinstance(code, int) else failed)
+        os._exit(code if isinstance(code, int) and 0 <= code <= 255 else failed)

@@ -83,7 +83,10 @@ class Run:
 
     @property
     def status(self) -> StepStatus:
-        return StepStatus(self.facts.get("status", StepStatus.CRASHED))
+        try:
+            return StepStatus(self.facts.get("status", StepStatus.CRASHED))
+        except ValueError:  # Not a status: a report the worker's code forged (it shares its process).
+            return StepStatus.CRASHED
 
     def array(self, name):
         """An array the worker saved, or None when the student's function returned no array."""
@@ -138,6 +141,8 @@ def start(workers: list[Worker], how: str, prestarted: host.Prestarted | None = 
     """Start `workers` together, in order, as `how` (a Launch) says; the Keras workers of FORK from `prestarted`
     (prestart()) when there is one. Returns what to close() once they are done (an ExitStack): their sandbox, when
     they have one."""
+    if not workers:
+        return contextlib.ExitStack()
     return STARTS[Launch(how)](workers, prestarted)
 
 
@@ -371,7 +376,7 @@ class Worker:
             elif (code := self.process.poll()) is not None:
                 self.readers[0].join(timeout=1)  # What it reported before it ended.
                 facts = self.reported.get(step) or {"status": StepStatus.CRASHED, "ended": _ended(code)}
-            elif time.monotonic() - self.clock > limit + (0 if self.ready else START_LIMIT):
+            elif self._overdue(limit):
                 facts = {"status": StepStatus.TIMEOUT, "limit": limit, "where": self._where_stuck()}
             else:
                 self.heard.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
@@ -426,6 +431,16 @@ class Worker:
                 code = lines[int(line) - 1].strip() if 0 < int(line) <= len(lines) else ""
                 frames.append([Path(path).name, int(line), name, code])
         return frames[::-1]  # faulthandler lists the innermost first.
+
+    def _overdue(self, limit):
+        """Whether the step waited for has run past `limit`, counted from when it could start. Before the worker said
+        it is ready, its start-up gets START_LIMIT more; never past the grading's deadline, so that it ends with a
+        grade."""
+        ready, clock = self.ready, self.clock  # In this order: the reader stores the clock, then ready.
+        allowed = limit if ready else limit + START_LIMIT
+        if self.shared.deadline is not None:
+            allowed = min(allowed, max(1, self.shared.deadline - clock))
+        return time.monotonic() - clock > allowed
 
     def _let_go(self):
         self._send(protocol.GO)

@@ -288,6 +288,7 @@ def sandbox_host(pid, specs, report, kept, probe=False):
 
     def host():
         try:
+            bootstrap(stdio=(null, null, null), keep=kept)
             from grader.workers.namespaces import join
 
             join(pid)
@@ -309,7 +310,7 @@ def sandbox_host(pid, specs, report, kept, probe=False):
             return 70
 
     null = os.open(os.devnull, os.O_RDWR)  # Nothing of the grading process's own output; closed by bootstrap.
-    end(lambda: bootstrap(stdio=(null, null, null), keep=kept) or host())
+    end(host)
 
 
 def _say(descriptor, report):

@@ -39,10 +39,17 @@ def main(step_names, folder, inputs, workdir):
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.course.steps import STEPS
 
-    if uses_keras(step_names.split(","), Path(folder)):  # Imported now, the grader's time, not a step's.
-        import_keras()
-    report.write(json.dumps(protocol.Report(token=token, step=protocol.READY, facts={})) + "\n")
+    ready = {}
+    try:
+        if uses_keras(step_names.split(","), Path(folder)):  # Imported now, the grader's time, not a step's.
+            import_keras()
+    except BaseException as error:  # The grader's environment, not the student's code: its first step says so.
+        ready = {"status": StepStatus.GRADER_ERROR, "exception": "".join(traceback.format_exception(error))}
+    step = step_names.split(",")[0] if ready else protocol.READY
+    report.write(json.dumps(protocol.Report(token=token, step=step, facts=ready)) + "\n")
     report.flush()
+    if ready:
+        os._exit(0)
     workdir, state = Path(workdir), {"inputs": Path(inputs)}
     for name in step_names.split(","):
         try:
