@@ -93,10 +93,10 @@ def prestart(options):
     MNIST and starts pytest (grader/workers/host.py); None where it cannot help (workers that are not forked, a
     sandbox's, or a process that imported Keras, which forks them itself)."""
     from grader.course.steps import STEPS
-    from grader.workers.handle import Launch, launch
+    from grader.workers.handle import Launch
     from grader.workers.handle import prestart as prestart_host
 
-    if (options.launch or launch(options.sandboxed)) != Launch.FORK:
+    if options.workers_start != Launch.FORK:
         return None
 
     return prestart_host(options.wanted or set(STEPS), options.submission, options.device)

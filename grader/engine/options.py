@@ -51,6 +51,14 @@ class GradingOptions:
         return self.sandbox == "on"
 
     @property
+    def workers_start(self):
+        """How its workers start (a Launch): as settled, else as launch() decides here (options settled without
+        one, as an Isolation's default)."""
+        from grader.workers.handle import launch
+
+        return self.launch or launch(self.sandboxed)
+
+    @property
     def wanted(self):
         """The steps to grade: those asked for (step, steps) and the steps they need; None: every step."""
         asked = [self.step] if self.step else self.steps

@@ -20,7 +20,7 @@ from grader.engine import limits
 from grader.engine.options import GradingOptions
 from grader.results import terminal
 from grader.workers import protocol
-from grader.workers.handle import Shared, Worker, launch, shared_input, start, stop_escaped
+from grader.workers.handle import Shared, Worker, shared_input, start, stop_escaped
 from grader.workers.processes import become_subreaper
 from grader.workers.runners import runner
 
@@ -62,8 +62,8 @@ class StepRuns:
             niceness = 0 if any(STEPS[step].trains for step in group) else 10
             worker = Worker(group, Path(tempfile.mkdtemp(dir=self.base)), self.shared, self.inputs.of(group), niceness)
             self.workers.update(dict.fromkeys(group, worker))
-        how = self.session.options.launch or launch(self.session.options.sandboxed)  # Settled options have it.
-        self.closing = start(list(dict.fromkeys(self.workers.values())), how, self.session.prestarted)
+        self.closing = start(list(dict.fromkeys(self.workers.values())), self.session.options.workers_start,
+                             self.session.prestarted)
         return self
 
     def __exit__(self, *exc):

@@ -175,11 +175,9 @@ def write_bundle(folder, lang, path="exercises", budget=BUDGET_SECONDS, install=
     if source.exists():
         shutil.rmtree(source)  # Only what this grader has: no module of an older one is left behind.
     (source / "grader").mkdir(parents=True)
-    for file in sorted(GRADER_DIR.rglob("*")):
-        if file.is_file() and bundled(file.relative_to(GRADER_DIR)):
-            target = source / "grader" / file.relative_to(GRADER_DIR)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, target)
+    for file in bundled(GRADER_DIR):  # Not `path`: the submission's, written into autograder.json below.
+        (source / "grader" / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(GRADER_DIR / file, source / "grader" / file)
     shutil.copyfile(CONSTRAINTS, source / "requirements.txt")
     write_whole(folder / "autograder.json", json.dumps({"submission": path, "lang": lang, "budget": budget,
                                                         "install": install}, indent=1) + "\n")

@@ -96,9 +96,8 @@ def bundle(file, run_script, data):
             info.external_attr = 0o100755 << 16  # Executable, as Gradescope runs them.
             archive.writestr(info, text, zipfile.ZIP_DEFLATED)
         archive.writestr("requirements.txt", CONSTRAINTS.read_text(encoding="utf-8"))  # The same pins as Classroom's.
-        for path in sorted(GRADER_DIR.rglob("*")):
-            if path.is_file() and bundled(path.relative_to(GRADER_DIR)):
-                archive.write(path, Path("grader") / path.relative_to(GRADER_DIR))
+        for path in bundled(GRADER_DIR):
+            archive.write(GRADER_DIR / path, Path("grader") / path)
         archive.write(data, "data/mnist.npz", zipfile.ZIP_STORED)  # Already compressed.
 
 

@@ -19,9 +19,10 @@ def fill(name: str, values: dict | None = None) -> str:
     return Filled((HERE / f"template-{name}").read_text(encoding="utf-8")).substitute(values or {})
 
 
-def bundled(path: str | Path) -> bool:
-    """Whether a file of grader/ travels in the bundles that carry the grader's source (Gradescope's autograder.zip,
-    Classroom 50's source/): its modules and data, and these templates; no compiled file."""
-    path = Path(path)
-    return "__pycache__" not in path.parts and (path.suffix in (".py", ".toml", ".ini", ".txt")
-                                                 or path.name.startswith("template-"))
+def bundled(grader: Path) -> list[Path]:
+    """The files of the package folder `grader` that travel in the bundles that carry the grader's source
+    (Gradescope's autograder.zip, Classroom 50's source/), by their path in it: its modules and data, and these
+    templates; no compiled file."""
+    found = (path.relative_to(grader) for path in sorted(grader.rglob("*")) if path.is_file())
+    return [path for path in found if "__pycache__" not in path.parts
+            and (path.suffix in (".py", ".toml", ".ini", ".txt") or path.name.startswith("template-"))]
