@@ -12,6 +12,7 @@ for any seed; logging and traceback settings change only what is printed.
 """
 
 import sys
+from typing import Any
 
 CONFIG = "keras.src.backend.config"  # Where floatx, epsilon and the others live, with their getters and setters.
 GLOBAL_STATE = "keras.src.backend.common.global_state"  # Where the dtype policy lives, unset until first read.
@@ -27,7 +28,7 @@ SETTINGS = {
 }
 
 
-def snapshot():
+def snapshot() -> dict[str, object]:
     """The settings now, by name, as Keras holds them (the dtype policy as its object, or None while unset): those
     of Keras's modules imported so far, and that this version of Keras has."""
     found = {}
@@ -51,7 +52,7 @@ def shown(found):
     return values
 
 
-def changed(before, after=None):
+def changed(before: dict[str, object], after: dict[str, object] | None = None) -> dict[str, object] | None:
     """The first setting that `after` (by default, the settings now) holds otherwise than `before`, two snapshots,
     as {"setting": "dtype_policy", "value": "mixed_float16", "was": "float32"}; None when none changed. A setting
     of a module imported since `before` is not compared: there is nothing to compare it with."""
@@ -62,9 +63,11 @@ def changed(before, after=None):
     return None
 
 
-def restore(before):
+def restore(before: dict[str, object]) -> None:
     """Put the settings back as the snapshot `before` holds them."""
-    config, state = sys.modules.get(CONFIG), sys.modules.get(GLOBAL_STATE)
+    # Keras's modules, untyped; None where student code removed one from sys.modules, which fails as it always did.
+    config: Any = sys.modules.get(CONFIG)
+    state: Any = sys.modules.get(GLOBAL_STATE)
     for name, value in before.items():
         if name == "dtype_policy":
             state.set_global_attribute("dtype_policy", value)

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 
 QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -20,7 +21,7 @@ def quiet() -> None:
 
 
 @contextlib.contextmanager
-def silenced_stderr():
+def silenced_stderr() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null meanwhile: TensorFlow logs from C++ while it is imported."""
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)

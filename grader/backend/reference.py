@@ -6,9 +6,16 @@ layer followed by an activation layer is one Dense layer with that activation, a
 The training set is prepared here too, as the seed program prepares it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 SHAPES = [(784, 512), (512,), (512, 10), (10,)]  # The weights and biases of the two Dense layers.
 PARAMETERS = sum(int(np.prod(shape)) for shape in SHAPES)  # 407,050.
@@ -35,9 +42,9 @@ class Unit:
     inputs: int | None = None  # How many inputs a built Dense layer takes.
 
 
-def units(model):
+def units(model: Mapping[str, Any]) -> list[Unit]:
     """The layers of a worker's description of a model (protocol.Model) as the network they make, in order."""
-    found = []
+    found: list[Unit] = []
     for layer in model["layers"]:
         kind = layer["class"]
         if kind in NEUTRAL_LAYERS:
@@ -98,14 +105,14 @@ def chained(found):
     return ordered
 
 
-def describes_seed_network(model):
+def describes_seed_network(model: Mapping[str, Any] | None) -> bool:
     """Whether a worker's description of a model (protocol.Model) says it is the seed's network: its layers, read as
     units(), and its parameters (a subclassed model says no input shape: its first kernel's 784 rows do)."""
     return model is not None and model["params"] == PARAMETERS and [
         (unit.kind, unit.units, unit.activation) for unit in units(model)] == SEED_UNITS
 
 
-def in_seed_order(weights):
+def in_seed_order(weights: Sequence[np.ndarray] | None) -> Sequence[np.ndarray] | None:
     """The seed network's weights in the order of SHAPES, when `weights` are those arrays in another order."""
     if weights is None or len(weights) != len(SHAPES):
         return weights
@@ -113,7 +120,7 @@ def in_seed_order(weights):
     return [by_shape[shape] for shape in SHAPES] if sorted(by_shape) == sorted(SHAPES) else weights
 
 
-def has_seed_shapes(weights):
+def has_seed_shapes(weights: Sequence[np.ndarray] | None) -> bool:
     return weights is not None and [w.shape for w in weights] == SHAPES
 
 
@@ -131,7 +138,7 @@ def probabilities(weights, images):
     return found / found.sum(axis=1, keepdims=True)
 
 
-def outputs_match(weights, probe, outputs):
+def outputs_match(weights: Sequence[np.ndarray] | None, probe: np.ndarray, outputs: np.ndarray | None) -> bool:
     """Whether `outputs` are the seed network's with these weights (in any order) on `probe`, within RTOL and ATOL."""
     weights = in_seed_order(weights)
     if not has_seed_shapes(weights) or outputs is None:
@@ -140,7 +147,8 @@ def outputs_match(weights, probe, outputs):
     return outputs.shape == expected.shape and bool(np.all(np.abs(outputs - expected) <= RTOL * expected + ATOL))
 
 
-def prepared_training_set(images, labels):
+def prepared_training_set(images: NDArray[np.uint8], labels: NDArray[np.uint8]
+                          ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """The training set as the seed prepares it: rows of 784 float32 values in [0, 1], one-hot float32 labels."""
     x_train = images.reshape((len(images), 28 * 28)).astype("float32")
     x_train /= 255  # The same values as astype("float32") / 255, in one array of 188 MB instead of two.
@@ -148,13 +156,14 @@ def prepared_training_set(images, labels):
     return x_train, y_train
 
 
-def prepared_test_images(images):
+def prepared_test_images(images: NDArray[np.uint8]) -> NDArray[np.float64]:
     """MNIST's test `images` as the seed's program gives them to the model (astype("float32") / 255), in float64 for
     logits(): a grading makes them while fit trains, so that accuracy_of has only the network to compute."""
     return np.asarray(images.reshape(len(images), 784).astype("float32") / 255, dtype=np.float64)
 
 
-def accuracy_of(weights, inputs, labels, chunk=2000):
+def accuracy_of(weights: Sequence[np.ndarray], inputs: NDArray[np.float64], labels: NDArray[np.uint8],
+                chunk: int = 2000) -> float:
     """The fraction of `inputs` (prepared_test_images()) the trained network labels right. In chunks of `chunk` rows:
     the same labels, in a fifth of the memory, which a first run spends as much time faulting in as computing."""
     weights = [np.asarray(w, dtype=np.float64) for w in weights]

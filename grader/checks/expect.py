@@ -1,6 +1,9 @@
 """Helpers for checks: each failure is a Failure (grader/results/grade.py), "expected X, got Y" plus one help line."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 from _pytest.outcomes import Failed  # pytest.fail.Exception, by a name a type checker knows.
@@ -9,6 +12,9 @@ from grader.course.i18n import _
 from grader.engine.problems import failure_of, given_text
 from grader.results.grade import Failure
 from grader.workers import protocol
+
+if TYPE_CHECKING:
+    from grader.workers.handle import Run
 
 
 class CheckFailed(Failed):
@@ -19,13 +25,13 @@ class CheckFailed(Failed):
         self.failure = failure
 
 
-def fail(expected, got, help):
+def fail(expected: object, got: object, help: str) -> NoReturn:
     """Fail the current check: it expected `expected` and got `got`; `help` says what to do."""
     __tracebackhide__ = True
     raise CheckFailed(Failure(expected=str(expected), got=str(got), help=help))
 
 
-def facts(run):
+def facts(run: Run) -> dict[str, Any]:
     """The facts of a step whose code returned, leaving Keras's global settings as they were; fails the check with
     the reason when it did not."""
     __tracebackhide__ = True
@@ -50,12 +56,12 @@ def shape(array):
     return str(tuple(array.shape))
 
 
-def shown(found):
+def shown(found: tuple[int, ...] | None) -> str:
     """A shape (a tuple) as a student writes it, or that there was no array (None)."""
     return _("no array") if found is None else str(tuple(found))
 
 
-def input_untouched(run, given, help):
+def input_untouched(run: Run, given: np.ndarray, help: str) -> None:
     """Fail unless the student's function left the array it was given as it was."""
     __tracebackhide__ = True
     returned_array(run)
@@ -88,7 +94,8 @@ class Answer:
         return _("{got}, given {given}", got=text, given=given_text(self.size, self.count, step))
 
 
-def answers(run, sample, program_inputs):
+def answers(run: Run, sample: tuple[np.ndarray, np.ndarray],
+            program_inputs: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[Answer]:
     """What the step's function returned for the sample, then for each of the program's inputs, as Answers;
     fails the check when it returned no array for the sample."""
     __tracebackhide__ = True

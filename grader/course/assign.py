@@ -20,7 +20,7 @@ class MarkerError(Exception):
     """A solution file's markers do not pair up; the message names the file and line."""
 
 
-def exercise(source, name="<solution>"):
+def exercise(source: str, name: str = "<solution>") -> str:
     """The exercise made from one solution file's text."""
     out, region = [], None
     for number, line in enumerate(source.splitlines(), start=1):
@@ -45,12 +45,12 @@ def exercise(source, name="<solution>"):
     return re.sub(r"\n{4,}", "\n\n\n", "\n".join(out) + "\n")  # A region left out leaves no gap wider than PEP 8's.
 
 
-def solution(source):
+def solution(source: str) -> str:
     """A solution file's text without its markers: what the solutions notebook shows."""
     return "\n".join(line for line in source.splitlines() if not (BEGIN.match(line) or END.match(line))) + "\n"
 
 
-def assign(solutions, exercises):
+def assign(solutions: str | Path, exercises: str | Path) -> list[Path]:
     """Write each step's exercise into `exercises` from `solutions`; return the files that changed."""
     changed = []
     for step in FILE_STEPS:

@@ -9,6 +9,7 @@ import contextvars
 import functools
 import os
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
@@ -51,7 +52,7 @@ def in_language(language: str, text: str, **params: object) -> str:
 
 
 @contextlib.contextmanager
-def speaking(language):
+def speaking(language: str) -> Iterator[None]:
     """Within, in this thread only: every message in `language` (what goes into a file, in a batch's thread)."""
     token = SPOKEN.set(language)
     try:

@@ -6,17 +6,24 @@ from the source the notebook was made with, or says how to install it. An nbgrad
 as an autograded answer and each step's check as a locked test cell worth the step's points (assert_step()).
 """
 
+from __future__ import annotations
+
 import shlex
+from typing import TYPE_CHECKING
 
 from grader.course import i18n
 from grader.course.code import answer, nbgrader_answer, points, stub
 from grader.course.i18n import N_, _, in_language
 from grader.course.steps import COMMENTS_ZH, FILE_STEPS, INTRO, STEPS
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 NBGRADER_SCHEMA = 3  # The version of nbgrader's cell metadata.
 
 
-def course(lang="en", solutions=False, install=None, nbgrader=False):
+def course(lang: str = "en", solutions: bool = False, install: str | None = None, nbgrader: bool = False
+           ) -> NotebookNode:
     """The course as a notebook: an introduction, the grader's cell, then per step its explanation, its code and a
     check. `install`: what the first cell installs where the grader is missing (a pip requirement), or None.
     `nbgrader`: nbgrader's source notebook, with the answers and its cell metadata. CourseError where the answers
@@ -69,7 +76,7 @@ def setup_cell(install, nbgrader=False, lang="en"):
             f"\ntry:\n    from grader import {names}\nexcept ModuleNotFoundError:\n{missing}")
 
 
-def default_install():
+def default_install() -> str | None:
     """What a notebook's first cell installs by default: the repository of pyproject.toml's [project.urls]
     (Repository, Source or Homepage), as pip's git+URL; None when it names none."""
     from importlib import metadata

@@ -4,6 +4,8 @@ A mirror is a URL of an npz file with all four arrays (Keras's mnist.npz) or a b
 four IDX `.gz` files. Files arrive in a scratch folder; nothing is kept that does not verify.
 """
 
+from __future__ import annotations
+
 import http.client
 import os
 import re
@@ -12,10 +14,16 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.course.i18n import N_, _
 from grader.data.formats import ARRAYS, BadFile, DataError, read_idx, read_npz
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 KERAS_NPZ = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MIRRORS = (
@@ -60,7 +68,7 @@ def mirrors():
     return tuple(chosen) or MIRRORS
 
 
-def fetch(folder, progress=None):
+def fetch(folder: Path, progress: Silent | None = None) -> tuple[dict[str, NDArray[np.uint8]], list[str]]:
     """Download all four arrays into `folder`, trying each mirror in turn; return (arrays, mirrors used)."""
     progress = progress or Silent()
     arrays, used, failures = {}, [], []

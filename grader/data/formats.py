@@ -4,15 +4,23 @@ A digest is taken of an array's content written as an uncompressed IDX file (mag
 bytes), so the same four digests verify a `.gz` file, a raw file, Keras's mnist.npz and the cache.
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grader.course.i18n import _
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class BadFile(Exception):
     """A file is not what it should be; the message says what is wrong and follows the file's name."""
 
 
-def read_idx(path, key):
+def read_idx(path: Path, key: str) -> NDArray[np.uint8]:
     """The array `key` from an IDX file, gzip-compressed when its name ends in .gz; checked."""
     try:
         data = path.read_bytes()
@@ -90,7 +98,7 @@ def parse_idx(raw, key):
     return np.frombuffer(bytearray(raw), np.uint8, offset=header).reshape(shape)
 
 
-def read_npz(path, keys):
+def read_npz(path: str | Path, keys: Collection[str]) -> dict[str, NDArray[np.uint8]]:
     """The arrays `keys` from an npz file such as Keras's mnist.npz, as a dict; each one checked."""
     try:
         with np.load(path, allow_pickle=False) as npz:

@@ -9,7 +9,6 @@ of a second.
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,18 +71,18 @@ def cache_file() -> Path:
     return user_folder("MNIST_CACHE", "cache") / "mnist.npz"
 
 
-def keras_cache():
+def keras_cache() -> Path:
     """Where Keras keeps mnist.npz: $KERAS_HOME/datasets, by default ~/.keras/datasets."""
     home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
     return Path(home) / "datasets" / "mnist.npz"
 
 
-def load_data(progress: Callable | None = None) -> tuple:
+def load_data(progress: download.Silent | None = None) -> tuple:
     """Return ((x_train, y_train), (x_test, y_test)), like keras.datasets.mnist.load_data()."""
     return load_split("train", progress), load_split("test", progress)
 
 
-def load_split(split: str, progress: Callable | None = None) -> tuple:
+def load_split(split: str, progress: download.Silent | None = None) -> tuple:
     """(images, labels) of one split, "train" or "test", from the first source that has it."""
     keys = SPLITS[split]
     arrays = ensure(keys, progress)[1]
@@ -94,7 +93,7 @@ def load_split(split: str, progress: Callable | None = None) -> tuple:
 KEPT: dict[tuple, tuple] = {}
 
 
-def ensure(keys: tuple[str, ...] = tuple(ARRAYS), progress: Callable | None = None, keep: bool = False,
+def ensure(keys: tuple[str, ...] = tuple(ARRAYS), progress: download.Silent | None = None, keep: bool = False,
            offline: bool = False) -> tuple[str, dict]:
     """Locate MNIST and read the arrays `keys`, replacing a damaged cache once; return (source, arrays).
 
@@ -124,12 +123,12 @@ def _ensure(keys, progress, offline=False):
         return source, source.read(keys)
 
 
-def locate(progress=None, offline=False):
+def locate(progress: download.Silent | None = None, offline: bool = False) -> Source:
     """The first source that has MNIST; download into the cache when none has, unless `offline`. Raises
     DataError."""
-    folder = os.environ.get("MNIST_DATA")
-    if folder:
-        folder = Path(folder)
+    chosen = os.environ.get("MNIST_DATA")
+    if chosen:
+        folder = Path(chosen)
         if not folder.is_dir():
             raise DataError(_("MNIST_DATA={folder} is not a folder.", folder=folder) + " " + _(USE_A_FOLDER))
         return Source(folder, "MNIST_DATA")

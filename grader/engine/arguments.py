@@ -1,20 +1,23 @@
 """The grading's settings as command-line options, declared once for every command that takes them (mnist-grade,
 batch, gradescope), and each command's parser with the --lang option they all take."""
 
+from __future__ import annotations
+
 import argparse
 import os
+from collections.abc import Sequence
 
 from grader.course.i18n import LANGUAGES, _
 
 
-def language():
+def language() -> argparse.ArgumentParser:
     """The --lang option every command takes (choose_language has applied it already)."""
     option = argparse.ArgumentParser(add_help=False)
     option.add_argument("--lang", choices=LANGUAGES, help=_("the language of every message (default: from the locale)"))
     return option
 
 
-def choose_language(argv):
+def choose_language(argv: Sequence[str]) -> tuple[list[str], str | None]:
     """Apply --lang, wherever it is on the command line, for this command and the processes it starts (as
     MNIST_LANG); return (argv without it, the language it gave or None). A value that is not a language stays,
     for argparse to refuse."""
@@ -32,20 +35,21 @@ def choose_language(argv):
     return rest, chosen
 
 
-def add_command(commands, name, description, epilog=None):
+def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, description: str,
+                epilog: str | None = None) -> argparse.ArgumentParser:
     """The parser of `mnist-grade NAME` among `commands` (argparse subparsers), with --lang."""
     return commands.add_parser(name, parents=[language()], prog=f"mnist-grade {name}", description=description,
                                epilog=epilog, add_help=True)
 
 
-def device_option(parser):
+def device_option(parser: argparse.ArgumentParser) -> None:
     from grader.backend.runtime import DEVICES
 
     parser.add_argument("--device", choices=DEVICES,
                         help=_("train on the CPU (the default) or a GPU; MNIST_DEVICE sets the default"))
 
 
-def sandbox_option(parser, default):
+def sandbox_option(parser: argparse.ArgumentParser, default: str) -> None:
     from grader.workers.bubblewrap import MODES
 
     parser.add_argument("--sandbox", choices=MODES, default=default, help=_(

@@ -4,6 +4,7 @@ seed's code for the model's steps (steps.toml's `reference`), outside the sandbo
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from grader.backend import runtime
@@ -17,10 +18,11 @@ FILL_LIMIT = 600  # Seconds for the reference grading: 10 or so.
 
 
 
-def fill(env, device="cpu", say=None):
+def fill(env: Mapping[str, str], device: str | None = "cpu", say: Callable[[str], object] | None = None) -> bool:
     """Compile the reference model's programs for workers that get `env` (a grading's environment), into
     folder(), unless done already (then say(what it does) first); return whether folder() holds them.
-    Only where the backend is JAX."""
+    Only where the backend is JAX. `device` is a settled one (GradingOptions.device); None is the CPU."""
+    device = device or "cpu"
     env = {**env, **runtime.environment(device)}
     if runtime.backend() != "jax":
         return False

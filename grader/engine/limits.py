@@ -62,7 +62,7 @@ class TooLarge(Exception):
     """A submission passes a limit; the message names it and says what to do."""
 
 
-def add_options(parser):
+def add_options(parser: argparse.ArgumentParser) -> None:
     """--max-size, --max-files, --max-ratio and --max-scratch on an argparse parser, with Limits' defaults."""
     default = Limits()
     parser.add_argument("--max-size", type=float, default=default.size_mb, metavar="MB", help=_(
@@ -76,14 +76,14 @@ def add_options(parser):
     scratch_option(parser)
 
 
-def scratch_option(parser):
+def scratch_option(parser: argparse.ArgumentParser) -> None:
     """--max-scratch on an argparse parser: the size of a sandboxed worker's scratch folder."""
     parser.add_argument("--max-scratch", type=scratch_size, default=Limits.scratch_mb, metavar="MB", help=_(
         "in the sandbox, fail a step that writes more than MB megabytes to its scratch folder (default: "
         "{default:g})", default=Limits.scratch_mb))
 
 
-def from_args(args):
+def from_args(args: argparse.Namespace) -> Limits:
     return Limits(args.max_size, args.max_files, args.max_ratio, args.max_scratch)
 
 

@@ -7,6 +7,7 @@ step's file; magics, shell lines and experiments are left out. Then it is graded
 
 import ast
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.course.i18n import _
@@ -18,7 +19,7 @@ class NotebookError(Exception):
     """The file is not a notebook that can be read; the message says so and what to do."""
 
 
-def code_cells(path):
+def code_cells(path: str | Path) -> list[tuple[str, str]]:
     """The code cells of a notebook, in order, as (label, source): the label names the cell as Jupyter numbers
     it ("cell [5]") when it has run, else by its place among the code cells ("code cell 3"). NotebookError when
     it is not a valid notebook."""
@@ -36,7 +37,7 @@ def code_cells(path):
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     return [(cell_label(cell.get("execution_count"), place), cell.source) for place, cell in enumerate(code, 1)]
 
-def cell_label(count, place):
+def cell_label(count: int | None, place: int) -> str:
     return _("cell [{count}]", count=count) if count else _("code cell {place}", place=place)
 
 def module(cells):
@@ -70,7 +71,7 @@ def module(cells):
         lines += [[label, first + i] for i in range(len(piece.splitlines()))]
     return text + "\n", lines
 
-def submission(cells, folder):
+def submission(cells: Iterable[tuple[str, str]], folder: str | Path) -> Path:
     """Write the module made from (label, source) cells as each step's file in `folder`, and where its lines came
     from as CELLS; return the folder."""
     folder = Path(folder)

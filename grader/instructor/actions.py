@@ -6,13 +6,20 @@ the commit and in the pull request. .github/workflows/feedback.yml runs it on ev
 mnist-grade's, so that the run stays red until every check passes.
 """
 
+from __future__ import annotations
+
 import secrets
 import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from grader.course.i18n import _
 
+if TYPE_CHECKING:
+    from grader.results.grade import Grade
 
-def actions(path, env, graded):
+
+def actions(path: str, env: Mapping[str, str], graded: Callable[[str], tuple[int, Grade | None]]) -> int:
     """Grade `path` with graded(path), which returns (mnist-grade's exit code, the Grade or None); write the job
     summary to the file env["GITHUB_STEP_SUMMARY"] names (appended, as GitHub wants) and print the annotations.
     Return the exit code.

@@ -175,7 +175,8 @@ class Entry:
     shown: str | None = None
 
 
-def grade_all(folder, out, settings, progress=None, say=None):
+def grade_all(folder: str | Path, out: str | Path, settings: BatchSettings,
+              progress: Callable[..., object] | None = None, say: Callable[[str], object] | None = None) -> list[dict]:
     """Grade the entries of `folder` into `out` that are new or changed since they were graded (all of them
     with settings.force, or the students in settings.only; of settings.shard's share alone, when it is set); return
     the gradebook's rows (dicts of COLUMNS) of those students. progress(total=N) is told how many there are to

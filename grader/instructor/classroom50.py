@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def grade(path, settings):
     return outcome.grade, outcome.printed, reason
 
 
-def run(path, env, settings=None, folder="."):
+def run(path: str, env: Mapping[str, str], settings: Settings | None = None, folder: str | Path = ".") -> int:
     """Grade `path` with `settings` (Settings) and write result.json and release-body.md into `folder`, for the
     runner's environment `env`.
     Return the exit code: 0 whenever a result was written (a grade, a missing submission or the grader's own
@@ -163,7 +164,8 @@ def run(path, env, settings=None, folder="."):
     return 0
 
 
-def write_bundle(folder, lang, path="exercises", budget=BUDGET_SECONDS, install=INSTALL_SECONDS):
+def write_bundle(folder: str | Path, lang: str, path: str = "exercises", budget: float = BUDGET_SECONDS,
+                 install: float = INSTALL_SECONDS) -> None:
     """Write Classroom 50's bundle into `folder`: autograder.py (classroom50_autograder.py, as it is) and its settings,
     autograder.json; source/ (the grader and requirements.txt, the versions of grader/constraints.txt); and
     runtime.json, the runtime block to give the assignment."""

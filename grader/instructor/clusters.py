@@ -11,6 +11,7 @@ import math
 import os
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class TemplateError(Exception):
     """The template cannot be filled in for this class; the message says why and what to do."""
 
 
-def render(cluster, env=None):
+def render(cluster: Cluster, env: Mapping[str, str] | None = None) -> str:
     """The filled-in template of `cluster`, as text; MNIST_DATA comes from `env` (default os.environ)."""
     env = os.environ if env is None else env
     values = {"submissions": str(cluster.submissions), "submissions_q": shlex.quote(str(cluster.submissions)),

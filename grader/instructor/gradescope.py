@@ -18,6 +18,7 @@ import tempfile
 import tomllib
 import traceback
 import zipfile
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
@@ -76,14 +77,15 @@ def requirements():
     return "".join(pinned[name] + "\n" for name in order)
 
 
-def write_zip(out, lang, arrays, timeout=GRADESCOPE_TIMEOUT, sandbox="auto", within=None):
+def write_zip(out: str | Path, lang: str, arrays: Mapping[str, np.ndarray], timeout: float = GRADESCOPE_TIMEOUT,
+              sandbox: str = "auto", within: limits.Limits | None = None) -> None:
     """Write autograder.zip to `out`: scripts, requirements, the grader's source and MNIST's arrays. Each
     submission is graded with --sandbox `sandbox` and the limits `within` (Limits)."""
     run_script = fill("gradescope-run.sh", {"lang": lang, "timeout": f"{timeout:g}", "sandbox": sandbox,
                                             "limits": " ".join((within or limits.Limits()).options())})
     with tempfile.TemporaryDirectory(prefix="mnist-autograder-") as scratch:
         data = Path(scratch) / "mnist.npz"
-        np.savez_compressed(data, **arrays)
+        np.savez_compressed(data, allow_pickle=True, **arrays)  # The default, named: no array is taken for it.
         write_whole(out, lambda file: bundle(file, run_script, data))
 
 

@@ -13,6 +13,7 @@ Files are another matter: the grader writes every file as UTF-8, whatever the lo
 """
 
 import codecs
+import contextlib
 import os
 import sys
 
@@ -68,7 +69,7 @@ def asked_language() -> str:
     return ASKED or lang()
 
 
-def files_language():
+def files_language() -> contextlib.AbstractContextManager[None]:
     """Within, in this thread: messages in the language asked for (asked_language()), for what goes into a file,
     not on the console."""
     return speaking(asked_language())

@@ -1,17 +1,25 @@
 """What the grading shows on the terminal while it runs: lines in colour, and a progress bar while fit trains."""
 
+from __future__ import annotations
+
 import contextlib
 import re
 import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, cast
 
 from grader.course.i18n import _
+
+if TYPE_CHECKING:
+    import pytest
+    from _pytest.capture import CaptureManager
 
 STYLES = {"✓": "green", "✗": "bold red", "–": "yellow"}
 
 
-def write(config, text):
+def write(config: pytest.Config, text: str) -> None:
     """Print to the terminal at once, past pytest's capture, in colour when it is one (and NO_COLOR is not set)."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
+    capture = cast("CaptureManager", config.pluginmanager.get_plugin("capturemanager"))  # pytest's own plugin.
     with capture.global_and_fixture_disabled():
         console = _console()
         for line in text.split("\n"):
@@ -19,10 +27,10 @@ def write(config, text):
 
 
 @contextlib.contextmanager
-def training(config, shown):
+def training(config: pytest.Config, shown: bool) -> Iterator[Callable[[str], None]]:
     """A progress bar for the epochs while fit trains, when `shown` and on a terminal; yields what to call
     with what the worker printed so far."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
+    capture = cast("CaptureManager", config.pluginmanager.get_plugin("capturemanager"))  # pytest's own plugin.
     with capture.global_and_fixture_disabled():
         console = _console()
         if not (shown and console.is_terminal):

@@ -31,7 +31,7 @@ def remember(levels):
     write_whole(path, json.dumps(levels, indent=1))
 
 
-def next_hint(name, reset=False, lang=None):
+def next_hint(name: str, reset: bool = False, lang: str | None = None) -> str:
     """The text `mnist-grade hint NAME` prints: its next hint, after the step's explanation the first time. The
     commands it suggests carry `lang`, the --lang it was given."""
     step = STEPS[name]

@@ -15,7 +15,7 @@ class FolderTaken(Exception):
     """The folder holds a file init would write; the message names them and what to do."""
 
 
-def init(folder, lang="en"):
+def init(folder: str | Path, lang: str = "en") -> list[Path]:
     """Write the course into `folder` (made if need be); return the paths written. FolderTaken, with nothing
     written, when one of them exists."""
     import nbformat

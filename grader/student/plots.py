@@ -4,7 +4,10 @@ Their text is in the student's language where a font can draw it: Chinese needs 
 many machines lack; then the figures are in English and `python -m exercises` says how to get one.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -16,13 +19,16 @@ from matplotlib import pyplot as plt
 
 from grader.course.i18n import _, lang
 
+if TYPE_CHECKING:
+    import keras
+
 DPI = 100
 # Fonts that draw Chinese, as Linux, macOS and Windows name them.
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
              "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "STHeiti", "Arial Unicode MS")
 
 
-def chinese_font():
+def chinese_font() -> str | None:
     """The name of an installed font that draws Chinese, or None."""
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
@@ -92,7 +98,8 @@ def plot_confusion(labels, predictions, num_classes=10, _=_):
     return figure
 
 
-def save_all(folder, history, images, labels, predictions):
+def save_all(folder: str | Path, history: keras.callbacks.History, images: np.ndarray, labels: np.ndarray,
+             predictions: np.ndarray) -> list[Path]:
     """Save the three figures as PNG files in `folder`, made if missing, and return their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

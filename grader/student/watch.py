@@ -9,6 +9,8 @@ of a second after the save. File events come from the OS (watchfiles) where it i
 polled.
 """
 
+from __future__ import annotations
+
 import multiprocessing
 import os
 import subprocess
@@ -18,10 +20,14 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.i18n import _
 from grader.course.steps import FILE_STEPS, STEPS, prerequisites
 from grader.engine.spawn import in_a_process
+
+if TYPE_CHECKING:
+    from grader.engine.options import GradingOptions
 
 POLL = 0.05  # Seconds between looks at the files, where the OS gives no events.
 SETTLE = 0.02  # Seconds between two looks that must agree before a save is graded.
@@ -43,7 +49,7 @@ def snapshot(folder):
     return found
 
 
-def watch(folder, options):
+def watch(folder: str | Path, options: GradingOptions) -> int:
     """Grade `folder` now and after each save, with `options` (GradingOptions), each time in a process of its own."""
     shown = folder if Path(folder).is_file() else f"{folder}/"
     print(_("Watching {folder}: save a file to grade again; Ctrl-C stops.", folder=shown), flush=True)
@@ -61,6 +67,7 @@ def watch(folder, options):
     except KeyboardInterrupt:
         print(_("Stopped watching."), flush=True)
         return 0
+    return 0  # The file events ended: exit 0, as falling off the end here did (sys.exit(None)).
 
 
 def saves(folder, seen):

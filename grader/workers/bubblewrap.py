@@ -20,6 +20,8 @@ its own process, with a scratch folder of its own.
 `auto` uses it where it works and says once when it does not; `off` runs workers as before.
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import json
@@ -31,11 +33,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.i18n import _
 from grader.workers.users import as_user, hand_over
+
+if TYPE_CHECKING:
+    import pwd
 
 MODES = ("auto", "on", "off")
 GRADER = Path(__file__).resolve().parent.parent  # The grader's package: only it, not the checkout it may be in.
@@ -55,7 +61,8 @@ class SandboxError(Exception):
     """--sandbox on cannot be had here; the message says why and what to do."""
 
 
-def resolve(mode, device="cpu", user=None, say=None):
+def resolve(mode: str, device: str = "cpu", user: pwd.struct_passwd | None = None,
+            say: Callable[[str], object] | None = None) -> bool:
     """Whether workers run under bubblewrap for `--sandbox MODE`, as `user` (MNIST_WORKER_USER) or this one.
 
     "on" raises SandboxError where they cannot; "auto" then calls say(why) once and returns False.
@@ -260,7 +267,7 @@ def grading_environment(env: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def only_grading_environment():
+def only_grading_environment() -> Iterator[None]:
     """Within: this process's variables are grading_environment()'s alone (for a process started in between)."""
     saved = dict(os.environ)
     kept = grading_environment(saved)

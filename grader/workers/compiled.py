@@ -7,25 +7,33 @@ workers read a folder of their own, read-only (folder()), which grader/engine/co
 seed's own code (steps.toml's `reference`) outside the sandbox, once per machine and settings.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.backend import runtime
+
+if TYPE_CHECKING:
+    import pwd
 
 # What a compiled program depends on besides the code: the settings workers get (runtime.environment, thread pools).
 SETTINGS = ("KERAS_BACKEND", "JAX_PLATFORMS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "JAX_DEFAULT_MATMUL_PRECISION")
 
 
-def folder():
+def folder() -> Path:
     """Where sandboxed workers' compiled programs are kept: beside MNIST's cache, apart from other workers'."""
     return runtime.cache_file().parent / "jax-sandbox"
 
 
-def key(env):
+def key(env: Mapping[str, str]) -> str:
     """What the programs compiled with `env` depend on, as a short digest: versions and settings."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("jax", "jaxlib", "keras"):
         try:
             versions[package] = version(package)
@@ -36,7 +44,7 @@ def key(env):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def readable_folder(user=None):
+def readable_folder(user: pwd.struct_passwd | None = None) -> Path | None:
     """folder() when sandboxed workers can read it, as `user` (MNIST_WORKER_USER) or this one; else None."""
     path = folder()
     if not path.is_dir():

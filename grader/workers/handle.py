@@ -320,7 +320,7 @@ class Worker:
                 np.save(self.inputs / f"{name}.npy", array)
         return given
 
-    def spec(self):
+    def spec(self) -> host.WorkerSpec:
         """What grader.workers.host needs to fork this worker."""
         return {"steps": ",".join(self.steps), "folder": str(self.folder), "inputs": str(self.inputs),
                 "workdir": str(self.workdir), "niceness": self.niceness, "env": self.env}

@@ -17,6 +17,8 @@ In a sandbox (grader/workers/bubblewrap.py) the host is a fork of such a process
 each one ends (Hosted). The sandbox's workers then start as warm as the others.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -26,15 +28,38 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from grader.backend import runtime
 from grader.workers import processes
 from grader.workers.children import Forked, bootstrap, end
 from grader.workers.users import as_user, grader_command
 
+if TYPE_CHECKING:
+    import pwd
+
 HOST_LIMIT = 120  # Seconds for the host to import Keras and fork: a few, unless the machine is swamping.
 JOIN_LIMIT = 60  # Seconds for a host to enter a sandbox and fork its workers there: well under one.
 REPORT_LIMIT = 1 << 16  # Bytes: a host's report line is a few dozen.
+
+
+class WorkerSpec(TypedDict):
+    """What a host needs to fork one worker (handle.Worker.spec()): its steps ("reshape,normalize"), the submission's
+    copy, its inputs and scratch folders, its niceness and its variables."""
+
+    steps: str
+    folder: str
+    inputs: str
+    workdir: str
+    niceness: int
+    env: dict[str, str]
+
+
+class Sandbox(Protocol):
+    """What a host enters (bubblewrap.Sandbox, open): the namespaces of the process `pid`."""
+
+    pid: int | None
 
 
 class HostError(Exception):
@@ -192,7 +217,9 @@ class Prestarted:
         self.ends = []
 
 
-def fork(specs, env, cwd, user=None, keras=True, prestarted=None) -> list[ForkedWorker] | None:
+def fork(specs: Sequence[WorkerSpec], env: Mapping[str, str], cwd: str | os.PathLike[str],
+         user: pwd.struct_passwd | None = None, keras: bool = True, prestarted: Prestarted | None = None
+         ) -> list[ForkedWorker] | None:
     """Start a worker for each of `specs` ({"steps", "folder", "inputs", "workdir", "niceness", "env"}) from a host;
     workers whose steps use `keras` from one that imported it.
 
@@ -234,7 +261,8 @@ def _close(ends):
         os.close(fd)
 
 
-def fork_in_sandbox(sandbox, specs, env, cwd, user=None, probe=False) -> tuple[Reports, list[Hosted]]:
+def fork_in_sandbox(sandbox: Sandbox, specs: Sequence[WorkerSpec], env: Mapping[str, str], cwd: str,
+                    user: pwd.struct_passwd | None = None, probe: bool = False) -> tuple[Reports, list[Hosted]]:
     """Start a worker for each of `specs` in `sandbox` (bubblewrap.Sandbox): from a host that enters it, forked from
     this process when forks_here(), else from a new process with `env` (a sandboxed worker's variables) that
     imports Keras first (not to `probe`, which only checks that a host can enter it and import the worker).
@@ -317,7 +345,7 @@ def _say(descriptor, report):
     os.write(descriptor, json.dumps(report).encode() + b"\n")
 
 
-def probe(sandbox, env, user=None):
+def probe(sandbox: Sandbox, env: Mapping[str, str], user: pwd.struct_passwd | None = None) -> None:
     """Raise HostError unless a host started with `env` can enter `sandbox` and import the worker there."""
     reports, _workers = fork_in_sandbox(sandbox, [], env, "/", user, probe=True)
     reports.close()

@@ -6,10 +6,16 @@ The grading process writes each input as INPUTS/<name>.npy, then sends the worke
 (grader/workers/handle.py), never the files themselves.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from grader.course.steps import STEPS
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 # Inputs: arrays the grading process writes before the worker starts.
 IMAGES = "images"  # The sample of training images reshape and normalize are given.
@@ -27,7 +33,7 @@ def sized(name: str, size: str) -> str:
     return f"{name}_{size}"
 
 
-def kept_rows(count):
+def kept_rows(count: int) -> NDArray[np.int64]:
     """The rows of an output of `count` rows the worker saves, and the checks compare: first, last, and up to
     512 evenly spaced between (what the program's 60,000 images give would not fit in a scratch folder)."""
     import numpy as np
@@ -132,6 +138,7 @@ class Facts(TypedDict, total=False):
     returned: str  # The type name of what the function returned: "ndarray", "None", "Sequential".
     answers: list[Answer]  # An array step's, for the program's inputs, after the sample's (OUTPUT.npy).
     model: Model | None  # build.
+    warnings: list[str]  # build: what Keras warned of while the code ran (the first 10, each cut at 300 characters).
     compiled: Compiled | None  # compile.
     same_model: bool  # compile returned the model it was given.
     history: History | None  # fit.
@@ -142,6 +149,8 @@ class Facts(TypedDict, total=False):
     count: int  # and how many images or labels it holds.
     exception: str
     frames: list[list]  # [file, line, function, code] in the student's files.
+    name: str  # A NameError's undefined name,
+    suggestion: str | None  # and the closest name the code could see there (a typo's fix), if any.
     code: str  # The sys.exit code.
     setting: str  # changed: the setting, by its getter's name in keras.config ("dtype_policy"),
     value: object  # what the code set it to ("mixed_float16"),

@@ -10,7 +10,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader.backend import config
 from grader.backend.quiet import silenced_stderr
@@ -64,15 +64,17 @@ def load(folder: Path, step: Step) -> Callable:
         raise StudentError(step, "import", error) from None
 
 
-def load_function(folder, step):
+def load_function(folder: str | Path, step: Step) -> Callable[..., Any]:
     """Import the step's file from `folder` under a name no installed package uses; return its function.
 
     Raises whatever importing the student's file raises, and MissingFunction when the file does not
     define the function.
     """
+    assert step.file is not None and step.function is not None  # A step with a file: the only ones a worker runs.
     path = Path(folder) / step.file
     name = f"mnist_submission_{step.name}"
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None  # A .py file's: Python's own loader.
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -82,7 +84,7 @@ def load_function(folder, step):
     return function
 
 
-def calling(function, step, *args):
+def calling(function: Callable[..., Any], step: Step, *args: object) -> Any:
     """function(*args), what student code returns; an error tagged with the step."""
     try:
         with settings_kept():

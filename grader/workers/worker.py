@@ -17,6 +17,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from grader.backend.quiet import quiet
 from grader.backend.runtime import import_keras
@@ -26,7 +27,7 @@ from grader.workers.runners import runner
 from grader.workers.student_code import ChangedSetting, MissingFunction, Stopped, StudentError, uses_keras
 
 
-def main(step_names, folder, inputs, workdir):
+def main(step_names: str, folder: str | Path, inputs: str | Path, workdir: str | Path) -> NoReturn:
     token = sys.stdin.readline().strip()  # Read before any student code runs; every report carries it.
     quiet()
     compilation_cache()
@@ -39,7 +40,7 @@ def main(step_names, folder, inputs, workdir):
     sys.path.append(str(Path(folder).resolve()))  # Let a step file import its siblings.
     from grader.course.steps import STEPS
 
-    ready = {}
+    ready: protocol.Facts = {}
     try:
         if uses_keras(step_names.split(","), Path(folder)):  # Imported now, the grader's time, not a step's.
             import_keras()
@@ -53,7 +54,8 @@ def main(step_names, folder, inputs, workdir):
     workdir, state = Path(workdir), {"inputs": Path(inputs)}
     for name in step_names.split(","):
         try:
-            facts = {"status": StepStatus.OK, **runner(name).run(STEPS[name], Path(folder), workdir, state)}
+            facts: protocol.Facts = {"status": StepStatus.OK,
+                                     **runner(name).run(STEPS[name], Path(folder), workdir, state)}
         except BaseException as error:  # Student code may raise anything, SystemExit included.
             facts = failure(error, Path(folder))
         sys.stdout.flush()

@@ -9,23 +9,28 @@ left (the model) and "inputs", the folder of its inputs. It returns the step's f
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
+
+from grader.workers import protocol
 
 RUNNERS: dict[str, "Runner"] = {}  # By step name, as @runs registers them.
+RunnerFunction = TypeVar("RunnerFunction", bound=Callable[..., protocol.Facts])  # runner(step, folder, workdir, state).
 
 
 @dataclass(frozen=True)
 class Runner:
     """A step's runner and the inputs (protocol's names) it reads besides its step's own."""
 
-    run: object
+    run: Callable[..., protocol.Facts]
     inputs: tuple = ()
 
 
-def runs(*steps, inputs=()):
+def runs(*steps: str, inputs: Iterable[str] = ()) -> Callable[[RunnerFunction], RunnerFunction]:
     """Register the decorated function as the runner of `steps`, reading `inputs` too."""
 
-    def register(function):
+    def register(function: RunnerFunction) -> RunnerFunction:
         for step in steps:
             RUNNERS[step] = Runner(function, tuple(inputs))
         return function
