@@ -235,7 +235,22 @@ def pytest_xdist_auto_num_workers(config):
     return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`-n`: xdist's work-stealing scheduler, unless --dist names another. Each worker gets a share of the tests,
+    dealt by pytest_collection_modifyitems, and one that is done takes half of what another has yet to start: no
+    worker runs a queue alone at the end."""
+    if config.getoption("dist") == "load":  # What -n alone means.
+        from xdist.scheduler import WorkStealingScheduling
+
+        return WorkStealingScheduling(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """The longest tests first (@pytest.mark.long), in their order: each starts while the others still have work to
-    share, instead of one running alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """The tests dealt out like cards to each xdist worker's share (worksteal splits the list into one contiguous
+    share per worker): the long ones (@pytest.mark.long) first, then the other slow ones, then the quick; so each
+    share starts with its long tests, and what others take from its end is quick."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1)) if config is not None else 1
+    items.sort(key=lambda item: (item.get_closest_marker("long") is None, item.get_closest_marker("slow") is None))
+    shares = [items[index::workers] for index in range(workers)]
+    items[:] = [item for share in shares for item in share]

@@ -100,6 +100,7 @@ def written(folder):
             body.read_text() if body.exists() else None)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_a_half_right_submission_gets_mnist_grade_s_points_in_a_result_the_runner_takes(tmp_path):
     folder = checkout(tmp_path, arrays_done(tmp_path / "half"))

@@ -121,6 +121,7 @@ def test_python_m_exercises_stops_at_the_first_unfinished_step():
     assert run.stderr == ""  # No TensorFlow log lines.
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_python_m_solutions_trains_and_prints_the_test_accuracy():
     run = subprocess.run([sys.executable, "-m", "solutions"], cwd=ROOT, capture_output=True, text=True, timeout=600)

@@ -46,17 +46,20 @@ def test_a_forked_worker_has_only_its_own_pipes_open(tmp_path):
         assert len(set(found["files"])) == 3
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_a_batch_grades_the_same_forked_or_in_new_processes(tmp_path, monkeypatch):
+    """ann's model steps run in workers that use Keras, ben's data steps in workers that do not; nothing trains (a
+    training forked is every other grading's here, and one in new processes is TensorFlow's, tests/test_runtime.py)."""
     class_ = tmp_path / "class"
-    copy(SOLUTIONS, class_ / "ann")
+    copy(SOLUTIONS, class_ / "ann", fit="def fit_model(model, images, labels):\n    raise NotImplementedError\n")
     copy(EXERCISES, class_ / "ben", reshape=(SOLUTIONS / "reshape.py").read_text())
     forked = mnist_grade("batch", str(class_), "--out", str(tmp_path / "forked"), "--sandbox", "off")
     monkeypatch.setenv("MNIST_PORTABLE", "1")  # New processes, as on macOS and Windows.
     new = mnist_grade("batch", str(class_), "--out", str(tmp_path / "new"), "--sandbox", "off")
     assert (forked.returncode, new.returncode) == (0, 0), forked.stderr + new.stderr
     assert grades(tmp_path / "forked") == grades(tmp_path / "new")
-    assert [row[-3] for row in grades(tmp_path / "forked")[1:]] == ["100", "10"]
+    assert [row[-3] for row in grades(tmp_path / "forked")[1:]] == ["65", "10"]
 
 
 KILL_SERVER = """import psutil
@@ -72,6 +75,7 @@ def reshape_images(images):
 """
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_student_code_that_kills_the_batch_server_costs_nobody_a_point(tmp_path):
     """The grading of the student who did it goes on and keeps its points; the next one gets a new server."""

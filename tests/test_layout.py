@@ -302,13 +302,22 @@ def test_the_functions_modules_call_across_say_their_types():
     assert len(found) > 150  # The finder finds them: imported by name, or called through their module.
 
 
-def test_the_longest_tests_are_run_first():
-    """pytest_collection_modifyitems (tests/conftest.py) puts the tests marked long first, each kind in its order."""
+def test_each_xdist_worker_s_share_starts_with_its_longest_tests():
+    """pytest_collection_modifyitems (tests/conftest.py) deals the tests to the workers' shares, long ones first, then
+    slow, then quick, each kind in its order; alone, a worker runs them in that order."""
     from types import SimpleNamespace
 
     from conftest import pytest_collection_modifyitems
 
-    items = [SimpleNamespace(name=name, get_closest_marker=lambda mark, name=name: name if "long" in name else None)
-             for name in ("a", "long-b", "c", "long-d")]
-    pytest_collection_modifyitems(None, items)
-    assert [item.name for item in items] == ["long-b", "long-d", "a", "c"]
+    def items():
+        return [SimpleNamespace(name=name, get_closest_marker=lambda mark, name=name: mark if mark in name else None)
+                for name in ("q1", "slow-1", "long-1", "q2", "slow-2", "long-2", "q3", "slow-3", "long-3", "q4")]
+
+    alone = items()
+    pytest_collection_modifyitems(SimpleNamespace(), alone)
+    assert [item.name for item in alone] == [
+        "long-1", "long-2", "long-3", "slow-1", "slow-2", "slow-3", "q1", "q2", "q3", "q4"]
+    dealt = items()
+    pytest_collection_modifyitems(SimpleNamespace(workerinput={"workercount": 2}), dealt)
+    assert [item.name for item in dealt] == [
+        "long-1", "long-3", "slow-2", "q1", "q3", "long-2", "slow-1", "slow-3", "q2", "q4"]

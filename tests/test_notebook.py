@@ -87,6 +87,7 @@ def test_the_notebooks_are_valid_and_follow_the_steps(notebooks):
     assert "BEGIN SOLUTION" not in "".join(cell.source for cell in solutions.cells)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_the_solutions_notebook_runs_top_to_bottom(notebooks, tmp_path):

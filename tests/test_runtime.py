@@ -112,6 +112,7 @@ def test_a_gpu_that_is_not_there_is_bad_usage(monkeypatch):
     assert (run.returncode, run.stderr) == (2, "mnist-grade: MNIST_DEVICE is tpu; it can be cpu or gpu.\n")
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @NO_TENSORFLOW
 def test_solutions_pass_on_tensorflow_too(monkeypatch):

@@ -213,6 +213,7 @@ def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path
     assert received == [b"stolen"] and process.wait(timeout=10) == -signal.SIGKILL
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @needs_bubblewrap
 def test_in_the_sandbox_a_hang_an_exit_and_a_kill_read_as_without_it(submission):
@@ -311,18 +312,6 @@ def test_no_path_of_one_machine_is_in_the_grader(tmp_path):
         "--size", str(64 << 20), "--tmpfs", str(made["scratch"])]
 
 
-@pytest.mark.slow
-@needs_bubblewrap
-def test_on_a_new_machine_the_sandbox_grades_as_without_it(half_right_without_sandbox, tmp_path):
-    """HOME, XDG_CACHE_HOME and KERAS_HOME point at empty folders: no cache of any kind, and the sandbox's compiled
-    programs not made yet. --sandbox on makes them, then gives every check the points it gets without the sandbox."""
-    folder, without = half_right_without_sandbox
-    env = fresh_home(tmp_path)
-    results = graded_json(folder, "--sandbox", "on", env=env)
-    assert points(results) == points(without) and results["score"] == without["score"] == 97
-    assert list((Path(env["XDG_CACHE_HOME"]) / "mnist-grade" / "jax-sandbox").glob(".filled-*"))
-
-
 def traversable_by_others(path):
     return bool(os.stat(path).st_mode & 0o001)
 
@@ -367,11 +356,14 @@ def test_folders_only_root_enters_are_emptied_once_and_each_path_bound_back():
         shutil.rmtree(base)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @needs_bubblewrap
-def test_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_without_sandbox):
-    """The grading runs as a user with no rights (nobody, where the test runs as root): bubblewrap makes the sandbox
-    with a user namespace of that user's, and every check gets the points it gets without the sandbox."""
+def test_on_a_new_machine_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_without_sandbox):
+    """The grading runs as a user with no rights (nobody, where the test runs as root), on a new machine: HOME,
+    XDG_CACHE_HOME and KERAS_HOME point at empty folders, no cache of any kind, the sandbox's compiled programs not
+    made yet. bubblewrap makes the sandbox with a user namespace of that user's; --sandbox on makes the programs,
+    then gives every check the points it gets without the sandbox."""
     folder, without = half_right_without_sandbox
     work = Path(tempfile.mkdtemp(prefix="mnist-unprivileged-"))  # In /tmp, not in pytest's folder, which only root
     try:  # can enter.
@@ -389,7 +381,8 @@ def test_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_wit
             command = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent", *seen_by_others(needed), "--",
                        "setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
         results = graded_json(work / "work", "--sandbox", "on", env=env, command=command)
-        assert points(results) == points(without) and results["score"] == 97
+        assert points(results) == points(without) and results["score"] == without["score"] == 97
+        assert list((Path(env["XDG_CACHE_HOME"]) / "mnist-grade" / "jax-sandbox").glob(".filled-*"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

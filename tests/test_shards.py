@@ -80,6 +80,7 @@ def test_a_merge_before_any_shard_names_every_student_missing(tmp_path):
     assert "merging 3/3" in merged.stderr  # A log's progress line.
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_shards_then_the_merge_make_the_single_machine_gradebook(tmp_path):
     """Two shards grade their shares into one RESULTS (no class-wide file); a result lost (a node that died) makes
