@@ -161,18 +161,20 @@ def test_a_worker_s_start_up_allowance_ends_at_the_grading_s_deadline(tmp_path):
     grading's deadline (its time budget: it must end with a grade); once ready, its own limit alone."""
     import time
 
-    from grader.workers.handle import START_LIMIT, Shared, Worker
+    from grader.workers.handle import START_LIMIT, Place, Shared, Worker
 
-    worker = Worker.__new__(Worker)  # Only what _overdue() reads: no process, no folders.
-    worker.ready, worker.clock = False, time.monotonic() - 30
-    worker.shared = Shared(tmp_path, tmp_path)
-    assert START_LIMIT > 10 and not worker._overdue(20)  # 30 s of start-up: within 20 + START_LIMIT.
-    worker.shared = Shared(tmp_path, tmp_path, deadline=time.monotonic() + 5)
-    assert not worker._overdue(20)  # 5 s left before the deadline.
-    worker.shared = Shared(tmp_path, tmp_path, deadline=time.monotonic() - 1)
-    assert worker._overdue(20)  # The deadline has passed: stopped, whatever the allowance.
-    worker.ready, worker.shared = True, Shared(tmp_path, tmp_path)
-    assert worker._overdue(20)
+    def worker(**settings):  # Not started: _overdue() reads only its clock and what it heard.
+        found = Worker(Place(("reshape",), tmp_path, tmp_path, {}, {}, None, None, False), Shared(tmp_path, tmp_path,
+                                                                                                 **settings))
+        found.clock = time.monotonic() - 30
+        return found
+
+    assert START_LIMIT > 10 and not worker()._overdue(20)  # 30 s of start-up: within 20 + START_LIMIT.
+    assert not worker(deadline=time.monotonic() + 5)._overdue(20)  # 5 s left before the deadline.
+    assert worker(deadline=time.monotonic() - 1)._overdue(20)  # The deadline has passed: stopped, whatever allowed.
+    ready = worker()
+    ready.heard.ready_at = ready.clock
+    assert ready._overdue(20)
 
 
 @pytest.mark.slow

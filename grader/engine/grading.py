@@ -114,13 +114,13 @@ def run_notebook(options):
     except NotebookError as error:
         say(str(error))
         return 2, None
-    shown = options.shown_path or options.submission
+    shown = options.named_path or options.submission
     with tempfile.TemporaryDirectory(prefix="mnist-notebook-") as scratch:
         folder = submission(sources, Path(scratch) / "notebook")
-        return run(replace(options, submission=str(folder), shown_as=shown, shown_path=None))
+        return run(replace(options, submission=str(folder), named_notebook=shown, named_path=None))
 
 
-def say(text):
+def say(text: str) -> None:
     print(f"mnist-grade: {text}", file=sys.stderr)
 
 

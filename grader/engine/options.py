@@ -31,8 +31,8 @@ class GradingOptions:
     """One grading's settings. Paths are strings, as they travel in JSON."""
 
     submission: str = "exercises"  # The folder, or the notebook, to grade.
-    shown_path: str | None = None  # The submission as messages name it: its path as the student knows it.
-    shown_as: str | None = None  # What messages name instead of the step files: the notebook they were read from.
+    named_path: str | None = None  # The submission as messages name it: its path as the student knows it.
+    named_notebook: str | None = None  # What messages name instead of the step files: the notebook they were read from.
     step: str | None = None  # Grade only this step and the steps it needs.
     steps: list | None = None  # Grade only these steps and the steps they need (--watch: what a save changed).
     step_timeout: float | None = None  # A time limit for every step, instead of each step's own.
@@ -67,9 +67,9 @@ class GradingOptions:
         return {need for name in asked for need in (name, *prerequisites(name))}
 
     @property
-    def shown_folder(self):
+    def named_folder(self):
         """The submission folder as messages name it."""
-        return Path(self.shown_path or self.submission)
+        return Path(self.named_path or self.submission)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -95,7 +95,7 @@ def check(options: GradingOptions, say: Callable[[str], object] | None = None) -
         raise OptionsError(f"style is {options.style!r}, not one of {', '.join(STYLES)}")
     try:
         if not options.submission.endswith(".ipynb"):
-            check_folder(options.submission, options.shown_path)
+            check_folder(options.submission, options.named_path)
             limits.modules(options.submission, options.limits)  # What grading copies, within the limits.
     except (SubmissionError, limits.TooLarge) as error:
         raise OptionsError(str(error)) from None

@@ -72,7 +72,7 @@ class Session:
 
     def __init__(self, options, arrays=None, prestarted=None):
         self.options, self.arrays, self.prestarted = options, arrays, prestarted
-        self.grade = Grade(str(options.shown_path or options.submission), options.shown_as)
+        self.grade = Grade(str(options.named_path or options.submission), options.named_notebook)
         self.started, self.config, self.base = time.monotonic(), None, None
         self._test_images = None
 
@@ -125,8 +125,8 @@ class Session:
         """Say what is graded, and that training takes a while when a step that trains is among them."""
         if not self.streaming():
             return
-        folder = self.options.shown_folder
-        what = self.options.shown_as or (f"{folder}/" if folder.is_dir() else str(folder))
+        folder = self.options.named_folder
+        what = self.options.named_notebook or (f"{folder}/" if folder.is_dir() else str(folder))
         trains = any(STEPS[step_of(item)].trains for item in items)
         text = (_("Grading {folder} (the fit step trains a real model: allow a minute)", folder=what) if trains
                 else _("Grading {folder}", folder=what))

@@ -23,7 +23,7 @@ def failure_of(run: Run) -> Failure | None:
     if run.status == StepStatus.OK:
         return None
     step = STEPS[run.facts.get("step", run.step)]
-    path = run.shown or run.folder / (step.file or "")
+    path = run.named_notebook or run.named_folder / (step.file or "")
     function = f"{step.function}()"
     given = run.facts.get("given")  # It failed on one of the program's inputs, not on the sample: say which.
     if given and run.status in (StepStatus.EXIT, StepStatus.ERROR, StepStatus.SCRATCH_FULL):
@@ -168,19 +168,19 @@ def error_help(run, path):
 def _frames(run, frames):
     """Frames of the student's files ([file, line, function, code]), as a traceback shows them; for a notebook,
     with the cell and the line in it."""
-    if run.shown:
-        cells = cells_of(run.folder)  # Read once for all the frames.
-    return "".join("\n" + _frame(run, file, line, name, cells if run.shown else None) + f"\n    {code}"
+    if run.named_notebook:
+        cells = cells_of(run.named_folder)  # Read once for all the frames.
+    return "".join("\n" + _frame(run, file, line, name, cells if run.named_notebook else None) + f"\n    {code}"
                    for file, line, name, code in frames)
 
 
 def _frame(run, file, line, name, cells):
-    if not run.shown:
-        return _("  {path}, line {line}, in {name}", path=run.folder / file, line=line, name=name)
+    if not run.named_notebook:
+        return _("  {path}, line {line}, in {name}", path=run.named_folder / file, line=line, name=name)
     cell = cells[line - 1] if cells and 0 < line <= len(cells) else None
     if not (isinstance(cell, list) and len(cell) == 2):
-        return _("  {path}, in {name}", path=run.shown, name=name)
-    return _("  {path}, {cell}, line {line}, in {name}", path=run.shown, cell=cell[0], line=cell[1], name=name)
+        return _("  {path}, in {name}", path=run.named_notebook, name=name)
+    return _("  {path}, {cell}, line {line}, in {name}", path=run.named_notebook, cell=cell[0], line=cell[1], name=name)
 
 
 def _tail(run, lines=8):

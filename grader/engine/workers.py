@@ -20,7 +20,7 @@ from grader.engine import limits
 from grader.engine.options import GradingOptions
 from grader.results import terminal
 from grader.workers import protocol
-from grader.workers.handle import Shared, Worker, shared_input, start, stop_escaped
+from grader.workers.handle import Shared, Worker, place, shared_input, start, stop_escaped
 from grader.workers.processes import become_subreaper
 from grader.workers.runners import runner
 
@@ -49,7 +49,7 @@ class StepRuns:
         self.session, self.base = session, session.base
         self.inputs = WorkerInputs(sample, program_inputs, self.base / "inputs")
         options = session.options
-        self.shared = Shared(self.base / "submission", options.shown_folder, options.shown_as, options.device,
+        self.shared = Shared(self.base / "submission", options.named_folder, options.named_notebook, options.device,
                              options.sandboxed, options.limits.scratch_mb, options.step_timeout,
                              time.monotonic() + options.time_budget if options.time_budget else None)
         self.groups = [group for group in worker_groups() if set(wanted) & set(group)]
@@ -60,7 +60,8 @@ class StepRuns:
         for group in self.groups:
             # The worker that trains is the longest: the others, short, yield the processor to it.
             niceness = 0 if any(STEPS[step].trains for step in group) else 10
-            worker = Worker(group, Path(tempfile.mkdtemp(dir=self.base)), self.shared, self.inputs.of(group), niceness)
+            root = Path(tempfile.mkdtemp(dir=self.base))
+            worker = Worker(place(group, root, self.shared, self.inputs.of(group), niceness), self.shared)
             self.workers.update(dict.fromkeys(group, worker))
         self.closing = start(list(dict.fromkeys(self.workers.values())), self.session.options.workers_start,
                              self.session.prestarted)

@@ -103,7 +103,7 @@ def graded(path, scratch, isolation, shown, cores):
                                             reason=error) + "\n", None)
     shown = shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
     saved = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
-    options = replace(isolation.options, submission=str(target), shown_path=shown, grade_file=str(saved),
+    options = replace(isolation.options, submission=str(target), named_path=shown, grade_file=str(saved),
                       time_budget=time_budget(isolation.timeout))
     temporary = scratch / "tmp"  # The grading's temporary files, gone with it even when it is killed.
     temporary.mkdir(mode=0o711)

@@ -58,7 +58,7 @@ def _graded(step):
     def command(folder, scratch):
         options = scratch / "options.json"
         found["file"] = scratch / "grade.json"
-        options.write_text(GradingOptions(str(folder), shown_as=_("this notebook"), step=step,
+        options.write_text(GradingOptions(str(folder), named_notebook=_("this notebook"), step=step,
                                           grade_file=str(found["file"])).to_json(), encoding="utf-8")
         return ["grader.engine", options]
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
-from typing import TYPE_CHECKING, Callable, Collection, NoReturn, Protocol
+from typing import IO, TYPE_CHECKING, Callable, Collection, NoReturn, Protocol
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,6 +37,15 @@ class ProcessHandle(Protocol):
     def wait(self) -> int | None:
         """Wait for the process to end; its exit code."""
         ...
+
+
+class PipedHandle(ProcessHandle, Protocol):
+    """A ProcessHandle with the pipes a worker is followed by: its stdin (the token, GO), its stdout (its reports)
+    and its stderr (what it printed). Popen's may be None; a worker's never are."""
+
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    stderr: IO[bytes] | None
 
 
 class Forked:

@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -55,7 +55,10 @@ from grader.workers.users import (
 )
 
 if TYPE_CHECKING:
+    import pwd
+
     from grader.workers import host
+    from grader.workers.children import PipedHandle
 
 MAX_REPORTS = 1 << 20  # Bytes: a step's report is a few kilobytes.
 POLL = 0.1  # Seconds between looks at a worker that neither reports nor ends: a report or its end wakes at once.
@@ -73,11 +76,11 @@ class Run:
     """What happened when one step's worker ran: its facts, or why there are none."""
 
     step: str
-    folder: Path  # The submission, as messages name it.
-    outputs: int | Path | None  # The worker's scratch folder (open_folder()): where it saved what the code returned.
+    named_folder: Path  # The submission, as messages name it.
+    saved: int | Path | None  # The worker's scratch folder, open (open_folder()): where it saved what code returned.
     facts: dict = field(default_factory=dict)
     seconds: float = 0.0
-    shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
+    named_notebook: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
     printed: str = ""
     given: dict = field(default_factory=dict)  # The grading process's own copies of the arrays the worker was given.
 
@@ -90,16 +93,16 @@ class Run:
 
     def array(self, name):
         """An array the worker saved, or None when the student's function returned no array."""
-        if self.outputs is None:  # Its worker never started.
+        if self.saved is None:  # Its worker never started.
             return None
-        with opened(f"{name}.npy", self.outputs) as file:
+        with opened(f"{name}.npy", self.saved) as file:
             return None if file is None else np.load(file)
 
     def arrays(self, name):
         """The arrays of an .npz file the worker saved, in order; None when there is none."""
-        if self.outputs is None:
+        if self.saved is None:
             return None
-        with opened(f"{name}.npz", self.outputs) as file:
+        with opened(f"{name}.npz", self.saved) as file:
             if file is None:
                 return None
             with np.load(file) as saved:
@@ -163,7 +166,7 @@ def start_forked(workers, prestarted=None):
         return start_processes(workers)
     forked, later = {}, []
     for keras in (False, True):  # Those that need no Keras first, at once: they never wait for its import.
-        group = [worker for worker in workers if worker.keras == keras]
+        group = [worker for worker in workers if worker.place.keras == keras]
         if group and keras and prestarted is not None:
             later = group  # Forked as soon as the host has imported Keras, while the others run.
         elif group:
@@ -174,7 +177,7 @@ def start_forked(workers, prestarted=None):
     if later:
         launching = threading.Thread(target=_fork_later, args=(later, prestarted), daemon=True)
         for worker in later:
-            worker.launching = launching
+            worker.launched_by(launching)
         launching.start()
     return contextlib.ExitStack()
 
@@ -183,8 +186,8 @@ def _fork(group, keras, prestarted=None):
     """A host's forks of the workers `group` (host.fork), or None."""
     from grader.workers import host
 
-    first = group[0]
-    return host.fork([worker.spec() for worker in group], first.env, first.workdir.parent, first.user, keras=keras,
+    first = group[0].place
+    return host.fork([worker.place.spec() for worker in group], first.env, first.root, first.user, keras=keras,
                      prestarted=prestarted)
 
 
@@ -199,7 +202,7 @@ def _fork_later(group, prestarted):
         try:
             worker.launch(process)
         except Exception as error:  # No process could start: each of its steps says why, as the grader's error.
-            worker.unstarted = str(error) or type(error).__name__
+            worker.cannot_start(str(error) or type(error).__name__)
 
 
 def start_sandboxed(workers, prestarted=None):
@@ -208,28 +211,28 @@ def start_sandboxed(workers, prestarted=None):
     tmpfs of its own. Where the sandbox cannot be made, each of their steps says why, as the grader's error."""
     from grader.workers import host
 
-    first, closing = workers[0], contextlib.ExitStack()
-    sandbox = bubblewrap.Sandbox(first.folder, [worker.inputs for worker in workers],
-                                 [worker.workdir for worker in workers], first.scratch_mb, first.cache, first.user)
+    first, closing = workers[0].place, contextlib.ExitStack()
+    sandbox = bubblewrap.Sandbox(first.folder, [worker.place.inputs for worker in workers],
+                                 [worker.place.scratch for worker in workers], workers[0].shared.scratch_mb,
+                                 first.cache, first.user)
     try:
         closing.callback(sandbox.close)
         sandbox.open()
-        home = first.place.parent / "host"  # The new host's, outside the sandbox: where it reads Keras's settings.
+        home = first.root.parent / "host"  # The new host's, outside the sandbox: where it reads Keras's settings.
         home.mkdir(exist_ok=True)
         env = {**first.env, "HOME": str(home), "TMPDIR": str(home), "KERAS_HOME": str(home / ".keras"),
                **own_home(home)}
         hand_over([home, *home.rglob("*")], first.user)
-        reports, hosted = host.fork_in_sandbox(sandbox, [worker.spec() for worker in workers], env, str(home),
-                                                   first.user)
+        reports, hosted = host.fork_in_sandbox(sandbox, [worker.place.spec() for worker in workers], env, str(home),
+                                               first.user)
         closing.callback(reports.close)
     except (bubblewrap.SandboxError, host.HostError) as error:
         closing.close()
         for worker in workers:
-            worker.unstarted = _("the sandbox could not start ({error})", error=error)
+            worker.cannot_start(_("the sandbox could not start ({error})", error=error))
         return contextlib.ExitStack()
     for worker, process in zip(workers, hosted, strict=True):
-        worker.outputs = sandbox.scratch(worker.workdir)
-        worker.launch(process)
+        worker.launch(process, sandbox.scratch(worker.place.scratch))
     return closing
 
 
@@ -257,8 +260,8 @@ class Shared:
     call it, the device they train on, the sandbox and its scratch folders' size, and the time limits."""
 
     folder: Path
-    shown_folder: Path  # The submission as messages name it.
-    shown: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
+    named_folder: Path  # The submission as messages name it.
+    named_notebook: str | None = None  # The notebook the folder was read from, named in messages instead of its files.
     device: str = "cpu"
     sandboxed: bool = False
     scratch_mb: float = 256
@@ -266,84 +269,178 @@ class Shared:
     deadline: float | None = None  # time.monotonic() by which every step must have ended, whatever its own limit.
 
 
-class Worker:
-    """A worker process running one or more steps of the submission, in order, started by start(); settings it shares
-    with the grading's other workers in `shared` (Shared).
+@dataclass(frozen=True)
+class Place:
+    """A worker's own folder, `root`, made before it starts (place()), and how it runs there.
 
-    Its own folder, `place`, holds its inputs (inputs/, written here, read there) and its scratch folder
-    (scratch/, `workdir`): its working folder, home and TMPDIR, where it writes what it saves.
+    root/inputs/ holds the arrays it is given (written here, read there); root/scratch/ is its working folder, home
+    and TMPDIR, where it saves what the student's functions returned. It reads the submission's copy, `folder`, which
+    the grading's workers share."""
+
+    steps: tuple[str, ...]
+    root: Path
+    folder: Path
+    given: dict[str, np.ndarray]  # The grading process's own copies of the arrays in inputs/.
+    env: dict[str, str]  # Its variables.
+    user: pwd.struct_passwd | None  # The user it runs as (MNIST_WORKER_USER), or None: the grading's.
+    cache: Path | None  # The sandbox's compiled programs, readable by `user`; None outside the sandbox.
+    keras: bool  # Whether its steps use Keras: started warm, from a process that imported it.
+    niceness: int = 0
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
+    @property
+    def scratch(self) -> Path:
+        return self.root / "scratch"
+
+    def command(self) -> list[str]:
+        """The command that starts it as a new process."""
+        return grader_command("grader.workers.worker", ",".join(self.steps), self.folder, self.inputs, self.scratch)
+
+    def spec(self) -> host.WorkerSpec:
+        """What grader.workers.host needs to fork it."""
+        return {"steps": ",".join(self.steps), "folder": str(self.folder), "inputs": str(self.inputs),
+                "workdir": str(self.scratch), "niceness": self.niceness, "env": self.env}
+
+
+def place(steps: Collection[str], root: str | Path, shared: Shared,
+          inputs: Mapping[str, np.ndarray | Path] | None = None, niceness: int = 0) -> Place:
+    """Make the folder `root` of a worker that runs `steps` with the settings `shared`: its inputs/, each of `inputs`
+    written there (a path, written once for the grading's workers by shared_input(), is linked, not copied), and its
+    scratch/, both handed over to the user it runs as."""
+    root = Path(root)
+    (root / "inputs").mkdir(parents=True, exist_ok=True)
+    (root / "scratch").mkdir(exist_ok=True)
+    given = {}
+    for name, array in (inputs or {}).items():
+        if isinstance(array, Path):
+            link(array, root / "inputs" / f"{name}.npy")
+        else:
+            given[name] = array
+            np.save(root / "inputs" / f"{name}.npy", array)
+    user = worker_user()
+    cache = compiled.readable_folder(user) if shared.sandboxed else None  # The compiled programs no submission writes.
+    env = worker_environment(root / "scratch", shared.device, user, shared.sandboxed, cache)
+    hand_over([root, *root.rglob("*")], user)
+    return Place(tuple(steps), root, Path(shared.folder), given, bubblewrap.environment(env) if shared.sandboxed
+                 else env, user, cache, uses_keras(steps, shared.folder), niceness)
+
+
+class Heard:
+    """What a worker has said: its reports, one per finished step (by step), whether it said it is ready (when), and
+    what it printed (its last PRINTED_KEPT bytes). Two threads read its stdout and stderr as they come, so the same
+    pipes serve on every OS and neither can fill up and stall the worker."""
+
+    def __init__(self, token: str):
+        self.token = token  # Reports without it are not the worker's.
+        self.reports: dict[str, dict] = {}
+        self.ready_at: float | None = None  # time.monotonic() when it said it is ready (protocol.READY).
+        self.printed = bytearray()
+        self.dumped = False  # Whether the grader asked it for its stack (then printed_text() leaves that out).
+        self.news = threading.Event()  # Set when a report comes, or the reports' pipe ends.
+        self.readers: list[threading.Thread] = []
+
+    def listen(self, process: PipedHandle) -> None:
+        self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
+                        ((self._read_reports, process.stdout), (self._read_printed, process.stderr))]
+        for reader in self.readers:
+            reader.start()
+
+    def printed_text(self, dump: bool = False) -> str:
+        """What the worker printed so far; without the stack the grader asked for at a time limit, unless `dump`."""
+        text = bytes(self.printed).decode(errors="replace")
+        if self.dumped and not dump and STACK_START in text:
+            text = text[:text.rfind("\n", 0, text.rfind(STACK_START)) + 1]
+        return text
+
+    def _read_printed(self, pipe):
+        """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""
+        while chunk := processes.read_chunk(pipe):
+            self.printed += chunk
+            del self.printed[:-PRINTED_KEPT]
+
+    def _read_reports(self, pipe, limit=MAX_REPORTS):
+        """Take in the lines the worker writes on stdout: one JSON object per finished step.
+
+        A line longer than `limit` is dropped unread: whoever floods the pipe cannot fill this
+        process's memory, and lines without the token are ignored.
+        """
+        unread = bytearray()
+        while chunk := processes.read_chunk(pipe):
+            unread += chunk
+            *lines, rest = bytes(unread).split(b"\n")
+            unread = bytearray(rest if len(rest) <= limit else b"")
+            for line in lines:
+                try:
+                    report = json.loads(line)
+                    if report["token"] == self.token and report["step"] == protocol.READY:
+                        self.ready_at = self.ready_at or time.monotonic()  # Its first step could start now.
+                    elif report["token"] == self.token:
+                        self.reports.setdefault(report["step"], report["facts"])  # A second report is ignored.
+                        self.news.set()
+                except (ValueError, KeyError, TypeError):
+                    pass  # Not the worker's writing.
+        self.news.set()
+
+    def done(self) -> None:
+        """Let the readers finish what is left in the pipes."""
+        for reader in self.readers:
+            reader.join(timeout=1)
+
+
+class Worker:
+    """A worker process running the steps of its Place, in order, started by start(); settings it shares with the
+    grading's other workers in `shared` (Shared).
+
     result(step) waits for that step's facts and returns its Run. Each step has its time limit, counted from when
     it could start: when the worker said it was ready (protocol.READY, its imports done), or when the step before
     it ended, or for a gated step (fit) when it was let go.
 
     The worker's stdout carries its reports and nothing else (the worker moves what student code
-    prints to stderr before any of it runs); its stderr is what it printed. Two threads read them,
-    so the same pipes serve on every OS and neither can fill up and stall the worker.
+    prints to stderr before any of it runs); its stderr is what it printed: both are Heard.
     """
 
-    def __init__(self, steps, place, shared, inputs=None, niceness=0):
-        self.steps, self.place, self.shared, self.niceness = list(steps), Path(place), shared, niceness
-        self.folder, self.sandboxed, self.scratch_mb = Path(shared.folder), shared.sandboxed, shared.scratch_mb
-        self.keras = uses_keras(self.steps, self.folder)  # Started warm, from a process that imported it.
-        self.inputs, self.workdir = self.place / "inputs", self.place / "scratch"
-        self.inputs.mkdir(parents=True, exist_ok=True)
-        self.workdir.mkdir(exist_ok=True)
-        self.given = self._write_inputs(inputs or {})
-        self.user = worker_user()
-        # The compiled programs no submission writes.
-        self.cache = compiled.readable_folder(self.user) if self.sandboxed else None
-        env = worker_environment(self.workdir, shared.device, self.user, self.sandboxed, self.cache)
-        hand_over([self.place, *self.place.rglob("*")], self.user)
-        self.env = bubblewrap.environment(env) if self.sandboxed else env
-        self.command = grader_command("grader.workers.worker", ",".join(self.steps), self.folder, self.inputs,
-                                      self.workdir)
-        # Its scratch folder, open before any of its code runs (POSIX): what it saves is read there, whatever it moves.
-        self.outputs = None if self.sandboxed else open_folder(self.workdir)
-        self.unstarted = None  # Why it could not start, if it could not.
-        self.launching = None  # The thread that launches it, when it starts once a host has imported Keras (start()).
-        self.clock = time.monotonic()  # When the step being waited for could start.
-        self.process = None
-        self.runs, self.reported, self.printed, self.dumped = {}, {}, bytearray(), False
-        self.heard = threading.Event()  # Set when a report comes, or the reports' pipe ends.
-        self.ready = False  # Whether it said it is ready (protocol.READY): its imports done, no student code run.
-        self.token = secrets.token_hex(16)  # Reports without it are not the worker's.
+    def __init__(self, place: Place, shared: Shared):
+        self.place, self.shared = place, shared
+        self.steps = list(place.steps)
+        self.heard = Heard(secrets.token_hex(16))
+        # Its scratch folder, open before any of its code runs (open_folder()): what it saves is read there, whatever
+        # it moves. Set by launch().
+        self.saved: int | Path | None = None
+        self.process: PipedHandle | None = None
+        self.runs: dict[str, Run] = {}
+        self.clock = time.monotonic()  # When the step being waited for could start, once the worker is ready.
+        self.unstarted: str | None = None  # Why it could not start, if it could not (cannot_start()).
+        self.launching: threading.Thread | None = None  # The thread that launches it (launched_by()).
 
-    def _write_inputs(self, inputs):
-        """Write each input into inputs/ (a path, written once for the grading's workers by shared_input, is linked,
-        not copied); return this process's own copies of the arrays."""
-        given = {}
-        for name, array in inputs.items():
-            if isinstance(array, Path):
-                link(array, self.inputs / f"{name}.npy")
-            else:
-                given[name] = array
-                np.save(self.inputs / f"{name}.npy", array)
-        return given
-
-    def spec(self) -> host.WorkerSpec:
-        """What grader.workers.host needs to fork this worker."""
-        return {"steps": ",".join(self.steps), "folder": str(self.folder), "inputs": str(self.inputs),
-                "workdir": str(self.workdir), "niceness": self.niceness, "env": self.env}
-
-    def launch(self, process=None):
-        """Start the worker as a new process, or take `process`, the worker a host forked; then send the token."""
+    def launch(self, process: PipedHandle | None = None, saved: int | None = None) -> Worker:
+        """Start the worker as a new process, or take `process`, the worker a host forked, whose scratch folder in
+        its sandbox is `saved` (open) when it has one; then send the token."""
+        self.saved = saved if saved is not None else open_folder(self.place.scratch)
         if process is None:
             process = subprocess.Popen(
-                self.command, cwd=self.workdir, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, bufsize=0, **processes.popen_options(),
-                **as_user(self.user),
+                self.place.command(), cwd=self.place.scratch, env=self.place.env, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, **processes.popen_options(),
+                **as_user(self.place.user),
             )
-            processes.lower_priority(process.pid, self.niceness)
+            processes.lower_priority(process.pid, self.place.niceness)
         self.process = process
         self.clock = time.monotonic()  # A step's time counts from here: a host's imports are the grader's.
-        self.readers = [threading.Thread(target=target, args=(pipe,), daemon=True) for target, pipe in
-                        ((self._read_reports, self.process.stdout), (self._read_printed, self.process.stderr))]
-        for reader in self.readers:
-            reader.start()
-        self._send(self.token)
+        self.heard.listen(process)
+        self._send(self.heard.token)
         return self
 
-    def result(self, step, watch=None, slow=None, meanwhile=None):
+    def cannot_start(self, why: str) -> None:
+        """No process can start for it: each of its steps reports `why`, as the grader's error."""
+        self.unstarted = why
+
+    def launched_by(self, thread: threading.Thread) -> None:
+        """It is launched by `thread` (start()), which result() waits for."""
+        self.launching = thread
+
+    def result(self, step, watch=None, slow=None, meanwhile=None) -> Run:
         """The Run of `step`: its facts once the worker writes them, or why there are none.
 
         While waiting for `step` itself, watch(what the worker printed so far) is called now and then,
@@ -370,37 +467,42 @@ class Worker:
         if self.unstarted:
             facts = {"status": StepStatus.GRADER_ERROR, "exception": self.unstarted}
         while facts is None:
-            self.heard.clear()  # Before looking: what comes after the look wakes the wait below.
-            if step in self.reported:
-                facts = self.reported[step]
+            self.heard.news.clear()  # Before looking: what comes after the look wakes the wait below.
+            if step in self.heard.reports:
+                facts = self.heard.reports[step]
             elif (code := self.process.poll()) is not None:
-                self.readers[0].join(timeout=1)  # What it reported before it ended.
-                facts = self.reported.get(step) or {"status": StepStatus.CRASHED, "ended": _ended(code)}
+                self.heard.done()  # What it reported and printed before it ended.
+                facts = self.heard.reports.get(step) or {"status": StepStatus.CRASHED, "ended": _ended(code)}
             elif self._overdue(limit):
                 facts = {"status": StepStatus.TIMEOUT, "limit": limit, "where": self._where_stuck()}
             else:
-                self.heard.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
+                self.heard.news.wait(POLL)  # Not a busy loop: the grading process leaves the processors to the worker.
                 if watch and time.monotonic() - watched > 0.25:
                     watched = time.monotonic()
-                    watch(self.printed_text())
-                if slow and time.monotonic() - self.clock > STILL_RUNNING:
+                    watch(self.heard.printed_text())
+                if slow and time.monotonic() - self._since() > STILL_RUNNING:
                     slow(step, STILL_RUNNING, limit)
                     slow = None
-        if self.sandboxed and self.scratch_full(facts):
-            facts = {"status": StepStatus.SCRATCH_FULL, "limit": self.scratch_mb}
+        if self.shared.sandboxed and self.scratch_full(facts):
+            facts = {"status": StepStatus.SCRATCH_FULL, "limit": self.shared.scratch_mb}
         if facts["status"] != StepStatus.OK or step == self.steps[-1]:
             self.stop()
-        run = Run(step, self.shared.shown_folder, self.outputs, facts, seconds=time.monotonic() - self.clock,
-                  shown=self.shared.shown, printed=self.printed_text(), given=self.given)
+        run = Run(step, self.shared.named_folder, self.saved, facts, seconds=time.monotonic() - self._since(),
+                  named_notebook=self.shared.named_notebook, printed=self.heard.printed_text(), given=self.place.given)
         self.clock = time.monotonic()
         return run
 
+    def _since(self) -> float:
+        """When the step waited for could start: the later of the clock and when the worker said it is ready."""
+        ready_at = self.heard.ready_at
+        return self.clock if ready_at is None else max(self.clock, ready_at)
+
     def scratch_full(self, facts):
         """Whether the step filled its scratch folder: no room is left in it, or its code ran out of room."""
-        if not isinstance(self.outputs, int):
+        if not isinstance(self.saved, int):
             return False
         try:
-            room = os.fstatvfs(self.outputs)
+            room = os.fstatvfs(self.saved)
         except OSError:
             return False
         return room.f_bavail * room.f_frsize < SCRATCH_ROOM or "[Errno 28]" in facts.get("exception", "")
@@ -414,15 +516,15 @@ class Worker:
             os.kill(self.process.pid, signal.SIGUSR1)
         except OSError:
             return []
-        self.dumped, waited, size = True, time.monotonic(), -1
+        self.heard.dumped, waited, size = True, time.monotonic(), -1
         while time.monotonic() - waited < 2:  # Until the dump has come and stopped growing.
             time.sleep(0.25)
-            text = self.printed_text(dump=True)
+            text = self.heard.printed_text(dump=True)
             if STACK_START in text and len(text) == size:
                 break
             size = len(text)
         dump = text[text.rfind(STACK_START):] if STACK_START in text else ""
-        copy = self.folder.resolve()
+        copy = self.place.folder.resolve()
         frames = []
         for path, line, name in STACK_FRAME.findall(dump):
             if Path(path).parent == copy:
@@ -432,15 +534,15 @@ class Worker:
                 frames.append([Path(path).name, int(line), name, code])
         return frames[::-1]  # faulthandler lists the innermost first.
 
-    def _overdue(self, limit):
+    def _overdue(self, limit: float) -> bool:
         """Whether the step waited for has run past `limit`, counted from when it could start. Before the worker said
         it is ready, its start-up gets START_LIMIT more; never past the grading's deadline, so that it ends with a
         grade."""
-        ready, clock = self.ready, self.clock  # In this order: the reader stores the clock, then ready.
+        ready, since = self.heard.ready_at is not None, self._since()
         allowed = limit if ready else limit + START_LIMIT
         if self.shared.deadline is not None:
-            allowed = min(allowed, max(1, self.shared.deadline - clock))
-        return time.monotonic() - clock > allowed
+            allowed = min(allowed, max(1, self.shared.deadline - since))
+        return time.monotonic() - since > allowed
 
     def _let_go(self):
         self._send(protocol.GO)
@@ -452,68 +554,31 @@ class Worker:
         except OSError:
             pass  # The worker has ended; _wait reports how.
 
-    def printed_text(self, dump=False):
-        """What the worker printed so far (its last PRINTED_KEPT bytes); without the stack the grader asked
-        for at a time limit, unless `dump`."""
-        text = bytes(self.printed).decode(errors="replace")
-        if self.dumped and not dump and STACK_START in text:
-            text = text[:text.rfind("\n", 0, text.rfind(STACK_START)) + 1]
-        return text
-
-    def _read_printed(self, pipe):
-        """Keep the last PRINTED_KEPT bytes of what the worker prints, however much it prints."""
-        while chunk := processes.read_chunk(pipe):
-            self.printed += chunk
-            del self.printed[:-PRINTED_KEPT]
-
-    def _read_reports(self, pipe, limit=MAX_REPORTS):
-        """Take in the lines the worker writes on stdout: one JSON object per finished step.
-
-        A line longer than `limit` is dropped unread: whoever floods the pipe cannot fill this
-        process's memory, and lines without the token are ignored.
-        """
-        unread = bytearray()
-        while chunk := processes.read_chunk(pipe):
-            unread += chunk
-            *lines, rest = bytes(unread).split(b"\n")
-            unread = bytearray(rest if len(rest) <= limit else b"")
-            for line in lines:
-                try:
-                    report = json.loads(line)
-                    if report["token"] == self.token and report["step"] == protocol.READY and not self.ready:
-                        self.clock, self.ready = time.monotonic(), True  # Its first step could start now.
-                    elif report["token"] == self.token:
-                        self.reported.setdefault(report["step"], report["facts"])  # A second report is ignored.
-                        self.heard.set()
-                except (ValueError, KeyError, TypeError):
-                    pass  # Not the worker's writing.
-        self.heard.set()
-
     def _launched(self):
         """Wait until the worker is launched, when a thread launches it (start())."""
         if self.launching is not None:
             self.launching.join()
             self.launching = None
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the worker and anything it started, whether it finished or not. Safe to call again."""
         self._launched()
         if self.process is None:
             return
         processes.kill_tree(self.process)
         try:
-            self.process.stdin.close()
+            if self.process.stdin is not None:
+                self.process.stdin.close()
         except OSError:
             pass  # The worker ended before it read what was sent.
 
-    def close(self):
+    def close(self) -> None:
         """stop(), let the readers finish what is left in the pipes, and let go of the scratch folder."""
         self.stop()
-        for reader in getattr(self, "readers", []):
-            reader.join(timeout=1)
-        if not self.sandboxed and isinstance(self.outputs, int):  # A sandbox's are its own to close.
-            os.close(self.outputs)
-        self.outputs = None
+        self.heard.done()
+        if not self.shared.sandboxed and isinstance(self.saved, int):  # A sandbox's are its own to close.
+            os.close(self.saved)
+        self.saved = None
 
 
 def worker_environment(workdir, device, user, sandboxed, cache):
