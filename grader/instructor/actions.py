@@ -1,5 +1,7 @@
 """GitHub Actions: `mnist-grade actions [PATH]` grades PATH in a job of any repository, with or without Classroom 50.
 
+The submission is graded as a batch grades one student (grader/instructor/isolated.py: a process of its own, stopped
+at a wall-clock and a memory limit with its points kept), what it prints passed on to the job's log as it comes.
 The report goes to the job's log as usual, as Markdown to the job summary ($GITHUB_STEP_SUMMARY, the page a run
 opens on), and each step to fix as an annotation (a workflow command on stdout) on its file, which GitHub shows on
 the commit and in the pull request. .github/workflows/feedback.yml runs it on every push. The exit code is
@@ -44,3 +46,21 @@ def actions(path: str, env: Mapping[str, str], graded: Callable[[str], tuple[int
         return code or 2
     sys.stdout.write("".join(line + "\n" for line in render.annotations(grade)))
     return code
+
+
+def graded_in_isolation(path: str, timeout: float, memory_mb: int) -> tuple[int, Grade | None]:
+    """Grade `path` as mnist-grade does, in a process of its own stopped past `timeout` seconds or `memory_mb` of
+    memory (isolated.grade()), what it prints passed on to stdout (the job's log) as it comes; return (mnist-grade's
+    exit code, the Grade or None). A folder mnist-grade would refuse is refused here first, with its message."""
+    from grader.engine.grading import say
+    from grader.engine.options import GradingOptions, OptionsError, check
+    from grader.instructor import isolated
+
+    try:
+        options = check(GradingOptions(path, named_path=path), say=lambda text: say(_("Note: {note}", note=text)))
+    except OptionsError as error:
+        say(str(error))
+        return 2, None
+    outcome = isolated.grade_in_checkout(path, isolated.Isolation(timeout, memory_mb, options),
+                                         echo=lambda text: print(text, end="", flush=True))
+    return outcome.code, outcome.grade

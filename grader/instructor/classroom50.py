@@ -14,13 +14,10 @@ install or the grading fails or runs out of time. MNIST comes from the loader's 
 bundle's download is capped at 10 MiB, less than MNIST.
 """
 
-import contextlib
 import datetime
 import json
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,17 +106,11 @@ def grade(path, settings):
     (Settings), settled as every grading is. Return (the Grade or None, what the grading printed, why there is no
     grade)."""
     from grader.instructor import isolated
-    from grader.workers.users import with_absolute_folders
 
     isolation = isolated.settled(settings.timeout, settings.memory_mb, settings.within, sandbox=settings.sandbox,
                                  say=print)  # In the job's log.
     isolated.prepare(isolation, say=print)
-    os.environ.update(with_absolute_folders(os.environ))  # Folders named from the checkout, kept.
-    submission = Path(path).resolve()
-    with tempfile.TemporaryDirectory(prefix="mnist-classroom50-") as scratch, contextlib.chdir(scratch):
-        # Graded from a folder of its own: every process the grading starts (the batch's fork server is started
-        # with `python -c`) has its working folder on sys.path, and the runner's is the student's checkout.
-        outcome = isolated.grade(submission, isolation, shown=str(path))
+    outcome = isolated.grade_in_checkout(path, isolation)
     reason = None if outcome.grade else (next((line for line in outcome.printed.splitlines() if line.strip()), "")
                                          or _("the grading ended without a grade"))
     return outcome.grade, outcome.printed, reason

@@ -337,17 +337,18 @@ def add_actions(commands):
         "mnist-grade's: the run is red until every check passes."))
     parser.add_argument("path", nargs="?", default="exercises",
                         help=_("the folder with your six step files (default: exercises)"))
+    parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
+                        help=_("wall-clock limit of the grading (default: {default:g})", default=900))
+    parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit of the grading"))
     parser.set_defaults(run=actions)
 
 
 def actions(args):
     import os
 
-    from grader.engine.grading import run
-    from grader.engine.options import GradingOptions
-    from grader.instructor.actions import actions
+    from grader.instructor.actions import actions, graded_in_isolation
 
-    return actions(args.path, os.environ, lambda path: run(GradingOptions(path)))
+    return actions(args.path, os.environ, lambda path: graded_in_isolation(path, args.timeout, args.memory))
 
 
 def add_assign(commands):

@@ -10,13 +10,15 @@ user, the device, the sandbox and how workers start).
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import os
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 from grader.course.i18n import _
 from grader.engine import compiling, limits
@@ -73,34 +75,49 @@ def prepare(isolation: Isolation, say: Callable[[str], object] | None = None) ->
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one isolated grading ended (a BatchStatus), what it printed (feedback.txt: what the student sees) and
-    its Grade (None when there is none: an error, a refusal)."""
+    """How one isolated grading ended (a BatchStatus), what it printed (feedback.txt: what the student sees), its
+    Grade (None when there is none: an error, a refusal) and mnist-grade's exit code for it: 0 when every check
+    passed, 1 when one did not (or the grading was stopped), 2 when there is no grade."""
 
     status: BatchStatus
     printed: str
     grade: Grade | None
+    code: int = 2
 
 
-def grade(path: str | Path, isolation: Isolation, shown: str | None = None, cores: list[int] | None = None
-          ) -> Outcome:
+def grade(path: str | Path, isolation: Isolation, shown: str | None = None, cores: list[int] | None = None,
+          echo: Callable[[str], object] | None = None) -> Outcome:
     """Grade the submission `path` in its own process, within `isolation`'s limits; messages name it `shown`
     (by default its name or, in a zip, the folder of the step files in it). With `cores`, the grading runs on those
-    alone. One past a limit of isolation.limits is refused before anything of it is copied or unpacked. An Outcome."""
+    alone; with `echo`, echo(text) is given what it prints as it comes (a job's log). One past a limit of
+    isolation.limits is refused before anything of it is copied or unpacked. An Outcome."""
     with tempfile.TemporaryDirectory(prefix="mnist-batch-") as scratch:
         os.chmod(scratch, 0o711)  # Workers of MNIST_WORKER_USER pass through to their own folders.
-        return graded(Path(path), Path(scratch), isolation, shown, cores)
+        return graded(Path(path), Path(scratch), isolation, shown, cores, echo)
 
 
-def graded(path, scratch, isolation, shown, cores):
+def grade_in_checkout(path: str | Path, isolation: Isolation, echo: Callable[[str], object] | None = None) -> Outcome:
+    """grade() for a job that grades one submission in the student's own checkout, the working folder (Classroom 50,
+    Actions): from a folder of its own, since every process the grading starts (the batch's fork server is started
+    with `python -c`) has its working folder on sys.path, and a grader/ of the student's must never be imported.
+    Messages name the submission `path`, as given. Not from a thread: it changes this process's working folder."""
+    from grader.workers.users import with_absolute_folders
+
+    os.environ.update(with_absolute_folders(os.environ))  # Folders named from the checkout, kept.
+    submission = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="mnist-checkout-") as scratch, contextlib.chdir(scratch):
+        return grade(submission, isolation, shown=str(path), echo=echo)
+
+
+def graded(path, scratch, isolation, shown, cores, echo=None):
     """grade(), working in `scratch`."""
     try:
         limits.check(path, isolation.limits)
         target = unpacked(path, scratch / "unpacked", isolation.limits) if path.suffix == ".zip" else path
     except limits.TooLarge as error:
-        return Outcome(BatchStatus.ERROR, f"{error}\n", None)
+        return refused(f"{error}\n", echo)
     except (zipfile.BadZipFile, OSError) as error:
-        return Outcome(BatchStatus.ERROR, _("{path} is not a readable zip file ({reason}).", path=path.name,
-                                            reason=error) + "\n", None)
+        return refused(_("{path} is not a readable zip file ({reason}).", path=path.name, reason=error) + "\n", echo)
     shown = shown or (target.relative_to(scratch / "unpacked").as_posix() if target != path else path.name)
     saved = scratch / "grade.json"  # Saved after each check: a stopped grading keeps its points.
     options = replace(isolation.options, submission=str(target), named_path=shown, grade_file=str(saved),
@@ -110,15 +127,26 @@ def graded(path, scratch, isolation, shown, cores):
     # Feedback in the language asked for, even where this console shows English (grader/results/console.py).
     env = {**os.environ, "MNIST_LANG": asked_language(), "TMPDIR": str(temporary),
            **(thread_environment(len(cores)) if cores else {})}
-    status, printed = run_limited(options, isolation, env=bubblewrap.grading_environment(env)
-                                  if isolation.sandboxed else env, cores=cores)
+    status, printed, code = run_limited(options, isolation, env=bubblewrap.grading_environment(env)
+                                        if isolation.sandboxed else env, cores=cores, echo=echo)
     found = Grade.from_json(saved.read_text(encoding="utf-8")) if saved.exists() and status != BatchStatus.ERROR \
         else None
     if found and status.stopped(isolation):
         found.stop(_("stopped: {why}", why=status.stopped(isolation)))
     elif status == BatchStatus.GRADED and found is None:
         status = BatchStatus.ERROR
-    return Outcome(status, printed, found)
+    if found is None:
+        code = 2
+    elif code not in (0, 1):  # Stopped, with the points it had.
+        code = 1
+    return Outcome(status, printed, found, code)
+
+
+def refused(printed: str, echo: Callable[[str], object] | None) -> Outcome:
+    """The Outcome of a submission refused before grading, which printed `printed` (given to echo())."""
+    if echo is not None:
+        echo(printed)
+    return Outcome(BatchStatus.ERROR, printed, None)
 
 
 def time_budget(timeout: float) -> float:
@@ -133,12 +161,17 @@ def unpacked(path, scratch, within):
     return holding_steps(scratch) or scratch
 
 
-def run_limited(options, isolation, env=None, cores=None):
+def run_limited(options: GradingOptions, isolation: Isolation, env: dict[str, str] | None = None,
+                cores: list[int] | None = None, echo: Callable[[str], object] | None = None
+                ) -> tuple[BatchStatus, str, int | None]:
     """Grade `options` in a process of its own (grader/instructor/gradings.py); stop it when it passes the wall-clock
-    or memory limit of `isolation`. Return (status, what it printed)."""
+    or memory limit of `isolation`; give echo(text) what it prints, as it comes. Return (status, what it printed,
+    its exit code: None when it was stopped)."""
     started, timeout = time.monotonic(), isolation.timeout
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # A character may be split between reads.
     with (tempfile.NamedTemporaryFile() as printed,
-          tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as given):
+          tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as given,
+          open(printed.name, "rb") as reading):  # Its own offset: the grading may write through `printed`'s.
         given.write(options.to_json())
         given.flush()
         process = gradings.start(given.name, printed, env or dict(os.environ))
@@ -154,10 +187,20 @@ def run_limited(options, isolation, env=None, cores=None):
                 kill_tree(process)
                 break
             time.sleep(POLL)
-        printed.seek(0)
-        text = printed.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
+            passed_on(reading, echo, decoder)
+        passed_on(reading, echo, decoder)
+        reading.seek(0)
+        text = reading.read().decode("utf-8", errors="replace")  # What gradings.start() has it write.
     if status:
-        text += "\n" + _("Stopped: {why}.", why=status.stopped(isolation)) + "\n"
-    else:
-        status = BatchStatus.GRADED if process.returncode in (0, 1) else BatchStatus.ERROR
-    return status, text
+        stop = "\n" + _("Stopped: {why}.", why=status.stopped(isolation)) + "\n"
+        text += stop
+        if echo is not None:
+            echo(decoder.decode(b"", final=True) + stop)
+        return status, text, None
+    return (BatchStatus.GRADED if process.returncode in (0, 1) else BatchStatus.ERROR), text, process.returncode
+
+
+def passed_on(reading: IO[bytes], echo: Callable[[str], object] | None, decoder: codecs.IncrementalDecoder) -> None:
+    """Give echo(text) what has come in `reading` since last time, decoded."""
+    if echo is not None and (chunk := reading.read()):
+        echo(decoder.decode(chunk))
