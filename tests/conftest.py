@@ -24,7 +24,11 @@ os.environ["MNIST_LANG"] = "en"  # Tests compare English text, whatever the mach
 
 # The whole session runs as on a new machine: a home and caches of its own, empty, set before any test module is
 # read, so that a cache an earlier run left (Keras's, matplotlib's, JAX's, the grader's) can neither help nor hurt.
-FRESH_HOME = Path(tempfile.mkdtemp(prefix="mnist-tests-home-"))
+# pytest-xdist's workers inherit the session's (MNIST_TESTS_HOME) and share it, as one machine's gradings share their
+# caches; the process that made it removes it.
+MADE_HOME = not os.environ.get("MNIST_TESTS_HOME")
+FRESH_HOME = Path(os.environ.get("MNIST_TESTS_HOME") or tempfile.mkdtemp(prefix="mnist-tests-home-"))
+os.environ["MNIST_TESTS_HOME"] = str(FRESH_HOME)
 os.environ.update(HOME=str(FRESH_HOME), XDG_CACHE_HOME=str(FRESH_HOME / ".cache"),
                   XDG_CONFIG_HOME=str(FRESH_HOME / ".config"), XDG_DATA_HOME=str(FRESH_HOME / ".local" / "share"),
                   XDG_STATE_HOME=str(FRESH_HOME / ".local" / "state"), KERAS_HOME=str(FRESH_HOME / ".keras"))
@@ -33,17 +37,19 @@ for variable in ("MPLCONFIGDIR", "MNIST_CACHE", "MNIST_JAX_CACHE", "JAX_COMPILAT
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(FRESH_HOME, ignore_errors=True)
+    if MADE_HOME:
+        shutil.rmtree(FRESH_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def private_caches(tmp_path_factory):
-    """Tests never touch the user's caches or the internet: empty cache folders, a mirror that is down."""
+def private_caches():
+    """Tests never touch the user's caches or the internet: cache folders of the session's own, empty at its start and
+    shared by its test workers, and a mirror that is down."""
     from mirror import closed_port
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MNIST_CACHE", str(tmp_path_factory.mktemp("mnist-cache")))
-        patch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
+        patch.setenv("MNIST_CACHE", str(FRESH_HOME / "mnist-cache"))
+        patch.setenv("KERAS_HOME", str(FRESH_HOME / "keras-home"))
         patch.setenv("MNIST_MIRROR", closed_port())
         yield
 
@@ -195,18 +201,45 @@ class Graded:
         self.results = json.loads(Path(json_path).read_text(encoding="utf-8")) if Path(json_path).exists() else None
 
 
+def once(name, make):
+    """The folder FRESH_HOME/once/NAME, filled by make(folder) once for the whole session: by the first test worker
+    that asks, while the others wait for it (a lock), then kept for all."""
+    import fcntl
+
+    folder = FRESH_HOME / "once" / name
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder.parent / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder.parent / f"{name}.done").touch()
+    return folder
+
+
+def graded_once(name, *args):
+    """`mnist-grade ARGS --json FILE`, run once for the session (once()): a Graded."""
+
+    def grade(folder):
+        done = mnist_grade(*args, "--json", str(folder / "results.json"))
+        (folder / "run.json").write_text(json.dumps([done.returncode, done.stdout, done.stderr]))
+
+    folder = once(name, grade)
+    code, stdout, stderr = json.loads((folder / "run.json").read_text())
+    return Graded(subprocess.CompletedProcess(args, code, stdout, stderr), folder / "results.json")
+
+
 @pytest.fixture(scope="session")
-def graded_solutions(tmp_path_factory):
+def graded_solutions():
     """The reference solutions graded once for the whole session, for the tests that read its report."""
-    out = tmp_path_factory.mktemp("solutions") / "results.json"
-    return Graded(mnist_grade("solutions", "--json", str(out)), out)
+    return graded_once("solutions", "solutions")
 
 
 @pytest.fixture(scope="session")
-def graded_exercises(tmp_path_factory):
+def graded_exercises():
     """The untouched exercises, graded once for the session."""
-    out = tmp_path_factory.mktemp("exercises") / "results.json"
-    return Graded(mnist_grade("exercises", "--json", str(out)), out)
+    return graded_once("exercises", "exercises")
 
 
 @pytest.fixture(scope="session")

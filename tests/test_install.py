@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, mnist_grade
+from conftest import ROOT, mnist_grade, once
 
 from grader.course.code import answer
 from grader.course.steps import FILE_STEPS
@@ -37,23 +37,28 @@ def pip_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory, pip_cache):
-    """The wheel `pip wheel .` builds, from a copy of the project (no build folder left in the checkout)."""
-    source = tmp_path_factory.mktemp("project") / "mnist-grade"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache"))
-    out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
-                          capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "PIP_CACHE_DIR": str(pip_cache)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    [built] = out.glob("mnist_grade-*.whl")
+    """The wheel `pip wheel .` builds, from a copy of the project (no build folder left in the checkout); built once
+    for the session's test workers."""
+
+    def build(out):
+        source = tmp_path_factory.mktemp("project") / "mnist-grade"
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+            ".venv", ".git", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache"))
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+                              capture_output=True, text=True, timeout=900,
+                              env={**os.environ, "PIP_CACHE_DIR": str(pip_cache)})
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    [built] = once("wheel", build).glob("mnist_grade-*.whl")
     return built
 
 
 def fresh_venv(path, *requirements, cache):
+    """A new venv with `requirements`, installed without compiling every module first (Python compiles those it
+    imports, as it imports them): seconds of the processors' time less."""
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, timeout=300)
     if requirements:
-        pip(path, "install", "-q", *requirements, cache=cache)
+        pip(path, "install", "-q", "--no-compile", *requirements, cache=cache)
     return path
 
 

@@ -1,10 +1,11 @@
 """The sandbox's compiled programs (grader/workers/compiled.py), made by the grader's own code: a grading of the
 seed's code for the model's steps (steps.toml's `reference`), outside the sandbox, once per machine and settings."""
 
+import contextlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from grader.backend import runtime
@@ -29,9 +30,32 @@ def fill(env: Mapping[str, str], device: str | None = "cpu", say: Callable[[str]
     done = folder() / f".filled-{key(env)}"
     if done.exists():
         return True
+    folder().mkdir(parents=True, exist_ok=True)
+    with one_at_a_time(folder() / ".filling"):  # Another grading filling it now: wait, then find it filled.
+        return done.exists() or _fill(env, device, done, say)
+
+
+@contextlib.contextmanager
+def one_at_a_time(path: Path) -> Iterator[None]:
+    """Within: this process alone of those that ask with the same `path` (a lock file; where the OS has fcntl)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no sandbox there, so nothing is filled.
+        yield
+        return
+    try:
+        lock = open(path, "a", encoding="utf-8")  # Closed below, once the lock is let go.
+    except OSError:  # A folder this user cannot write: filling it fails anyway, and says so.
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _fill(env: dict[str, str], device: str, done: Path, say: Callable[[str], object] | None) -> bool:
     if say:
         say(_("Compiling the model's programs for the sandbox, once for this machine's settings (about 10 s)…"))
-    folder().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mnist-reference-") as scratch:
         for step in FILE_STEPS:
             stub = f"def {step.function}(*args):\n    raise NotImplementedError\n"
