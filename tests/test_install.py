@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, mnist_grade, once
+from conftest import ROOT, accuracy_in, mnist_grade, once
 
 from grader.course.code import answer
 from grader.course.steps import FILE_STEPS
@@ -192,9 +192,9 @@ def test_the_solutions_notebook_needs_a_checkout(monkeypatch, capsys):
 @pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_a_kernel_without_the_grader_installs_it_from_the_first_cell(wheel, pip_cache, tmp_path, monkeypatch):
-    """nbclient runs the solutions notebook, made with --install WHEEL, in a fresh venv's kernel that has ipykernel
-    alone: the first cell installs the grader and every check passes; then the exercises notebook says each step
-    is not attempted yet."""
+    """nbclient runs the solutions notebook, made with --install WHEEL, top to bottom in a fresh venv's kernel that has
+    ipykernel alone: the first cell installs the grader, every check passes, in plain lines, and the seed's program
+    at the end trains; then the exercises notebook says each step is not attempted yet."""
     from nbclient import NotebookClient
 
     venv = fresh_venv(tmp_path / "kernel-venv", "ipykernel", cache=pip_cache)
@@ -222,8 +222,13 @@ def test_a_kernel_without_the_grader_installs_it_from_the_first_cell(wheel, pip_
     installed = subprocess.run([str(venv / BIN / "python"), "-c", "import grader; print(grader.__file__)"],
                                capture_output=True, text=True, cwd=tmp_path)
     assert Path(installed.stdout.strip()).is_relative_to(venv)  # The first cell installed it, from the wheel.
-    for step, text in zip(FILE_STEPS, printed["solutions"][4::3], strict=True):
+    solutions = printed["solutions"]
+    assert solutions[3:21:3] == [""] * 6  # Keras imported in the step cells, after the grader: no TensorFlow or absl.
+    for step, text in zip(FILE_STEPS, solutions[4::3], strict=False):
         assert "All checks passed. Well done!" in text, (step.name, text)
+        assert text.startswith("Grading this notebook"), text  # Not a scratch folder, and no slash after it.
+        assert "\x1b" not in text and "\r" not in text  # Plain lines: no colours, no bar redrawn in place.
+    accuracy_in(solutions[-1], r"test_acc: (\d\.\d{4})")
     for step, text in zip(FILE_STEPS, printed["exercises"][4::3], strict=True):
         # A step is not attempted yet, or waits on one that is not: "skipped: fix build first".
         assert "not attempted yet:" in text and (f"\n– {step.name} " in text or f"\n✗ {step.name} " in text), text

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, SOLUTIONS, grade_steps, mnist_grade
+from conftest import EXERCISES, ROOT, SOLUTIONS, grade_steps, mnist_grade
 
 from grader.workers import bubblewrap
 
@@ -169,15 +169,15 @@ def sentinel():
 def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path, server, sentinel):
     """A batch (the sandbox is its default): alice's code tries the network, a file outside her submission,
     bob's submission, the environment's secrets (its variables, any process's, her process's memory), writing
-    outside her scratch folder and other processes. She gets 100/100, as bob does, in the batch and graded alone,
-    and none of it works; graded without the sandbox, each of them does."""
+    outside her scratch folder and other processes. She gets 100/100 in the batch and graded alone, bob his own
+    (the stubs': nothing of his trains), and none of it works; graded without the sandbox, each of them does."""
     port, received = server
     name, process = sentinel
     class_, outside = tmp_path / "class", tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text("the instructor's key")
     (tmp_path / "tmp").mkdir()
-    bob = shutil.copytree(SOLUTIONS, class_ / "bob", ignore=shutil.ignore_patterns("__pycache__"))
+    bob = shutil.copytree(EXERCISES, class_ / "bob", ignore=shutil.ignore_patterns("__pycache__"))
     alice = shutil.copytree(SOLUTIONS, class_ / "alice", ignore=shutil.ignore_patterns("__pycache__"))
     (bob / "secret.txt").write_text("bob's work")
     targets = [str(outside / "written.txt"), str(tmp_path / "tmp" / "written.txt"), str(bob / "written.txt")]
@@ -192,7 +192,7 @@ def test_student_code_in_the_sandbox_gains_nothing_and_keeps_its_points(tmp_path
     assert batch.returncode == 0, batch.stderr
     assert "without a sandbox" not in batch.stderr
     assert [line.split(",")[-3:] for line in (out / "grades.csv").read_text().splitlines()[1:]] == [
-        ["100", "100", "graded"], ["100", "100", "graded"]]
+        ["100", "100", "graded"], ["0", "100", "graded"]]
     assert "Score: 100/100" in (out / "alice" / "feedback.txt").read_text()
     assert received == [] and process.poll() is None
     assert not any(os.path.exists(target) for target in targets)
