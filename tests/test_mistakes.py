@@ -1,13 +1,17 @@
 """Realistic wrong submissions fail at exactly the right step with the intended message; variants pass."""
 
+import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 
 import pytest
-from conftest import grade_steps
+from conftest import SOLUTIONS, grade_steps, once
 from variants import CORRECT, WRONG
 
+from grader.course.steps import STEPS
 from grader.workers.processes import running
 
 # The steps to grade for a mistake in each step: compile is graded after the build it needs. A mistake that would
@@ -20,29 +24,80 @@ def snapshot(folder):
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
+DATA_STEPS = ("reshape", "normalize", "one_hot")  # Each runs in a worker of its own (steps.worker_groups()).
+
+
+def dealt(variants):
+    """The variants {name: (step, files, …)} dealt into gradings of several each: one variant at most of each data
+    step, and one of the model steps (which share a worker, so that a wrong build would skip a compile). Each
+    variant's mistake stays in its own worker and file, so that each grading shows each of its variants' verdicts as
+    a grading of that variant alone would: [[name, …], …], in the same order on every test worker."""
+    queues = {kind: [name for name, (step, *_) in variants.items() if (step if step in DATA_STEPS else "model") == kind]
+              for kind in (*DATA_STEPS, "model")}
+    return [[queue[index] for queue in queues.values() if index < len(queue)]
+            for index in range(max(len(queue) for queue in queues.values()))]
+
+
+def graded_together(kind, variants, name):
+    """The grading of the group of `variants` (dealt()) that holds `name`, made once for the session's test workers
+    (conftest.once()): (its submission folder, the finished grading, whether the student's files are unchanged)."""
+    index, group = next((index, group) for index, group in enumerate(dealt(variants)) if name in group)
+    steps = [step for member in group for step in GRADED_WITH.get(member, GRADED_WITH.get(variants[member][0],
+                                                                                              (variants[member][0],)))]
+
+    def grade(folder):
+        submission = folder / "submission"
+        shutil.copytree(SOLUTIONS, submission, ignore=shutil.ignore_patterns("__pycache__", "__*__.py"))
+        for member in group:
+            for step, code in variants[member][1].items():
+                (submission / f"{step}.py").write_text(code)
+        before = snapshot(submission)
+        done = grade_steps(submission, *dict.fromkeys(steps))
+        (folder / "graded.json").write_text(json.dumps([done.returncode, done.stdout, done.stderr,
+                                                         snapshot(submission) == before]))
+
+    folder = once(f"mistakes-{kind}-{index}", grade)
+    code, stdout, stderr, unchanged = json.loads((folder / "graded.json").read_text())
+    return folder / "submission", subprocess.CompletedProcess(steps, code, stdout, stderr), unchanged, group
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", WRONG)
-def test_wrong_submission_fails_its_step(name, submission):
+def test_wrong_submission_fails_its_step(name):
+    """Graded with other variants of other steps (dealt()): its step fails with the intended message, and what to
+    fix next is its step when it is the first of the grading's failing steps."""
     if "SIGKILL" in str(WRONG[name][1]) and os.name != "posix":
         pytest.skip("the submission kills itself with SIGKILL, which only POSIX has")
     step, files, expected = WRONG[name]
-    folder = submission(**files)
-    before = snapshot(folder)
-    graded = grade_steps(folder, *GRADED_WITH.get(name, GRADED_WITH.get(step, (step,))))
+    folder, graded, unchanged, group = graded_together("wrong", WRONG, name)
     assert graded.returncode == 1, graded.stdout + graded.stderr
     assert expected.format(folder=folder) in graded.stdout
-    assert f"Next: fix {step} in {folder}/{step}.py, then grade again." in graded.stdout
-    assert snapshot(folder) == before, "grading changed the student's files"
+    assert re.search(rf"^✗ {step} ", graded.stdout, re.MULTILINE), graded.stdout
+    first = min((WRONG[member][0] for member in group), key=list(STEPS).index)
+    if step == first:
+        assert f"Next: fix {step} in {folder}/{step}.py, then grade again." in graded.stdout
+    assert unchanged, "grading changed the student's files"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CORRECT)
-def test_correct_variant_passes(name, submission):
+def test_correct_variant_passes(name):
     step, files = CORRECT[name]
-    graded = grade_steps(submission(**files), *GRADED_WITH.get(step, (step,)))
+    _folder, graded, _unchanged, _group = graded_together("correct", CORRECT, name)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert re.search(rf"^✓ {step} +(\d+)/\1(  note: .*)?$", graded.stdout, re.MULTILINE), graded.stdout
     assert "shape before" not in graded.stdout  # What student code prints stays out of the grade.
+
+
+def test_variants_are_dealt_one_per_worker_into_each_grading():
+    """No grading holds two variants of one data step, or two of the model steps; every variant is in one."""
+    for variants in (WRONG, CORRECT):
+        groups = dealt(variants)
+        assert sorted(name for group in groups for name in group) == sorted(variants)
+        for group in groups:
+            kinds = [variants[name][0] if variants[name][0] in DATA_STEPS else "model" for name in group]
+            assert len(kinds) == len(set(kinds)), group
+    assert len(dealt(WRONG)) < len(WRONG) * 0.7
 
 
 @pytest.mark.slow

@@ -256,9 +256,6 @@ def test_a_sandbox_dies_with_the_grading_that_started_it(submission):
     assert psutil.wait_procs(named(name), timeout=10)[1] == [], named(name)
 
 
-HALF_RIGHT = {"normalize": "def normalize_images(images):\n    return images / 255\n"}  # float64: 3 of its points.
-
-
 def points(results):
     """Each check's points, from a results.json."""
     return [(test["name"], test["score"]) for test in results["tests"]]
@@ -271,16 +268,6 @@ def graded_json(folder, *options, env=None, cwd=ROOT, command=()):
                             cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
     assert graded.returncode in (0, 1) and out.exists(), graded.stdout + graded.stderr
     return json.loads(out.read_text())
-
-
-@pytest.fixture(scope="module")
-def half_right_without_sandbox(tmp_path_factory):
-    """A submission with normalize wrong (float64) and the rest right, and its results graded without the sandbox."""
-    folder = tmp_path_factory.mktemp("half-right") / "work"
-    shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for step, code in HALF_RIGHT.items():
-        (folder / f"{step}.py").write_text(code)
-    return folder, graded_json(folder, "--sandbox", "off")
 
 
 def fresh_home(folder):
@@ -359,16 +346,16 @@ def test_folders_only_root_enters_are_emptied_once_and_each_path_bound_back():
 @pytest.mark.long
 @pytest.mark.slow
 @needs_bubblewrap
-def test_on_a_new_machine_as_an_unprivileged_user_the_sandbox_grades_as_without_it(half_right_without_sandbox):
+def test_on_a_new_machine_as_an_unprivileged_user_the_sandbox_grades_as_without_it(graded_solutions):
     """The grading runs as a user with no rights (nobody, where the test runs as root), on a new machine: HOME,
     XDG_CACHE_HOME and KERAS_HOME point at empty folders, no cache of any kind, the sandbox's compiled programs not
     made yet. bubblewrap makes the sandbox with a user namespace of that user's; --sandbox on makes the programs,
-    then gives every check the points it gets without the sandbox."""
-    folder, without = half_right_without_sandbox
+    then gives every check of the solutions the points it gets without the sandbox (conftest's graded_solutions)."""
+    folder, without = SOLUTIONS, graded_solutions.results
     work = Path(tempfile.mkdtemp(prefix="mnist-unprivileged-"))  # In /tmp, not in pytest's folder, which only root
     try:  # can enter.
         os.chmod(work, 0o755)
-        shutil.copytree(folder, work / "work")
+        shutil.copytree(folder, work / "work", ignore=shutil.ignore_patterns("__pycache__"))
         env = {**fresh_home(work), "PATH": os.environ["PATH"]}
         command = []
         if os.geteuid() == 0:
@@ -381,7 +368,7 @@ def test_on_a_new_machine_as_an_unprivileged_user_the_sandbox_grades_as_without_
             command = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent", *seen_by_others(needed), "--",
                        "setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
         results = graded_json(work / "work", "--sandbox", "on", env=env, command=command)
-        assert points(results) == points(without) and results["score"] == without["score"] == 97
+        assert points(results) == points(without) and results["score"] == without["score"] == 100
         assert list((Path(env["XDG_CACHE_HOME"]) / "mnist-grade" / "jax-sandbox").glob(".filled-*"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
