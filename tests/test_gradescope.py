@@ -260,11 +260,14 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
             subprocess.run(["pgrep", "-u", "mnist-student"], capture_output=True).stdout == b""
         )  # No process of theirs.
 
-        # A class graded at once as that user: one grading ending stops nothing of the others'.
+        # A class graded at once as that user: one grading ending stops nothing of the others'. alice's reshape is
+        # still running (asleep) when bob's and carol's gradings end: it passes only if their end left it running.
         class_ = root / "class"
-        shutil.copytree(SOLUTIONS, class_ / "alice", ignore=shutil.ignore_patterns("__*"))
-        for student in ("bob", "carol"):
+        for student in ("alice", "bob", "carol"):
             arrays_done(class_ / student)
+        (class_ / "alice" / "reshape.py").write_text(  # Asleep once, on the sample: within reshape's own time limit.
+            "import time\n\nASLEEP = []\n\n\ndef reshape_images(images):\n    if not ASLEEP:\n"
+            "        ASLEEP.append(time.sleep(8))\n    return images.reshape(len(images), 784)\n")
         batch = subprocess.run(
             [
                 str(root / "venv" / "bin" / "python"),
@@ -290,7 +293,7 @@ def test_setup_then_student_code_runs_as_its_own_user_and_cannot_touch_the_grade
         )
         assert batch.returncode == 0, batch.stderr
         rows = (root / "graded" / "grades.csv").read_text().splitlines()
-        assert [row.split(",")[0] + " " + row.split(",")[-3] for row in rows[1:]] == ["alice 100", "bob 30", "carol 30"]
+        assert [row.split(",")[0] + " " + row.split(",")[-3] for row in rows[1:]] == ["alice 30", "bob 30", "carol 30"]
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
