@@ -97,7 +97,9 @@ def test_limits_stop_a_submission_keep_its_points_and_the_batch_goes_on(tmp_path
     memory keeps the points of every check graded before, and its other checks say why they were stopped."""
     class_, out = tmp_path / "class", tmp_path / "results"
     class_.mkdir()
-    copy(EXERCISES, class_ / "hang", reshape="def reshape_images(images):\n    while True:\n        pass\n",
+    # It hangs asleep: a loop that spins would take a processor from the other tests for its 20 s.
+    copy(EXERCISES, class_ / "hang", reshape="import time\n\n\ndef reshape_images(images):\n    while True:\n"
+                                             "        time.sleep(1)\n",
          normalize=(SOLUTIONS / "normalize.py").read_text(), one_hot=(SOLUTIONS / "one_hot.py").read_text())
     # Its own limit (20 s) stops reshape: the rest of the 60 s is start-up's, however busy the machine.
     run = mnist_grade("batch", str(class_), "--out", str(out), "--timeout", "60")
