@@ -63,15 +63,15 @@ def fit_seconds():
     """The fit step alone, as the grader runs it: its worker's time from being let go to its facts."""
     sys.path.insert(0, str(ROOT))
     from grader.data import load_split
-    from grader.workers.handle import Shared, Worker
+    from grader.workers.handle import Shared, Worker, place
 
     times = []
     images, labels = load_split("train")
     for _ in range(REPEAT):
         with tempfile.TemporaryDirectory() as scratch:
             shared = Shared(ROOT / "solutions", ROOT / "solutions")
-            worker = Worker(("build", "compile", "fit"), Path(scratch) / "work", shared,
-                            {"train_images": images, "train_labels": labels}).launch()
+            worker = Worker(place(("build", "compile", "fit"), Path(scratch) / "work", shared,
+                                  {"train_images": images, "train_labels": labels}), shared).launch()
             worker.result("compile")
             times.append(worker.result("fit").seconds)
             worker.close()
