@@ -262,12 +262,14 @@ def gbk_environment(tmp_path_factory):
     return env
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: pytest without xdist knows it not.
 def pytest_xdist_auto_num_workers(config):
     """`-n auto`: two test workers per core. Many tests spend much of their time waiting (a step's time limit, a
     cluster's jobs, an install), so that a worker per core leaves a core idle about half the time."""
     return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1)
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: pytest without xdist knows it not.
 def pytest_xdist_make_scheduler(config, log):
     """`-n`: xdist's work-stealing scheduler, unless --dist names another. Each worker gets a share of the tests,
     dealt by pytest_collection_modifyitems, and one that is done takes half of what another has yet to start: no
