@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, accuracy_in, mnist_grade, once
+from conftest import FRESH_HOME, ROOT, accuracy_in, mnist_grade, once
 
 from grader.course.code import answer
 from grader.course.steps import FILE_STEPS
@@ -26,11 +26,10 @@ def pip(venv, *args, cache):
 
 
 @pytest.fixture(scope="session")
-def pip_cache(tmp_path_factory):
-    """The session's pip cache: one for all its test workers (pytest-xdist's share a parent folder), so that what one
+def pip_cache():
+    """The session's pip cache, in the home its test workers share (conftest.FRESH_HOME), so that what one
     downloaded another need not; pip writes its cache entries whole."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pip-cache"
+    shared = FRESH_HOME / "pip-cache"
     shared.mkdir(exist_ok=True)
     return shared
 
