@@ -1,6 +1,6 @@
 """mnist-grade: grade a submission of the MNIST course; `mnist-grade data` gets and checks MNIST;
-`mnist-grade hint STEP` gives the next hint for a step; `batch`, `gradescope`, `classroom50` and `actions` are
-for instructors grading a class.
+`mnist-grade hint STEP` gives the next hint for a step; `batch`, `gradescope`, `classroom50`, `actions` and `gitlab`
+are for instructors grading a class.
 
 Each subcommand is declared beside what it runs (COMMANDS: an add_NAME function that adds its parser and sets
 its `run`); grading itself makes a GradingOptions and hands it to grader/engine/grading.py.
@@ -28,6 +28,7 @@ COMMANDS = {
     "gradescope": "grader.instructor.commands",
     "classroom50": "grader.instructor.commands",
     "actions": "grader.instructor.commands",
+    "gitlab": "grader.instructor.commands",
     "classroom": "grader.instructor.commands",  # Retired: it says so, and what to use.
 }
 
@@ -45,6 +46,8 @@ def parse(argv):
                         help=_("grade only this step and the steps it needs ({steps})", steps=", ".join(STEPS)))
     parser.add_argument("--watch", action="store_true", help=_("grade again each time you save a file of the folder"))
     parser.add_argument("--json", metavar="FILE", help=_("also write the grade as Gradescope results.json"))
+    parser.add_argument("--junit", metavar="FILE",
+                        help=_("also write the grade as JUnit XML, the test report GitLab and Jenkins show"))
     parser.add_argument("--step-timeout", type=float, metavar="SECONDS",
                         help=_("a time limit for every step, instead of each step's own"))
     device_option(parser)
@@ -62,7 +65,8 @@ def grading_options(args):
     from grader.engine.options import GradingOptions
 
     return GradingOptions(args.path, step=args.step, step_timeout=args.step_timeout, device=args.device,
-                          sandbox=args.sandbox, limits=Limits(scratch_mb=args.max_scratch), json_file=args.json)
+                          sandbox=args.sandbox, limits=Limits(scratch_mb=args.max_scratch), json_file=args.json,
+                          junit_file=args.junit)
 
 
 def main(argv: list[str] | None = None) -> int:

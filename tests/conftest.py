@@ -1,6 +1,7 @@
 """Shared helpers for testing the course: run the grader the way students and instructors do."""
 
 import csv
+import io
 import json
 import os
 import re
@@ -194,11 +195,12 @@ def submission(tmp_path):
 
 
 class Graded:
-    """One grading run's output and results.json."""
+    """One grading run's output, results.json and JUnit XML (junit: its path)."""
 
-    def __init__(self, process, json_path):
+    def __init__(self, process, json_path, junit=None):
         self.process, self.stdout, self.returncode = process, process.stdout, process.returncode
         self.results = json.loads(Path(json_path).read_text(encoding="utf-8")) if Path(json_path).exists() else None
+        self.junit = junit
 
 
 def once(name, make):
@@ -219,15 +221,81 @@ def once(name, make):
 
 
 def graded_once(name, *args):
-    """`mnist-grade ARGS --json FILE`, run once for the session (once()): a Graded."""
+    """`mnist-grade ARGS --json FILE --junit FILE`, run once for the session (once()): a Graded."""
 
     def grade(folder):
-        done = mnist_grade(*args, "--json", str(folder / "results.json"))
+        done = mnist_grade(*args, "--json", str(folder / "results.json"), "--junit", str(folder / "junit.xml"))
         (folder / "run.json").write_text(json.dumps([done.returncode, done.stdout, done.stderr]))
 
     folder = once(name, grade)
     code, stdout, stderr = json.loads((folder / "run.json").read_text())
-    return Graded(subprocess.CompletedProcess(args, code, stdout, stderr), folder / "results.json")
+    return Graded(subprocess.CompletedProcess(args, code, stdout, stderr), folder / "results.json",
+                  folder / "junit.xml")
+
+
+# The session's pip cache, in the home its test workers share, so that what one downloaded another need not; pip
+# writes its cache entries whole.
+PIP_CACHE = FRESH_HOME / "pip-cache"
+
+# What a copy of the course leaves out: environments, caches and what builds make.
+NOT_THE_COURSE = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
+                                        ".ruff_cache", ".mypy_cache", ".gitlab-ci-local")
+
+
+def copy_course(target):
+    """A copy of this checkout's course (grader/, exercises/, solutions/, pyproject.toml…) at `target`, as a
+    repository made from it holds."""
+    return shutil.copytree(ROOT, target, ignore=NOT_THE_COURSE)
+
+
+def python_without_the_grader(folder):
+    """A Python as Colab's or a CI image's: with the grader's dependencies (Keras, JAX, ipykernel…) but not the grader.
+    A virtual environment in `folder` that sees this environment's packages through a .pth file, which adds their
+    folder but runs none of its .pth files, so not the grader installed here; its pip (this environment's) installs
+    into it, and finds the dependencies there already: seconds, where unpacking Keras and JAX afresh takes a minute.
+    Returns its folder of programs."""
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+    programs = folder / ("Scripts" if os.name == "nt" else "bin")
+    asked = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    found = subprocess.run([str(programs / "python"), "-c", asked], capture_output=True, text=True, check=True,
+                           timeout=60).stdout.strip()
+    Path(found, "this-test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return programs
+
+
+@pytest.fixture(scope="session")
+def junit_schema():
+    """junit-10.xsd, the JUnit schema of Jenkins' xunit plugin that pytest's own tests hold its XML to, from the
+    sources of the pytest installed here, as the package index pip uses publishes them (checked against the index's
+    SHA-256; pip download would build their metadata first, seconds of work), once for the session: an
+    xmlschema.XMLSchema."""
+    import hashlib
+    import tarfile
+    import urllib.request
+    from importlib.metadata import version
+
+    from capabilities import need
+
+    need("junit")
+    import xmlschema
+    from pip._internal.models.index import PyPI
+
+    def fetch(folder):
+        index = os.environ.get("PIP_INDEX_URL", PyPI.simple_url).rstrip("/")
+        asked = urllib.request.Request(f"{index}/pytest/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        with urllib.request.urlopen(asked, timeout=120) as answer:
+            files = json.load(answer)["files"]
+        [sources] = [found for found in files if found["filename"] == f"pytest-{version('pytest')}.tar.gz"]
+        with urllib.request.urlopen(sources["url"], timeout=300) as answer:
+            data = answer.read()
+        assert hashlib.sha256(data).hexdigest() == sources["hashes"]["sha256"]
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = next(name for name in archive.getnames() if name.endswith("/testing/example_scripts/junit-10.xsd"))
+            (folder / "junit-10.xsd").write_bytes(archive.extractfile(member).read())
+
+    return xmlschema.XMLSchema(str(once("junit-xsd", fetch) / "junit-10.xsd"))
 
 
 @pytest.fixture(scope="session")

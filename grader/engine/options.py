@@ -43,6 +43,7 @@ class GradingOptions:
     time_budget: float | None = None  # Seconds by which every step must have ended, so that grading ends with a grade.
     grade_file: str | None = None  # Where the Grade goes as JSON, saved after each check (batch, Gradescope).
     json_file: str | None = None  # Where Gradescope's results.json goes.
+    junit_file: str | None = None  # Where the JUnit XML (GitLab's and Jenkins' test report) goes.
     style: str = "live"  # How the grading is shown: one of STYLES.
     settled: bool = False  # Whether check() has settled the device, the sandbox and the worker user already.
 
@@ -93,6 +94,8 @@ def check(options: GradingOptions, say: Callable[[str], object] | None = None) -
             raise OptionsError(_("There is no step {step}. The steps: {steps}.", step=step, steps=", ".join(STEPS)))
     if options.style not in STYLES:
         raise OptionsError(f"style is {options.style!r}, not one of {', '.join(STYLES)}")
+    for written in filter(None, [options.json_file, options.junit_file]):
+        check_writable(written)
     try:
         if not options.submission.endswith(".ipynb"):
             check_folder(options.submission, options.named_path)
@@ -100,6 +103,16 @@ def check(options: GradingOptions, say: Callable[[str], object] | None = None) -
     except (SubmissionError, limits.TooLarge) as error:
         raise OptionsError(str(error)) from None
     return options if options.settled else settle(options, say)
+
+
+def check_writable(file: str) -> None:
+    """OptionsError unless `file` can be written once the grading ends: its folder exists and it is no folder."""
+    folder = Path(file).parent
+    if Path(file).is_dir():
+        raise OptionsError(_("{file} is a folder: name a file in it to write the grade to.", file=file))
+    if not folder.is_dir():
+        raise OptionsError(_("Cannot write {file}: there is no folder {folder}. Make it first, or name a file in a "
+                             "folder that exists.", file=file, folder=folder))
 
 
 def settle(options: GradingOptions, say: Callable[[str], object] | None = None) -> GradingOptions:

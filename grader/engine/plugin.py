@@ -169,6 +169,8 @@ class Session:
         if self.options.json_file:
             Path(self.options.json_file).write_text(
                 json.dumps(render.gradescope(self.grade), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if self.options.junit_file:
+            Path(self.options.junit_file).write_text(render.junit(self.grade, _("MNIST course")), encoding="utf-8")
         self.save()
 
     def test_images(self):

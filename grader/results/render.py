@@ -1,9 +1,11 @@
 """Each output of a Grade (grader/results/grade.py): the terminal report, full or compact, Gradescope's
-results.json, Classroom 50's result rows, Markdown (a release or a job summary), GitHub Actions annotations and a
-gradebook row. Texts are in the student's
-language (grader/course/i18n.py); none of these is ever read back.
+results.json, Classroom 50's result rows, Markdown (a release or a job summary), GitHub Actions annotations, JUnit XML
+(GitLab's and Jenkins' test reports) and a gradebook row. Texts are in the student's language
+(grader/course/i18n.py); none of these is ever read back.
 """
 
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.course.i18n import _
@@ -173,6 +175,63 @@ def _data(text):
 def _property(text):
     """A workflow command's property value, escaped as the Actions runner reads it back."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def junit(grade: Grade, title: str) -> str:
+    """JUnit XML, as GitLab's and Jenkins' test reports read it: one testcase per check, its step as classname (GitLab
+    keys a test on classname and name) and its label as name; a failed check has a failure whose text is what the
+    terminal shows (expected, got and the help; its first line as the message), a check that did not run is skipped,
+    naming the step to fix first. The testsuite is named `title` with the score, and its properties give the score
+    and each check's points (JUnit has no place for them in a testcase; GitLab shows no properties, Jenkins does)."""
+    counts = {**_junit_counts(grade.checks), "time": f"{grade.seconds:.3f}"}
+    root = ET.Element("testsuites", name=_xml_text(title), **counts)
+    suite = ET.SubElement(root, "testsuite", name=_xml_text(f"{title}: {grade.score:g}/{grade.max_score:g}"),
+                          **counts, skipped=str(sum(c.outcome == Outcome.SKIPPED for c in grade.checks)))
+    properties = ET.SubElement(suite, "properties")
+    points = [("score", f"{grade.score:g}"), ("max_score", f"{grade.max_score:g}"),
+              *((_(check.label), f"{check.score:g}/{check.points:g}") for check in grade.checks)]
+    for name, value in points:
+        ET.SubElement(properties, "property", name=_xml_text(name), value=value)
+    for check in grade.checks:
+        case = ET.SubElement(suite, "testcase", classname=check.step, name=_xml_text(_(check.label)))
+        if check.outcome == Outcome.PASSED:
+            continue
+        text = _xml_text(message(check) or "")
+        if check.outcome == Outcome.SKIPPED:
+            ET.SubElement(case, "skipped", message=text)
+        else:
+            ET.SubElement(case, "failure", message=text.partition("\n")[0]).text = text
+    return _xml(root)
+
+
+def junit_no_grade(title: str, reason: str) -> str:
+    """The JUnit XML of a grading that made no grade: one failed testcase saying why."""
+    root = ET.Element("testsuites", name=_xml_text(title), tests="1", failures="1", errors="0")
+    suite = ET.SubElement(root, "testsuite", name=_xml_text(f"{title}: —"), tests="1", failures="1", errors="0",
+                          skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="mnist-grade", name=_xml_text(title))
+    ET.SubElement(case, "failure", message=_xml_text(reason)).text = _xml_text(reason)
+    return _xml(root)
+
+
+def _junit_counts(checks):
+    return {"tests": str(len(checks)), "errors": "0",
+            "failures": str(sum(c.outcome not in (Outcome.PASSED, Outcome.SKIPPED) for c in checks))}
+
+
+def _xml(root):
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# What XML 1.0 cannot hold at all, even escaped: control characters but tab and newlines, lone surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text):
+    """`text` as XML can hold it: what student code printed may carry a terminal's colour codes (ESC) or a NUL,
+    shown as \\x1b or \\x00."""
+    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def gradebook_row(grade: Grade | None, student: str, status: str = "graded") -> dict:
