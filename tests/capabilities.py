@@ -84,6 +84,24 @@ def _parallel():
     return "GNU parallel is not installed (Debian, Ubuntu: apt install parallel; moreutils' parallel is another tool)"
 
 
+GITLAB_CI_LOCAL = "gitlab-ci-local@4.73.0"  # The last that runs on Node.js 20; 4.74 needs Node.js 22.
+
+
+def _gitlab():
+    import shutil
+    import subprocess
+
+    if _modules("test", "check_jsonschema"):
+        return _modules("test", "check_jsonschema")
+    if shutil.which("rsync") is None:
+        return "rsync, which gitlab-ci-local copies the repository with, is not installed (Debian, Ubuntu: apt " \
+               "install rsync)"
+    found = shutil.which("gitlab-ci-local")
+    runs = found and subprocess.run([found, "--version"], capture_output=True, text=True, timeout=60).returncode == 0
+    return None if runs else f"gitlab-ci-local is not installed, or does not run on this Node.js: npm install -g " \
+                             f"{GITLAB_CI_LOCAL}"
+
+
 def _slurm():
     import slurm
 
@@ -104,7 +122,11 @@ CAPABILITIES = {
     "locales": _locales,  # A non-UTF-8 locale (zh_CN.GBK, as on Chinese Windows) made with localedef.
     "slurm": _slurm,  # A one-node cluster of Debian's slurm-wlm and munge, started as root (tests/slurm.py).
     "kubernetes": lambda: _modules("test", "kubernetes_validate"),
-    "parallel": _parallel,  # GNU parallel, which the parallel template runs (here on this machine alone, `:`).
+    "parallel": _parallel,
+    "junit": lambda: _modules("test", "xmlschema", "junitparser"),  # What reads the JUnit XML back.
+    # gitlab-ci-local (npm), which runs a .gitlab-ci.yml job here, and check-jsonschema, which holds it to GitLab's
+    # schema.
+    "gitlab": _gitlab,  # GNU parallel, which the parallel template runs (here on this machine alone, `:`).
 }
 
 

@@ -54,7 +54,7 @@ def test_mnist_require_with_a_name_that_is_no_capability_stops_the_session(unico
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*MNIST_REQUIRE names bubblewarp, which the tests do not know; the capabilities are "
                                  "sandbox, plots, notebook, tensorflow, yaml, nbgrader, browser, actionlint, root, "
-                                 "locales, slurm, kubernetes, parallel, unicorn."])
+                                 "locales, slurm, kubernetes, parallel, junit, gitlab, unicorn."])
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pwd is POSIX's")

@@ -3,14 +3,13 @@ init`, then grading), and the course notebook in a kernel that had no grader, in
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import FRESH_HOME, ROOT, accuracy_in, mnist_grade, once
+from conftest import PIP_CACHE, ROOT, accuracy_in, copy_course, mnist_grade, once, python_without_the_grader
 
 from grader.course.code import answer
 from grader.course.steps import FILE_STEPS
@@ -27,11 +26,9 @@ def pip(venv, *args, cache):
 
 @pytest.fixture(scope="session")
 def pip_cache():
-    """The session's pip cache, in the home its test workers share (conftest.FRESH_HOME), so that what one
-    downloaded another need not; pip writes its cache entries whole."""
-    shared = FRESH_HOME / "pip-cache"
-    shared.mkdir(exist_ok=True)
-    return shared
+    """The session's pip cache (conftest.PIP_CACHE)."""
+    PIP_CACHE.mkdir(exist_ok=True)
+    return PIP_CACHE
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +37,7 @@ def wheel(tmp_path_factory, pip_cache):
     for the session's test workers."""
 
     def build(out):
-        source = tmp_path_factory.mktemp("project") / "mnist-grade"
-        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-            ".venv", ".git", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache"))
+        source = copy_course(tmp_path_factory.mktemp("project") / "mnist-grade")
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
                               capture_output=True, text=True, timeout=900,
                               env={**os.environ, "PIP_CACHE_DIR": str(pip_cache)})
@@ -187,16 +182,16 @@ def test_the_solutions_notebook_needs_a_checkout(monkeypatch, capsys):
         "of the course, where solutions/ holds them.\n")
 
 
-@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.needs("notebook")
 def test_a_kernel_without_the_grader_installs_it_from_the_first_cell(wheel, pip_cache, tmp_path, monkeypatch):
-    """nbclient runs the solutions notebook, made with --install WHEEL, top to bottom in a fresh venv's kernel that has
-    ipykernel alone: the first cell installs the grader, every check passes, in plain lines, and the seed's program
-    at the end trains. (A notebook's check cells on stubs: tests/test_nbgrader.py.)"""
+    """nbclient runs the solutions notebook, made with --install WHEEL, top to bottom in a kernel that has Keras, JAX
+    and ipykernel, as Colab's has, but no grader: the first cell installs the grader, every check passes, in plain
+    lines, and the seed's program at the end trains. (The wheel with its dependencies in a venv that had none: the
+    test above; a notebook's check cells on stubs: tests/test_nbgrader.py.)"""
     from nbclient import NotebookClient
 
-    venv = fresh_venv(tmp_path / "kernel-venv", "ipykernel", cache=pip_cache)
+    venv = python_without_the_grader(tmp_path / "kernel-venv").parent
     has = subprocess.run([str(venv / BIN / "python"), "-c", "import grader"], capture_output=True, cwd=tmp_path)
     assert has.returncode == 1  # No grader in this kernel to begin with.
     kernels = tmp_path / "jupyter" / "kernels" / "fresh"

@@ -254,13 +254,19 @@ def test_no_program_or_page_is_written_inside_a_string():
 
 
 def test_every_adapter_grades_through_one_isolated_grading():
-    """The batch, Gradescope, Classroom 50 and Actions each grade a submission with isolated.grade() (or, in the
-    student's checkout, grade_in_checkout()) and settle its options through options.settle(), the one place the
-    worker user, the device and the sandbox are checked; none reads back a file the grading wrote."""
+    """The batch, Gradescope and Classroom 50 each grade a submission with isolated.grade() (or, in the student's
+    checkout, grade_in_checkout()), and the CI jobs' commands (Actions, GitLab) with isolated.graded_in_isolation(),
+    which calls grade_in_checkout(); each settles its options through options.settle(), the one place the worker
+    user, the device and the sandbox are checked; none reads back a file the grading wrote."""
     sources = {name: path.read_text(encoding="utf-8") for name, path in modules().items()}
     adapters = ["grader.instructor.batch", "grader.instructor.gradescope", "grader.instructor.classroom50",
-                "grader.instructor.actions"]
-    assert [name for name in adapters if not re.search(r"isolated\.grade(_in_checkout)?\(", sources[name])] == []
+                "grader.instructor.actions", "grader.instructor.gitlab"]
+    assert [name for name in adapters[:3] if not re.search(r"isolated\.grade(_in_checkout)?\(", sources[name])] == []
+    commands = sources["grader.instructor.commands"]
+    assert re.findall(r"return (\w+)\(args\.path, .*job_grading\(args\)\)", commands) == ["actions", "gitlab"]
+    assert "return lambda path: graded_in_isolation(path, args.timeout, args.memory)" in commands
+    isolated = sources["grader.instructor.isolated"]
+    assert "outcome = grade_in_checkout(" in isolated[isolated.index("def graded_in_isolation("):]
     assert [name for name in adapters if "grade_one(" in sources[name] and name != "grader.instructor.batch"] == []
     assert [name for name in adapters if '"feedback.txt").read_text' in sources[name]] == []
     settles = sorted(name for name, text in sources.items()

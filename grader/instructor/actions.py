@@ -46,21 +46,3 @@ def actions(path: str, env: Mapping[str, str], graded: Callable[[str], tuple[int
         return code or 2
     sys.stdout.write("".join(line + "\n" for line in render.annotations(grade)))
     return code
-
-
-def graded_in_isolation(path: str, timeout: float, memory_mb: int) -> tuple[int, Grade | None]:
-    """Grade `path` as mnist-grade does, in a process of its own stopped past `timeout` seconds or `memory_mb` of
-    memory (isolated.grade()), what it prints passed on to stdout (the job's log) as it comes; return (mnist-grade's
-    exit code, the Grade or None). A folder mnist-grade would refuse is refused here first, with its message."""
-    from grader.engine.grading import say
-    from grader.engine.options import GradingOptions, OptionsError, check
-    from grader.instructor import isolated
-
-    try:
-        options = check(GradingOptions(path, named_path=path), say=lambda text: say(_("Note: {note}", note=text)))
-    except OptionsError as error:
-        say(str(error))
-        return 2, None
-    outcome = isolated.grade_in_checkout(path, isolated.Isolation(timeout, memory_mb, options),
-                                         echo=lambda text: print(text, end="", flush=True))
-    return outcome.code, outcome.grade

@@ -1,4 +1,4 @@
-"""The instructor's commands: `mnist-grade batch`, `gradescope`, `classroom50`, `actions` and `assign` (and
+"""The instructor's commands: `mnist-grade batch`, `gradescope`, `classroom50`, `actions`, `gitlab` and `assign` (and
 `classroom`, retired), each declared by its add_NAME(commands) (grader/cli.py) beside what it runs."""
 
 import contextlib
@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from grader.course.i18n import _
-from grader.engine.arguments import add_command, device_option, sandbox_option
+from grader.engine.arguments import add_command, device_option, sandbox_option, text
 from grader.instructor.statuses import BatchStatus
 
 
@@ -18,15 +18,16 @@ def add_batch(commands):
         "Grade every submission in a folder (folders, .zip files, notebooks), several at a time."))
     parser.add_argument("submissions", help=_("the folder with one entry per student"))
     parser.add_argument("--out", required=True, metavar="RESULTS",
-                        help=_("where grades.csv, checks.csv, canvas.csv, report.html (the class report) and "
-                               "each student's results go"))
+                        help=_("where grades.csv, checks.csv, canvas.csv, moodle.csv, report.html (the class report) "
+                               "and each student's results go"))
     parser.add_argument("--jobs", type=int, metavar="N",
                         help=_("submissions graded at once (default: the number of cores)"))
     parser.add_argument("--force", action="store_true",
                         help=_("grade every entry again, not only those new or changed since they were graded"))
     parser.add_argument("--only", nargs="+", metavar="NAME", help=_("grade only these students again"))
-    parser.add_argument("--assignment", default="MNIST", metavar="NAME",
-                        help=_("the assignment's column in canvas.csv, as it is named in Canvas (default: MNIST)"))
+    parser.add_argument("--assignment", default="MNIST", metavar="NAME", type=text,
+                        help=_("the assignment's column in canvas.csv and moodle.csv, as it is named in Canvas or "
+                               "Moodle (default: MNIST)"))
     parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
                         help=_("wall-clock limit per submission"))
     parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit per submission"))
@@ -35,8 +36,8 @@ def add_batch(commands):
         "grade only share I of N (0 <= I < N; a student's share depends on their name alone) into RESULTS, and no "
         "class-wide file: one task of a cluster's job array. Then --merge."))
     cluster.add_argument("--merge", action="store_true", help=_(
-        "grade nobody: write grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv and report.html from the "
-        "results the shards stored in RESULTS, naming every student who has none"))
+        "grade nobody: write grades.csv, checks.csv, canvas.csv, moodle.csv, identical.txt, failures.csv and "
+        "report.html from the results the shards stored in RESULTS, naming every student who has none"))
     from grader.instructor.clusters import TEMPLATES
 
     cluster.add_argument("--template", choices=TEMPLATES, help=_(
@@ -331,24 +332,54 @@ def classroom50(args):
 
 def add_actions(commands):
     """`mnist-grade actions [PATH]`: grade in a GitHub Actions job, with a job summary and annotations."""
-    parser = add_command(commands, "actions", _(
+    parser = add_job(commands, "actions", _(
         "Grade PATH (default: exercises) in a GitHub Actions job: the report in the log, as Markdown in the job's "
         "summary ($GITHUB_STEP_SUMMARY), and each step to fix as an annotation on its file. Exit codes as "
         "mnist-grade's: the run is red until every check passes."))
-    parser.add_argument("path", nargs="?", default="exercises",
-                        help=_("the folder with your six step files (default: exercises)"))
-    parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
-                        help=_("wall-clock limit of the grading (default: {default:g})", default=900))
-    parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit of the grading"))
     parser.set_defaults(run=actions)
 
 
 def actions(args):
     import os
 
-    from grader.instructor.actions import actions, graded_in_isolation
+    from grader.instructor.actions import actions
 
-    return actions(args.path, os.environ, lambda path: graded_in_isolation(path, args.timeout, args.memory))
+    return actions(args.path, os.environ, job_grading(args))
+
+
+def add_gitlab(commands):
+    """`mnist-grade gitlab [PATH] [--junit FILE]`: grade in a GitLab CI (or Jenkins) job, with a JUnit test report."""
+    parser = add_job(commands, "gitlab", _(
+        "Grade PATH (default: exercises) in a GitLab CI or Jenkins job: the report in the log, and the grade as JUnit "
+        "XML, the test report GitLab and Jenkins show. Exit codes as mnist-grade's: the job fails until every check "
+        "passes."))
+    parser.add_argument("--junit", default="mnist-junit.xml", metavar="FILE",
+                        help=_("where the JUnit XML goes (default: {default})", default="mnist-junit.xml"))
+    parser.set_defaults(run=gitlab)
+
+
+def gitlab(args):
+    from grader.instructor.gitlab import gitlab
+
+    return gitlab(args.path, args.junit, job_grading(args))
+
+
+def add_job(commands, name, description):
+    """The parser of a CI job's command (`actions`, `gitlab`): the folder to grade, and the grading's limits."""
+    parser = add_command(commands, name, description)
+    parser.add_argument("path", nargs="?", default="exercises",
+                        help=_("the folder with your six step files (default: exercises)"))
+    parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
+                        help=_("wall-clock limit of the grading (default: {default:g})", default=900))
+    parser.add_argument("--memory", type=int, default=4096, metavar="MB", help=_("memory limit of the grading"))
+    return parser
+
+
+def job_grading(args):
+    """A CI job's grading of a folder, within the command's limits: isolated.graded_in_isolation()."""
+    from grader.instructor.isolated import graded_in_isolation
+
+    return lambda path: graded_in_isolation(path, args.timeout, args.memory)
 
 
 def add_assign(commands):

@@ -204,3 +204,21 @@ def passed_on(reading: IO[bytes], echo: Callable[[str], object] | None, decoder:
     """Give echo(text) what has come in `reading` since last time, decoded."""
     if echo is not None and (chunk := reading.read()):
         echo(decoder.decode(chunk))
+
+
+def graded_in_isolation(path: str, timeout: float, memory_mb: int) -> tuple[int, Grade | None]:
+    """A CI job's grading (GitHub Actions, GitLab, Jenkins): grade `path`, in the student's checkout, as mnist-grade
+    does, in a process of its own stopped past `timeout` seconds or `memory_mb` of memory (grade_in_checkout()), what
+    it prints passed on to stdout (the job's log) as it comes; return (mnist-grade's exit code, the Grade or None). A
+    folder mnist-grade would refuse is refused here first, with its message."""
+    from grader.engine.grading import say
+    from grader.engine.options import OptionsError, check
+
+    try:
+        options = check(GradingOptions(path, named_path=path), say=lambda text: say(_("Note: {note}", note=text)))
+    except OptionsError as error:
+        say(str(error))
+        return 2, None
+    outcome = grade_in_checkout(path, Isolation(timeout, memory_mb, options),
+                                echo=lambda text: print(text, end="", flush=True))
+    return outcome.code, outcome.grade
