@@ -158,6 +158,8 @@ def test_a_rerun_grades_what_changed_and_only_the_students_named(tmp_path):
     assert (out / "identical.txt").read_text() == "ann cat\n"
     assert (out / "canvas.csv").read_text().splitlines() == [  # Canvas matches each row by SIS Login ID.
         "Student,ID,SIS User ID,SIS Login ID,Section,MNIST", ",,,ann,,0", ",,,ben,,10", ",,,cat,,0"]
+    # Moodle's import: the username, then the assignment's column; nothing else.
+    assert (out / "moodle.csv").read_bytes() == b"username,MNIST\r\nann,0\r\nben,10\r\ncat,0\r\n"
     only = mnist_grade("batch", str(class_), "--out", str(out), "--only", "cat")
     assert only.returncode == 0
     assert [name for name, stamp in stamps().items() if stamp != second[name]] == ["cat"]
@@ -236,14 +238,17 @@ def test_every_file_a_batch_writes_is_utf_8_whatever_the_locale(tmp_path, gbk_en
     copy(EXERCISES, class_ / "cat", reshape="import os\n\n\ndef reshape_images(images):\n"
                                             "    print('形状不对', flush=True)\n    os._exit(3)\n")
     run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(class_), "--out", str(out), "--lang", "zh",
-                          "--sandbox", "off", "--jobs", "2"], capture_output=True, cwd=ROOT, timeout=900,
+                          "--sandbox", "off", "--jobs", "2", "--assignment", "第一次作业".encode("gbk")],
+                         capture_output=True, cwd=ROOT, timeout=900,
                          env={**gbk_environment, "MNIST_PORTABLE": portable})
     stderr = run.stderr.decode("gbk", errors="replace")  # The terminal's own, in the locale's encoding.
     assert run.returncode == 0 and "Traceback" not in stderr, stderr[-3000:]
     assert str(out / "grades.csv") in run.stdout.decode("gbk")
     written = {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*") if path.is_file()}
-    assert set(written) >= {"grades.csv", "checks.csv", "canvas.csv", "identical.txt", "report.html",
-                            "ann/results.json", "ann/feedback.txt", "ann/row.json", "bob/feedback.txt", "bob/row.json"}
+    assert set(written) >= {"grades.csv", "checks.csv", "canvas.csv", "moodle.csv", "identical.txt", "report.html",
+                            "ann/results.json", "ann/junit.xml", "ann/feedback.txt", "ann/row.json", "bob/feedback.txt",
+                            "bob/row.json"}
+    assert "bob/results.json" not in written and "bob/junit.xml" not in written  # No grade, no test report.
     texts = {}
     for name, data in written.items():
         try:
@@ -261,3 +266,8 @@ def test_every_file_a_batch_writes_is_utf_8_whatever_the_locale(tmp_path, gbk_en
                                ["cat", "0", "0", "0", "0", "0", "0", "0", "0", "100", "graded"]]
     # What the student's code printed, as it printed it.
     assert "| 形状不对" in texts["cat/feedback.txt"] and garbled == [], texts["cat/feedback.txt"]
+    # The gradebooks' column, typed in Chinese on the GBK console; bob, with no grade, has no row in Moodle's (Moodle
+    # keeps what it has).
+    assert texts["canvas.csv"].splitlines()[0] == "Student,ID,SIS User ID,SIS Login ID,Section,第一次作业"
+    assert texts["moodle.csv"].splitlines() == ["username,第一次作业", "ann,30", "cat,0"]
+    assert '<testsuite name="MNIST 课程: 30/100"' in texts["ann/junit.xml"]

@@ -147,7 +147,7 @@ def test_the_parallel_script_grades_the_shards_on_its_hosts_then_merges(tmp_path
     assert len(log) == 4 and all(line.split("\t")[6] == "0" for line in log[1:])  # Three shards, each exit 0.
     whole = tmp_path / "whole"
     assert mnist_grade("batch", str(class_), "--out", str(whole), "--sandbox", "off").returncode == 0
-    for name in ("grades.csv", "checks.csv", "canvas.csv", "failures.csv"):
+    for name in ("grades.csv", "checks.csv", "canvas.csv", "moodle.csv", "failures.csv"):
         assert (tmp_path / "results" / name).read_bytes() == (whole / name).read_bytes(), name
 
 
@@ -217,7 +217,7 @@ def test_the_slurm_script_grades_as_one_machine_and_a_cancelled_shard_is_named_t
                         600, f"job {job} to end")
 
     def same(out):
-        for name in ("grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv"):
+        for name in ("grades.csv", "checks.csv", "canvas.csv", "moodle.csv", "identical.txt", "failures.csv"):
             assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
     out = tmp_path / "faulty"

@@ -159,3 +159,21 @@ def test_a_batch_on_every_console(encoding, lang, tmp_path):
     feedback = (tmp_path / "out" / "ann" / "feedback.txt").read_bytes().decode("utf-8")
     assert in_language(lang, "Score: {score}/{points} ({done} of {steps} steps done)", score=0, points=100, done=0,
                        steps=7) in feedback.splitlines()
+
+
+@pytest.mark.skipif(sys.getfilesystemencoding() != "utf-8", reason="makes the surrogates a UTF-8 locale makes")
+def test_text_to_write_is_read_as_utf_8_where_the_locale_cannot_and_refused_where_neither_can():
+    """--assignment's type: what a GBK locale cannot read of a UTF-8 terminal's bytes (test_batch.py runs the whole
+    batch so) is read as UTF-8; bytes neither can read are refused, saying what to do, before any grading."""
+    import argparse
+
+    from grader.engine.arguments import text
+
+    assert text("第一次作业") == "第一次作业"
+    # As a locale that cannot read them keeps the bytes.
+    gbk_read = "第一次作业".encode().decode("ascii", errors="surrogateescape")
+    assert text(gbk_read) == "第一次作业"
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        text(os.fsdecode(b"\xff\xfeMNIST"))
+    assert str(refused.value) == ("'\\udcff\\udcfeMNIST' is neither in this locale's encoding nor in UTF-8: set LANG "
+                                  "(or LC_ALL) to your terminal's encoding, then run the command again.")

@@ -294,5 +294,5 @@ def test_the_page_shows_in_a_browser_without_errors_network_or_scrolling(tmp_pat
 
 def test_batch_s_help_names_the_report():
     helped = " ".join(mnist_grade("batch", "--help").stdout.split())
-    assert "--out RESULTS where grades.csv, checks.csv, canvas.csv, report.html (the class report) and each " \
-           "student's results go" in helped
+    assert "--out RESULTS where grades.csv, checks.csv, canvas.csv, moodle.csv, report.html (the class report) and " \
+           "each student's results go" in helped

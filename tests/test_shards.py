@@ -13,7 +13,7 @@ from conftest import EXERCISES, ROOT, copy, grades, mnist_grade
 from grader.instructor.batch import Shard
 
 NAMES = [f"student{number:03d}" for number in range(200)]
-CLASS_FILES = ["grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv", "report.html"]
+CLASS_FILES = ["grades.csv", "checks.csv", "canvas.csv", "moodle.csv", "identical.txt", "failures.csv", "report.html"]
 
 
 def test_a_students_shard_depends_on_their_name_alone():
@@ -118,6 +118,8 @@ def test_shards_then_the_merge_make_the_single_machine_gradebook(tmp_path):
     assert rows["bob"][-3:] == ["0", "100", "graded"]
     with open(out / "canvas.csv", encoding="utf-8") as file:
         assert ["", "", "", lost, "", ""] in list(csv.reader(file))  # No grade: the gradebook keeps its own.
+    with open(out / "moodle.csv", encoding="utf-8") as file:
+        assert lost not in [row[0] for row in csv.reader(file)]  # No row: Moodle keeps its own.
     page = (out / "report.html").read_text(encoding="utf-8")
     assert f"<td>{lost}</td><td><code>missing</code></td><td>no result is stored: grade this student again" in page
 
@@ -126,7 +128,7 @@ def test_shards_then_the_merge_make_the_single_machine_gradebook(tmp_path):
                                                              "submissions stored"), again.stdout
     assert mnist_grade("batch", str(class_), "--out", str(out), "--merge").returncode == 0
     assert mnist_grade("batch", str(class_), "--out", str(whole)).returncode == 0
-    for name in ["grades.csv", "checks.csv", "canvas.csv", "identical.txt", "failures.csv"]:
+    for name in ["grades.csv", "checks.csv", "canvas.csv", "moodle.csv", "identical.txt", "failures.csv"]:
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
     assert (out / "identical.txt").read_text() == "s5 s6\n"
     assert json.loads((out / "bob" / "results.json").read_text())["score"] == 0

@@ -35,6 +35,20 @@ def choose_language(argv: Sequence[str]) -> tuple[list[str], str | None]:
     return rest, chosen
 
 
+def text(value: str) -> str:
+    """argparse's type of an option that is text to write (a gradebook's column): as typed. Where the locale's
+    encoding (GBK) is not the terminal's (UTF-8), Python keeps the bytes it cannot read as surrogates, which no file
+    can hold: those read as UTF-8 instead; ArgumentTypeError if they are not UTF-8 either."""
+    if not any("\udc80" <= character <= "\udcff" for character in value):
+        return value
+    try:
+        return os.fsencode(value).decode("utf-8")
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(_(
+            "{value} is neither in this locale's encoding nor in UTF-8: set LANG (or LC_ALL) to your terminal's "
+            "encoding, then run the command again.", value=ascii(value))) from None
+
+
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, description: str,
                 epilog: str | None = None) -> argparse.ArgumentParser:
     """The parser of `mnist-grade NAME` among `commands` (argparse subparsers), with --lang."""

@@ -2,9 +2,10 @@
 
 Each entry of SUBMISSIONS is one student's work: a folder with the six files, a .zip of one, or a
 notebook. Each is graded by `mnist-grade` in a process of its own, with a wall-clock and a memory
-limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv,
-report.html (the class report, grader/instructor/report.py) and, per student, results.json (Gradescope's format)
-and feedback.txt (what the student would have seen). One broken entry never stops the batch.
+limit, several at a time. RESULTS gets grades.csv, checks.csv, canvas.csv, moodle.csv, identical.txt,
+failures.csv, report.html (the class report, grader/instructor/report.py) and, per student, results.json
+(Gradescope's format), junit.xml (the JUnit XML GitLab and Jenkins read) and feedback.txt (what the student would
+have seen). One broken entry never stops the batch.
 
 On a cluster, `--shard I/N` grades one share of the class into a shared RESULTS (each student's files only), and
 `--merge` then writes the class-wide files from what the shards stored, naming whoever has no result yet.
@@ -48,6 +49,9 @@ CHECK_COLUMNS = ["student", "step", "check", "points", "score", "outcome"]
 # Canvas's gradebook import: a row is matched by one of the first three columns or by SIS Login ID, which is
 # each entry's name here; then Section, then one column per assignment.
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+# Moodle's grade import: the instructor maps this column to the users' username, and the assignment's column to the
+# grade item. A name Moodle does not know stops the whole import.
+MOODLE_USER = "username"
 
 
 class BatchError(Exception):
@@ -160,7 +164,7 @@ class BatchSettings:
     jobs: int | None = None  # Submissions graded at once; None: one per core.
     force: bool = False  # Every entry again, not only those new or changed since they were graded.
     only: tuple | None = None  # Only these students, again.
-    assignment: str = "MNIST"  # The assignment's column in canvas.csv.
+    assignment: str = "MNIST"  # The assignment's column in canvas.csv and moodle.csv.
     shard: Shard | None = None  # Only this share of the class, and no class-wide file.
 
 
@@ -184,9 +188,9 @@ def grade_all(folder: str | Path, out: str | Path, settings: BatchSettings,
 
     Every file is UTF-8, whatever the locale's encoding. Besides each student's files, `out` gets grades.csv (with
     a BOM, which Excel needs to read a CSV as UTF-8 rather than in the system's code page),
-    checks.csv (one row per check), canvas.csv (Canvas's gradebook import, the total in the column
-    settings.assignment), identical.txt (groups of byte-identical submissions), failures.csv (each failure message
-    with every student who got it) and report.html (the class report: grader/instructor/report.py).
+    checks.csv (one row per check), canvas.csv and moodle.csv (Canvas's and Moodle's gradebook imports, the total in
+    the column settings.assignment), identical.txt (groups of byte-identical submissions), failures.csv (each
+    failure message with every student who got it) and report.html (the class report: grader/instructor/report.py).
     """
     out = Path(out)
     found = checked_entries(folder, settings.only)
@@ -259,9 +263,9 @@ def grade_in_parallel(todo, out, settings, shares, progress=None):
 
 
 def write_gradebooks(out, students, assignment, progress=None):
-    """grades.csv, checks.csv, canvas.csv, identical.txt, failures.csv (every failure message and the students who
-    got it) and report.html, from what is stored for each of `students`
-    (names; progress() is told each one read). A student with nothing stored is "missing": a row with empty points.
+    """grades.csv, checks.csv, canvas.csv, moodle.csv, identical.txt, failures.csv (every failure message and the
+    students who got it) and report.html, from what is stored for each of `students` (names; progress() is told each
+    one read). A student with nothing stored is "missing": a row with empty points.
     Returns (the rows, the missing students)."""
     rows, checks, shown, groups, missing = [], [], [], {}, []
     if progress:
@@ -291,6 +295,15 @@ def write_gradebooks(out, students, assignment, progress=None):
             writer.writerows(["", "", "", row["student"], "", row["total"]] for row in rows)  # No grade: left blank.
 
     write_whole(out / "canvas.csv", canvas)
+
+    def moodle(file):
+        with as_text(file, "utf-8") as text:
+            writer = csv.writer(text)
+            writer.writerow([MOODLE_USER, assignment])
+            # No grade, no row: Moodle keeps what it has (an empty cell would clear it).
+            writer.writerows([row["student"], row["total"]] for row in rows if row["total"] != "")
+
+    write_whole(out / "moodle.csv", moodle)
     groups.pop(None, None)  # An older row.json keeps no fingerprint.
     write_whole(out / "identical.txt", "".join(" ".join(group) + "\n" for group in groups.values() if len(group) > 1))
     with files_language():  # The report's own texts, in the language asked for, whatever the console shows.
@@ -345,10 +358,12 @@ def grade_one(entry, out, settings, cores=None):
     write_whole(out / "feedback.txt", printed)
     if grade is not None:
         with files_language():  # This thread's messages, in the language asked for.
-            results = render.gradescope(grade)
+            results, junit = render.gradescope(grade), render.junit(grade, _("MNIST course"))
         write_whole(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        write_whole(out / "junit.xml", junit)
     else:
         (out / "results.json").unlink(missing_ok=True)
+        (out / "junit.xml").unlink(missing_ok=True)
     row = render.gradebook_row(grade, entry.student, status)
     checks = render.check_rows(grade, entry.student)
     write_whole(out / "row.json", json.dumps({"row": row, "checks": checks, "fingerprint": entry.digest,
