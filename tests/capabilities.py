@@ -122,11 +122,11 @@ CAPABILITIES = {
     "locales": _locales,  # A non-UTF-8 locale (zh_CN.GBK, as on Chinese Windows) made with localedef.
     "slurm": _slurm,  # A one-node cluster of Debian's slurm-wlm and munge, started as root (tests/slurm.py).
     "kubernetes": lambda: _modules("test", "kubernetes_validate"),
-    "parallel": _parallel,
+    "parallel": _parallel,  # GNU parallel, which the parallel template runs (here on this machine alone, `:`).
     "junit": lambda: _modules("test", "xmlschema", "junitparser"),  # What reads the JUnit XML back.
     # gitlab-ci-local (npm), which runs a .gitlab-ci.yml job here, and check-jsonschema, which holds it to GitLab's
     # schema.
-    "gitlab": _gitlab,  # GNU parallel, which the parallel template runs (here on this machine alone, `:`).
+    "gitlab": _gitlab,
 }
 
 

@@ -114,7 +114,7 @@ def test_a_right_submission_passes_graded_by_the_instructors_grader_at_its_ref(
     repository = student_repository(tmp_path / "alice", course, "alice", **answers)
     (repository / "grader" / "__init__.py").write_text('raise ImportError("the student\'s own grader/ was used")\n')
     # The school's GitLab is this test's folder: git fetches the project's URL, token and all, from there.
-    project_url = f"https://gitlab-ci-token:{TOKEN}@gitlab.example.edu:443/teacher/mnist-course.git"
+    project_url = f"https://gitlab-ci-token:{TOKEN}@gitlab.example.edu/teacher/mnist-course.git"
     done, junit = run_job(repository, job_python, "MNIST_GRADER_REPO=teacher/mnist-course",
                           "MNIST_GRADER_REF=spring-2027", f"CI_JOB_TOKEN={TOKEN}",
                           env={"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_VALUE_0": project_url,

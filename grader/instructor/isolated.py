@@ -1,7 +1,7 @@
 """One isolated grading: a submission (a folder, a .zip of one, or a notebook) graded in a process of its own,
 stopped at a wall-clock and a memory limit, with its points kept; an Outcome out: how it ended, what it printed and
-the Grade. The batch (and its shards), Gradescope and Classroom 50 call grade(); each renders the Outcome its own
-way and reads back nothing it wrote.
+the Grade. The batch (and its shards), Gradescope and Classroom 50 call grade(), the CI jobs' commands (actions,
+gitlab) graded_in_isolation(); each renders the Outcome its own way and reads back nothing it wrote.
 
 An Isolation is the one settings object every such grading crosses its process boundary with: the limits, and the
 GradingOptions that each grading's are made from, settled once (settled(), through options.settle(): the worker

@@ -200,7 +200,7 @@ def junit(grade: Grade, title: str) -> str:
         if check.outcome == Outcome.SKIPPED:
             ET.SubElement(case, "skipped", message=text)
         else:
-            ET.SubElement(case, "failure", message=text.partition("\n")[0]).text = text
+            ET.SubElement(case, "failure", message=text.partition("\n")[0].rstrip("\r")).text = text
     return _xml(root)
 
 
@@ -230,8 +230,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _xml_text(text):
     """`text` as XML can hold it: what student code printed may carry a terminal's colour codes (ESC) or a NUL,
-    shown as \\x1b or \\x00."""
-    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    shown as \\x1b or \\x00 (a lone surrogate as \\udc80)."""
+    return _NOT_XML.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def gradebook_row(grade: Grade | None, student: str, status: str = "graded") -> dict:
