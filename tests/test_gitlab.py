@@ -26,8 +26,8 @@ def git(folder, *args):
 
 def test_the_template_is_gitlab_ci_as_its_schema_says_and_keeps_the_report(tmp_path):
     """GitLab's schema (check-jsonschema's vendor.gitlab-ci) accepts the template and refuses it with a misspelt
-    value; the job keeps the JUnit file as the test report and as an artifact even when it fails, and caches pip and
-    MNIST."""
+    value; gitlab-ci-local's rules run the job in a student's project but not in the course's own; the job keeps the
+    JUnit file as the test report and as an artifact even when it fails, and caches pip and MNIST."""
     broken = TEMPLATE.read_text().replace("    when: always\n", "    when: allways\n")
     assert broken != TEMPLATE.read_text()
     with_typo = tmp_path / ".gitlab-ci.yml"
@@ -37,6 +37,19 @@ def test_the_template_is_gitlab_ci_as_its_schema_says_and_keeps_the_report(tmp_p
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert str(with_typo) in done.stdout and str(TEMPLATE) not in done.stdout.replace(str(with_typo), "")
+    # The job runs on a push to a student's project, and not in the course's own, whose exercises/ are the stubs.
+    for project, runs in (("teacher/mnist-course", False), ("alice/mnist", True)):
+        folder = tmp_path / project.replace("/", "-")
+        folder.mkdir()
+        shutil.copy(TEMPLATE, folder / ".gitlab-ci.yml")
+        git(folder, "init", "-q", "-b", "main")
+        git(folder, "remote", "add", "origin", f"{SERVER}/{project}.git")
+        git(folder, "add", "-A")
+        git(folder, "commit", "-q", "-m", "CI")
+        listed = subprocess.run(["gitlab-ci-local", "--list", "--variable", "MNIST_GRADER_REPO=teacher/mnist-course"],
+                                cwd=folder, capture_output=True, text=True, timeout=120)
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        assert (f"\n{JOB} " in listed.stdout) == runs, (project, listed.stdout)
     job = yaml.safe_load(TEMPLATE.read_text())[JOB]
     assert job["artifacts"] == {"when": "always", "expire_in": "30 days", "paths": ["mnist-junit.xml"],
                                 "reports": {"junit": "mnist-junit.xml"}}
