@@ -24,6 +24,16 @@ def git(folder, *args):
                    check=True, capture_output=True, timeout=120)
 
 
+def committed(folder, project, message):
+    """`folder` as a git repository of the project `project` ("group/name") on the school's GitLab, all its files
+    committed on main."""
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "remote", "add", "origin", f"{SERVER}/{project}.git")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", message)
+    return folder
+
+
 def test_the_template_is_gitlab_ci_as_its_schema_says_and_keeps_the_report(tmp_path):
     """GitLab's schema (check-jsonschema's vendor.gitlab-ci) accepts the template and refuses it with a misspelt
     value; gitlab-ci-local's rules run the job in a student's project but not in the course's own; the job keeps the
@@ -42,10 +52,7 @@ def test_the_template_is_gitlab_ci_as_its_schema_says_and_keeps_the_report(tmp_p
         folder = tmp_path / project.replace("/", "-")
         folder.mkdir()
         shutil.copy(TEMPLATE, folder / ".gitlab-ci.yml")
-        git(folder, "init", "-q", "-b", "main")
-        git(folder, "remote", "add", "origin", f"{SERVER}/{project}.git")
-        git(folder, "add", "-A")
-        git(folder, "commit", "-q", "-m", "CI")
+        committed(folder, project, "CI")
         listed = subprocess.run(["gitlab-ci-local", "--list", "--variable", "MNIST_GRADER_REPO=teacher/mnist-course"],
                                 cwd=folder, capture_output=True, text=True, timeout=120)
         assert listed.returncode == 0, listed.stdout + listed.stderr
@@ -65,10 +72,8 @@ def course():
 
     def make(folder):
         copy_course(folder / "course")
-        project = shutil.copytree(folder / "course", folder / "project")
-        git(project, "init", "-q", "-b", "main")
-        git(project, "add", "-A")
-        git(project, "commit", "-q", "-m", "The course")
+        project = committed(shutil.copytree(folder / "course", folder / "project"), "teacher/mnist-course",
+                            "The course")
         git(project, "branch", "spring-2027")
         (project / "grader" / "__init__.py").write_text('raise ImportError("main is not the ref the job asked for")\n')
         git(project, "commit", "-q", "-a", "-m", "Next term's grader, unfinished")
@@ -90,11 +95,7 @@ def student_repository(folder, course, student, **answers):
     shutil.copytree(course / "course", folder)
     for name, source in answers.items():
         (folder / "exercises" / f"{name}.py").write_text(source)
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "remote", "add", "origin", f"{SERVER}/{student}/mnist.git")
-    git(folder, "add", "-A")
-    git(folder, "commit", "-q", "-m", "My work")
-    return folder
+    return committed(folder, f"{student}/mnist", "My work")
 
 
 def run_job(repository, python, *variables, env=None):
